@@ -1,0 +1,22 @@
+# The two commands for a fresh machine: `make demo` and `make test` (both as root).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: env demo test unit clean-run
+
+env:
+	bash scripts/setup-env.sh
+
+demo: env
+	$(PY) -m mininet_topos.demo --cloud clouds/seed.yaml
+
+test: env
+	$(PY) -m pytest -q -rs tests
+
+# tiers 1 and 2 only (no root-level networking needed for tier 1)
+unit: env
+	$(PY) -m pytest -q tests/unit tests/pipeline
+
+# remove what a crashed run left behind (only resources recorded in its state file)
+clean-run: env
+	$(PY) -m mininet_topos.cleanup --all

@@ -1,0 +1,1 @@
+"""The cloud description: one YAML schema, validated into frozen dataclasses."""

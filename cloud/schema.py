@@ -1,0 +1,433 @@
+"""The one schema of a cloud file, and its validation.
+
+A cloud file is YAML with six top-level keys (see clouds/seed.yaml). Unknown keys, wrong types,
+dangling references, duplicates and out-of-range values are all reported as one CloudError that
+lists every fault, each naming the file, the entry and the fault. Nothing is started or
+programmed from a file that does not validate.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+from typing import Any, Callable
+
+import netaddr
+import yaml
+
+from cloud import model
+from cloud.naming import DEVICE_ID_LEN, tap_name
+
+
+class CloudError(Exception):
+    """A cloud description that cannot be used; `faults` lists (entry, fault) pairs."""
+
+    def __init__(self, source: str, faults: list[tuple[str, str]]):
+        self.source = source
+        self.faults = list(faults)
+        super().__init__("\n".join(f"{source}: {entry}: {fault}" for entry, fault in self.faults))
+
+
+# ---------------------------------------------------------------------------- value converters
+# Each takes the raw YAML value and returns the parsed one or raises ValueError with a message
+# that reads well after "key 'x': ".
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,11}$")  # node/VM names become interface-name parts
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _short_name(value: Any) -> str:
+    value = _text(value)
+    if not NAME_RE.match(value):
+        raise ValueError(f"{value!r} is not a short name (lower-case letter, then up to 11 of "
+                         "a-z 0-9 -)")
+    return value
+
+
+def _uuid(value: Any) -> str:
+    value = _text(value)
+    try:
+        if str(uuid.UUID(value)) != value.lower():
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{value!r} is not a UUID (like 4b9ccec6-0d8c-496c-bad3-a26ce01af708)")
+    return value.lower()
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+    return convert
+
+
+def _ipv4(value: Any) -> ipaddress.IPv4Address:
+    try:
+        return ipaddress.IPv4Address(_text(value))
+    except ipaddress.AddressValueError:
+        raise ValueError(f"{value!r} is not an IPv4 address")
+
+
+def _ipv4_net(value: Any) -> ipaddress.IPv4Network:
+    try:
+        return ipaddress.IPv4Network(_text(value))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an IPv4 CIDR ({exc})")
+
+
+def _ip(value: Any) -> model.IPAddress:
+    try:
+        return ipaddress.ip_address(_text(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address")
+
+
+def _mapping(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _one_or_many(convert: Callable[[Any], Any]) -> Callable[[Any], tuple]:
+    def many(value: Any) -> tuple:
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise ValueError("expected at least one value")
+        return tuple(convert(v) for v in items)
+    return many
+
+
+def _cidr(value: Any) -> model.IPNetwork:
+    try:
+        return ipaddress.ip_network(_text(value))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a CIDR ({exc})")
+
+
+def _mac(value: Any) -> str:
+    value = _text(value)
+    try:
+        eui = netaddr.EUI(value, version=48)
+    except (netaddr.AddrFormatError, TypeError):
+        raise ValueError(f"{value!r} is not a MAC address")
+    if int(eui) == 0 or eui.words[0] & 1:
+        raise ValueError(f"{value} is not a unicast MAC address")
+    eui.dialect = netaddr.mac_unix_expanded
+    return str(eui).lower()
+
+
+def _port_number(value: Any) -> int:
+    value = _int(value)
+    if not 1 <= value <= 65535:
+        raise ValueError(f"{value} is not a TCP port (1..65535)")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+# ------------------------------------------------------------------------------- the schema
+# key -> (required, converter); anything else is an unknown key.
+Spec = dict[str, tuple[bool, Callable[[Any], Any]]]
+
+TOP: Spec = {
+    "cloud": (True, _short_name),
+    "management": (True, _mapping),
+    "data": (True, _mapping),
+    "nodes": (True, _list),
+    "networks": (True, _list),
+    "ports": (False, _list),
+}
+MANAGEMENT: Spec = {
+    "cidr": (True, _ipv4_net),
+    "controller": (True, _ipv4),
+    "controller_port": (False, _port_number),
+}
+DATA: Spec = {"cidr": (True, _ipv4_net)}
+NODE: Spec = {
+    "name": (True, _short_name),
+    "role": (True, _choice(*model.ROLES)),
+    "management_ip": (True, _ipv4),
+    "tunnel_ip": (True, _ipv4),
+}
+NETWORK: Spec = {
+    "id": (True, _uuid),
+    "name": (True, _text),
+    "type": (True, _choice(*model.TUNNEL_TYPES)),
+    "segmentation_id": (True, _int),
+    "cidr": (True, _one_or_many(_cidr)),
+    "gateway_ip": (False, _ip),
+}
+PORT: Spec = {
+    "id": (True, _uuid),
+    "name": (True, _short_name),
+    "network": (True, _text),
+    "node": (True, _short_name),
+    "mac": (True, _mac),
+    "ip": (True, _one_or_many(_ip)),
+    "device_owner": (False, _text),
+}
+DEFAULT_CONTROLLER_PORT = 6653
+
+
+class _Faults:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, entry: str, fault: str) -> None:
+        self.items.append((entry, fault))
+
+    def fields(self, entry: str, raw: Any, spec: Spec) -> dict | None:
+        """Convert a mapping by spec; record every fault; None if there was any."""
+        if not isinstance(raw, dict):
+            self.add(entry, f"expected a mapping, got {type(raw).__name__}")
+            return None
+        before = len(self.items)
+        out: dict[str, Any] = {}
+        for key in raw:
+            if key not in spec:
+                self.add(entry, f"unknown key {key!r} (allowed: {', '.join(spec)})")
+        for key, (required, convert) in spec.items():
+            if key not in raw:
+                if required:
+                    self.add(entry, f"missing key {key!r}")
+                continue
+            try:
+                out[key] = convert(raw[key])
+            except (ValueError, TypeError) as exc:
+                self.add(entry, f"key {key!r}: {exc}")
+        return out if len(self.items) == before else None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a mapping repeating a key (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def load(path: str) -> model.Cloud:
+    """Read and validate a cloud file; raise CloudError naming every fault."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.load(fh, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except OSError as exc:
+        raise CloudError(path, [("file", f"cannot read: {exc.strerror}")])
+    except yaml.YAMLError as exc:
+        raise CloudError(path, [("file", f"not valid YAML: {exc}")])
+    return parse(raw, path)
+
+
+def parse(raw: Any, source: str) -> model.Cloud:
+    """Validate an already-loaded mapping (a file's content or a generated cloud)."""
+    faults = _Faults()
+    top = faults.fields("top level", raw, TOP)
+    if top is None:
+        raise CloudError(source, faults.items)
+    mgmt = faults.fields("management", top["management"], MANAGEMENT)
+    data = faults.fields("data", top["data"], DATA)
+    fabric = None
+    if mgmt is not None and data is not None:
+        fabric = _fabric(mgmt, data, faults)
+    nodes = _nodes(top["nodes"], fabric, faults)
+    networks = _networks(top["networks"], faults)
+    # A reference to an entry that exists but is itself faulty is not reported a second time.
+    declared = {"node": _declared(top["nodes"], "name"),
+                "network": _declared(top["networks"], "name") | _declared(top["networks"], "id")}
+    ports = _ports(top.get("ports", []), nodes, networks, declared, faults)
+    if faults.items:
+        raise CloudError(source, faults.items)
+    return model.Cloud(name=top["cloud"], source=source, fabric=fabric, nodes=tuple(nodes),
+                       networks=tuple(networks), ports=tuple(ports))
+
+
+def _fabric(mgmt: dict, data: dict, faults: _Faults) -> model.Fabric | None:
+    before = len(faults.items)
+    _check_host_address("management", "controller", mgmt["controller"], mgmt["cidr"], faults)
+    if mgmt["cidr"].overlaps(data["cidr"]):
+        faults.add("data", f"cidr {data['cidr']} overlaps the management cidr {mgmt['cidr']}")
+    if len(faults.items) != before:
+        return None
+    return model.Fabric(management_cidr=mgmt["cidr"], controller_ip=mgmt["controller"],
+                        controller_port=mgmt.get("controller_port", DEFAULT_CONTROLLER_PORT),
+                        data_cidr=data["cidr"])
+
+
+def _declared(raw_list: list, key: str) -> set:
+    return {e.get(key) for e in raw_list if isinstance(e, dict) and isinstance(e.get(key), str)}
+
+
+def _check_host_address(entry: str, key: str, ip, cidr, faults: _Faults) -> bool:
+    if ip not in cidr:
+        faults.add(entry, f"{key} {ip} is outside {cidr}")
+        return False
+    if cidr.num_addresses > 2 and ip in (cidr.network_address, cidr.broadcast_address):
+        faults.add(entry, f"{key} {ip} is the network or broadcast address of {cidr}")
+        return False
+    return True
+
+
+def _entries(kind: str, raw_list: list, spec: Spec, faults: _Faults):
+    """Yield (entry label, converted fields) for each valid-looking entry of a list."""
+    for i, raw in enumerate(raw_list):
+        label = f"{kind}[{i}]"
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            label += f" ({raw['name']})"
+        fields = faults.fields(label, raw, spec)
+        if fields is not None:
+            yield label, fields
+
+
+def _first_seen(seen: dict, key, label: str, what: str, faults: _Faults) -> bool:
+    """Record key -> label; report a duplicate naming the entry that had it first."""
+    if key in seen:
+        faults.add(label, f"duplicate {what} (also in {seen[key]})")
+        return False
+    seen[key] = label
+    return True
+
+
+def _nodes(raw_list: list, fabric: model.Fabric | None, faults: _Faults) -> list[model.Node]:
+    nodes, names, mgmt_ips, tun_ips = [], {}, {}, {}
+    for label, f in _entries("nodes", raw_list, NODE, faults):
+        ok = _first_seen(names, f["name"], label, f"node name {f['name']}", faults)
+        ok &= _first_seen(mgmt_ips, f["management_ip"], label,
+                          f"management_ip {f['management_ip']}", faults)
+        ok &= _first_seen(tun_ips, f["tunnel_ip"], label, f"tunnel_ip {f['tunnel_ip']}", faults)
+        if fabric is not None:
+            ok &= _check_host_address(label, "management_ip", f["management_ip"],
+                                      fabric.management_cidr, faults)
+            ok &= _check_host_address(label, "tunnel_ip", f["tunnel_ip"], fabric.data_cidr,
+                                      faults)
+            if f["management_ip"] == fabric.controller_ip:
+                faults.add(label, f"management_ip {f['management_ip']} is the controller's")
+                ok = False
+        if ok:
+            nodes.append(model.Node(**f))
+    if not nodes and not faults.items:
+        faults.add("nodes", "a cloud needs at least one node")
+    return nodes
+
+
+def _networks(raw_list: list, faults: _Faults) -> list[model.Network]:
+    networks, ids, names, segments = [], {}, {}, {}
+    for label, f in _entries("networks", raw_list, NETWORK, faults):
+        ok = _first_seen(ids, f["id"], label, f"network id {f['id']}", faults)
+        ok &= _first_seen(names, f["name"], label, f"network name {f['name']}", faults)
+        seg, kind = f["segmentation_id"], f["type"]
+        top = model.SEGMENTATION_MAX[kind]
+        if not 1 <= seg <= top:
+            faults.add(label, f"segmentation_id {seg} out of range for {kind} (1..{top})")
+            ok = False
+        else:
+            ok &= _first_seen(segments, (kind, seg), label, f"{kind} segmentation_id {seg}",
+                              faults)
+        cidrs = f["cidr"]
+        if len({c.version for c in cidrs}) != len(cidrs):
+            faults.add(label, "at most one IPv4 and one IPv6 cidr per network")
+            ok = False
+        gateway = f.get("gateway_ip")
+        if gateway is not None and not any(gateway in c for c in cidrs):
+            faults.add(label, f"gateway_ip {gateway} is outside {', '.join(map(str, cidrs))}")
+            ok = False
+        if ok:
+            networks.append(model.Network(id=f["id"], name=f["name"], type=kind,
+                                          segmentation_id=seg, cidrs=cidrs, gateway_ip=gateway))
+    return networks
+
+
+def _ports(raw_list: list, nodes: list[model.Node], networks: list[model.Network],
+           declared: dict[str, set], faults: _Faults) -> list[model.Port]:
+    by_node = {n.name: n for n in nodes}
+    by_net = {n.id: n for n in networks} | {n.name: n for n in networks}
+    ports, ids, devices, names, macs, ips = [], {}, {}, {}, {}, {}
+    for label, f in _entries("ports", raw_list, PORT, faults):
+        ok = _first_seen(ids, f["id"], label, f"port id {f['id']}", faults)
+        ok &= _first_seen(devices, f["id"][:DEVICE_ID_LEN], label,
+                          f"device name {tap_name(f['id'])} (first {DEVICE_ID_LEN} characters "
+                          "of the port id)", faults)
+        ok &= _first_seen(names, f["name"], label, f"port name {f['name']}", faults)
+        ok &= _first_seen(macs, f["mac"], label, f"MAC {f['mac']}", faults)
+        node = by_node.get(f["node"])
+        if node is None:
+            if f["node"] not in declared["node"]:
+                faults.add(label, f"unknown node {f['node']!r}")
+            ok = False
+        net = by_net.get(f["network"])
+        if net is None:
+            if f["network"] not in declared["network"]:
+                faults.add(label, f"unknown network {f['network']!r}")
+            ok = False
+        owner = f.get("device_owner", "compute:nova")
+        if owner.startswith(model.OWNER_COMPUTE_PREFIX):
+            wanted_role = model.ROLE_COMPUTE
+        elif owner == model.OWNER_DHCP:
+            wanted_role = model.ROLE_NETWORK
+        else:
+            faults.add(label, f"device_owner {owner!r} is not compute:<zone> or "
+                       f"{model.OWNER_DHCP}")
+            ok, wanted_role = False, None
+        if node is not None and wanted_role and node.role != wanted_role:
+            faults.add(label, f"device_owner {owner} needs a {wanted_role} node; "
+                       f"{node.name} is a {node.role} node")
+            ok = False
+        if net is not None:
+            ok &= _check_port_ips(label, f["ip"], net, ips, faults)
+        if ok:
+            ports.append(model.Port(id=f["id"], name=f["name"], network_id=net.id,
+                                    node=node.name, mac=f["mac"], ips=f["ip"],
+                                    device_owner=owner))
+    return ports
+
+
+def _check_port_ips(label: str, port_ips: tuple, net: model.Network, seen: dict,
+                    faults: _Faults) -> bool:
+    ok = True
+    for ip in port_ips:
+        cidr = next((c for c in net.cidrs if ip in c), None)
+        if cidr is None:
+            faults.add(label, f"IP {ip} is outside network {net.name}'s cidr "
+                       f"{', '.join(map(str, net.cidrs))}")
+            ok = False
+            continue
+        if cidr.version == 4 and not _check_host_address(label, "IP", ip, cidr, faults):
+            ok = False
+            continue
+        if ip == net.gateway_ip:
+            faults.add(label, f"IP {ip} is network {net.name}'s gateway_ip")
+            ok = False
+            continue
+        # The same IP may be used again in another network (tenants overlap); not in one.
+        ok &= _first_seen(seen, (net.id, ip), label, f"IP {ip} in network {net.name}", faults)
+    if len({ip.version for ip in port_ips}) != len(port_ips):
+        faults.add(label, "at most one IPv4 and one IPv6 address per port")
+        ok = False
+    return ok
