@@ -31,7 +31,9 @@ fi
 stamp="$VENV/.installed"
 if [ ! -f "$stamp" ] || [ setup.cfg -nt "$stamp" ]; then
   echo "setup-env: installing the project and os-ken 3.1.x into $VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[test]'
+  # (the grep drops warnings a machine-wide pip find-links setting prints for absent folders)
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[test]' \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   touch "$stamp"
 fi
 "$VENV/bin/python" - <<'PY'
