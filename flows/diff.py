@@ -1,0 +1,40 @@
+"""The difference between the flows a bridge has and the flows it should have.
+
+Entries are compared by key (table, priority, match). The result is what the send path turns
+into OpenFlow: adds for missing entries, strict modifies for entries whose actions differ, and
+strict deletes for entries of our cookie the bridge should no longer have. Flows already right
+produce nothing, so re-applying the same state sends nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from flows.flow import Flow, sort_key
+
+
+@dataclass
+class Changes:
+    add: list[Flow] = field(default_factory=list)
+    modify: list[Flow] = field(default_factory=list)
+    delete: list[Flow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.add) + len(self.modify) + len(self.delete)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
+def diff(installed: Mapping[tuple, Flow], desired: Mapping[tuple, Flow]) -> Changes:
+    changes = Changes()
+    for key, flow in desired.items():
+        have = installed.get(key)
+        if have is None:
+            changes.add.append(flow)
+        elif have != flow:
+            changes.modify.append(flow)
+    changes.delete = [flow for key, flow in installed.items() if key not in desired]
+    for flows in (changes.add, changes.modify, changes.delete):
+        flows.sort(key=sort_key)
+    return changes

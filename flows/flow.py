@@ -1,0 +1,151 @@
+"""What a flow is, independent of os-ken and of any switch.
+
+A Flow is a frozen value: table, priority, a canonical match, an apply-actions list, an optional
+goto and a cookie. Two flows are the same OpenFlow entry when their `key` (table, priority,
+match) is equal; the controller diffs desired against installed flows on that key. The
+vocabulary is deliberately small: exactly the shapes the pipeline uses, each of which the
+controller can encode (controller/ofmsg.py), ovs-ofctl can render and parse (flows/ofctl.py) and
+the table simulator can execute (flows/simulator.py).
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Union
+
+from flows.tables import COOKIE
+
+OFPVID_PRESENT = 0x1000
+OFPVID_NONE = 0x0000
+OFPP_IN_PORT = 0xFFFFFFF8
+
+ETH_TYPE_IP = 0x0800
+ETH_TYPE_ARP = 0x0806
+ETH_TYPE_IPV6 = 0x86DD
+ETH_TYPE_8021Q = 0x8100
+
+BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
+# (value, mask) pairs on the Ethernet group bit
+UNICAST = ("00:00:00:00:00:00", "01:00:00:00:00:00")
+MULTICAST = ("01:00:00:00:00:00", "01:00:00:00:00:00")
+
+# Match fields the pipeline uses (OXM names, as os-ken's OFPMatch takes them) and their kinds.
+MAC_FIELDS = {"eth_dst", "eth_src", "arp_sha", "arp_tha"}
+IP_FIELDS = {"arp_spa", "arp_tpa"}
+INT_FIELDS = {"in_port", "eth_type", "vlan_vid", "tunnel_id", "arp_op"}
+FIELDS = MAC_FIELDS | IP_FIELDS | INT_FIELDS
+
+Value = Union[int, str, tuple]
+Match = tuple[tuple[str, Value], ...]
+
+
+def _canonical(name: str, value: Any) -> Value:
+    if isinstance(value, tuple):
+        return tuple(_canonical(name, v) for v in value)
+    if name in MAC_FIELDS:
+        return str(value).lower()
+    if name in IP_FIELDS:
+        return str(ipaddress.ip_address(str(value)))
+    if name in INT_FIELDS:
+        return int(value)
+    raise ValueError(f"unknown match field {name!r}")
+
+
+def match(**fields: Any) -> Match:
+    """A canonical match: fields sorted by name; masked values as (value, mask) tuples."""
+    return tuple(sorted((name, _canonical(name, v)) for name, v in fields.items()))
+
+
+def vlan(vid: int) -> int:
+    """OpenFlow 1.3 vlan_vid value of an 802.1Q tag with this VLAN id."""
+    return OFPVID_PRESENT | vid
+
+
+# ------------------------------------------------------------------------------- actions
+@dataclass(frozen=True)
+class Output:
+    port: int
+
+
+@dataclass(frozen=True)
+class PushVlan:
+    ethertype: int = ETH_TYPE_8021Q
+
+
+@dataclass(frozen=True)
+class PopVlan:
+    pass
+
+
+@dataclass(frozen=True)
+class SetField:
+    field: str
+    value: Value
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", _canonical(self.field, self.value))
+
+
+# Learn specs (Nicira learn action). Field names are OXM names.
+@dataclass(frozen=True)
+class LearnMatch:
+    """The learned flow matches `dst` equal to this packet's `src` (first n_bits)."""
+    dst: str
+    src: str
+    n_bits: int
+
+
+@dataclass(frozen=True)
+class LearnLoad:
+    """The learned flow loads `src` (a field of this packet, or an int constant) into `dst`."""
+    dst: str
+    src: str | int
+    n_bits: int
+
+
+@dataclass(frozen=True)
+class LearnOutput:
+    """The learned flow outputs to the port held in `src` of this packet."""
+    src: str
+
+
+@dataclass(frozen=True)
+class Learn:
+    table: int
+    priority: int
+    hard_timeout: int
+    cookie: int
+    specs: tuple[LearnMatch | LearnLoad | LearnOutput, ...]
+
+
+Action = Union[Output, PushVlan, PopVlan, SetField, Learn]
+
+
+@dataclass(frozen=True, order=False)
+class Flow:
+    table: int
+    priority: int
+    match: Match = ()
+    actions: tuple[Action, ...] = ()
+    goto: int | None = None
+    cookie: int = COOKIE
+
+    @property
+    def key(self) -> tuple[int, int, Match]:
+        """The identity of an OpenFlow entry: what a strict modify or delete addresses."""
+        return (self.table, self.priority, self.match)
+
+    @property
+    def is_drop(self) -> bool:
+        return not self.actions and self.goto is None
+
+    def get(self, name: str, default: Any = None) -> Value:
+        for field, value in self.match:
+            if field == name:
+                return value
+        return default
+
+
+def sort_key(flow: Flow) -> tuple:
+    """Order for listings: by table, then highest priority first, then match."""
+    return (flow.table, -flow.priority, repr(flow.match))

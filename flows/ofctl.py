@@ -1,0 +1,254 @@
+"""Flows as ovs-ofctl text: rendering (for logs, docs, `ovs-ofctl add-flows`) and parsing of
+`ovs-ofctl -O OpenFlow13 --no-stats --no-names dump-flows` output back into Flow values.
+
+Parsing uses the `ovs.flow` parser of python-ovs for tokenising and maps its result onto the
+pipeline's vocabulary; anything outside that vocabulary is an UnknownFlow error, never silently
+ignored, so a comparison with desired flows cannot miss a foreign entry.
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, OFPP_IN_PORT, OFPVID_NONE,
+                        OFPVID_PRESENT, Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Output,
+                        PopVlan, PushVlan, SetField, match)
+
+# OXM field -> NXM name, as ovs-ofctl writes learn specs.
+NXM = {"vlan_tci": "NXM_OF_VLAN_TCI", "eth_dst": "NXM_OF_ETH_DST",
+       "eth_src": "NXM_OF_ETH_SRC", "tunnel_id": "NXM_NX_TUN_ID", "in_port": "NXM_OF_IN_PORT"}
+NXM_FIELD = {v: k for k, v in NXM.items()}
+# OXM field -> ovs-ofctl match/set_field keyword
+OFCTL = {"eth_dst": "dl_dst", "eth_src": "dl_src", "eth_type": "dl_type", "tunnel_id": "tun_id",
+         "in_port": "in_port", "arp_op": "arp_op", "arp_spa": "arp_spa", "arp_tpa": "arp_tpa",
+         "arp_sha": "arp_sha", "arp_tha": "arp_tha", "vlan_vid": "vlan_vid"}
+ETH_TYPE_NAMES = {ETH_TYPE_ARP: "arp", ETH_TYPE_IP: "ip", ETH_TYPE_IPV6: "ipv6"}
+
+
+class UnknownFlow(ValueError):
+    pass
+
+
+# ---------------------------------------------------------------------------------- render
+def _hex(value: int) -> str:
+    return "0x%x" % value
+
+
+def _render_field(name: str, value) -> str:
+    if name == "vlan_vid":
+        if value == OFPVID_NONE:
+            return "vlan_tci=0x0000/0x1fff"
+        if isinstance(value, tuple):
+            return "vlan_tci=0x%04x/0x%04x" % value
+        return "dl_vlan=%d" % (value & 0xFFF)
+    if name == "eth_type":
+        return ETH_TYPE_NAMES.get(value) or "dl_type=" + _hex(value)
+    key = OFCTL[name]
+    if isinstance(value, tuple):
+        v, m = value
+        return f"{key}={_hex(v) if isinstance(v, int) else v}/{_hex(m) if isinstance(m, int) else m}"
+    if name == "tunnel_id":
+        return f"{key}={_hex(value)}"
+    return f"{key}={value}"
+
+
+def _render_learn(learn: Learn) -> str:
+    parts = [f"table={learn.table}", f"hard_timeout={learn.hard_timeout}",
+             f"priority={learn.priority}", f"cookie={_hex(learn.cookie)}"]
+    for spec in learn.specs:
+        if isinstance(spec, LearnMatch):
+            dst = NXM[spec.dst] + ("[0..%d]" % (spec.n_bits - 1) if spec.dst == "vlan_tci"
+                                   else "[]")
+            parts.append(dst if spec.src == spec.dst else f"{dst}={NXM[spec.src]}[]")
+        elif isinstance(spec, LearnLoad):
+            src = spec.src if isinstance(spec.src, int) else NXM[spec.src] + "[]"
+            parts.append(f"load:{src}->{NXM[spec.dst]}[]")
+        elif isinstance(spec, LearnOutput):
+            parts.append(f"output:{NXM[spec.src]}[]")
+    return "learn(%s)" % ",".join(parts)
+
+
+def render_action(action) -> str:
+    if isinstance(action, Output):
+        return "IN_PORT" if action.port == OFPP_IN_PORT else f"output:{action.port}"
+    if isinstance(action, PushVlan):
+        return "push_vlan:" + _hex(action.ethertype)
+    if isinstance(action, PopVlan):
+        return "pop_vlan"
+    if isinstance(action, SetField):
+        value = action.value
+        if action.field in ("vlan_vid",):
+            text = str(value)
+        elif isinstance(value, int):
+            text = _hex(value)
+        else:
+            text = value
+        return f"set_field:{text}->{OFCTL[action.field]}"
+    if isinstance(action, Learn):
+        return _render_learn(action)
+    raise UnknownFlow(f"cannot render action {action!r}")
+
+
+def render_match(flow: Flow) -> str:
+    fields = dict(flow.match)
+    parts = []
+    if "eth_type" in fields:  # protocol keyword first, as ovs-ofctl prints it
+        parts.append(_render_field("eth_type", fields.pop("eth_type")))
+    parts += [_render_field(name, value) for name, value in fields.items()]
+    return ",".join(parts)
+
+
+def render_actions(flow: Flow) -> str:
+    parts = [render_action(a) for a in flow.actions]
+    if flow.goto is not None:
+        parts.append(f"goto_table:{flow.goto}")
+    return ",".join(parts) or "drop"
+
+
+def render(flow: Flow) -> str:
+    """One flow as `ovs-ofctl dump-flows --no-stats` prints it, which `add-flow` also reads."""
+    m = render_match(flow)
+    return (f"cookie={_hex(flow.cookie)}, table={flow.table}, priority={flow.priority}"
+            + ("," + m if m else "") + " actions=" + render_actions(flow))
+
+
+# ----------------------------------------------------------------------------------- parse
+# python-ovs's parser returns its own value objects: IntMask (value, mask, fully()), EthMask
+# (eth, mask), IPMask (ip(), mask(), cidr-style str). These map them onto canonical values.
+
+def _mac(eui) -> str:
+    import netaddr
+    return str(netaddr.EUI(str(eui), dialect=netaddr.mac_unix_expanded)).lower()
+
+
+def _plain(value):
+    from ovs.flow import decoders as d
+    if isinstance(value, d.IntMask):
+        return value.value if value.fully() else (value.value, value.mask)
+    if isinstance(value, d.EthMask):
+        return _mac(value.eth) if value.mask is None else (_mac(value.eth), _mac(value.mask))
+    if isinstance(value, d.IPMask):
+        ip, mask = value.ip(), value.mask()
+        full = ipaddress.ip_address(str(mask)).max_prefixlen if mask is not None else None
+        net = ipaddress.ip_network(f"{ip}/{mask}", strict=False) if mask is not None else None
+        if net is None or net.prefixlen == full:
+            return str(ip)
+        return (str(ip), str(mask))
+    if isinstance(value, (int, str)):
+        return value
+    raise UnknownFlow(f"value {value!r}")
+
+
+def _parse_vlan(key: str, value) -> int | tuple:
+    if key == "dl_vlan":
+        return OFPVID_PRESENT | int(value)
+    v = _plain(value)
+    if key == "vlan_vid":
+        return v
+    v, m = v if isinstance(v, tuple) else (v, 0xFFFF)
+    if (v, m) == (0, 0x1FFF):
+        return OFPVID_NONE
+    if m in (0x1FFF, 0xFFFF) and v & OFPVID_PRESENT:
+        return v & 0x1FFF
+    return (v, m)
+
+
+MATCH_KEYWORDS = {"dl_dst": "eth_dst", "dl_src": "eth_src", "tun_id": "tunnel_id",
+                  "in_port": "in_port", "arp_op": "arp_op", "arp_spa": "arp_spa",
+                  "arp_tpa": "arp_tpa", "arp_sha": "arp_sha", "arp_tha": "arp_tha",
+                  "dl_type": "eth_type", "eth_type": "eth_type"}
+PROTOCOL_KEYWORDS = {"arp": ETH_TYPE_ARP, "ip": ETH_TYPE_IP, "ipv6": ETH_TYPE_IPV6}
+SET_FIELD_NAMES = {"tun_id": "tunnel_id", "dl_dst": "eth_dst", "dl_src": "eth_src"}
+
+
+def _parse_match(data: dict) -> dict:
+    fields = {}
+    for key, value in data.items():
+        if key == "priority":
+            continue
+        if key in PROTOCOL_KEYWORDS:
+            fields["eth_type"] = PROTOCOL_KEYWORDS[key]
+        elif key in ("dl_vlan", "vlan_tci", "vlan_vid"):
+            fields["vlan_vid"] = _parse_vlan(key, value)
+        elif key in MATCH_KEYWORDS:
+            fields[MATCH_KEYWORDS[key]] = _plain(value)
+        else:
+            raise UnknownFlow(f"match field {key}")
+    return fields
+
+
+def _nxm_field(name: str) -> str:
+    field = NXM_FIELD.get(name.split("[")[0])
+    if field is None:
+        raise UnknownFlow(f"learn field {name}")
+    return field
+
+
+LEARN_BITS = {"vlan_tci": 16, "eth_dst": 48, "eth_src": 48, "tunnel_id": 64, "in_port": 32}
+
+
+def _parse_learn(items: list) -> Learn:
+    params, specs = {}, []
+    for item in items:
+        ((key, value),) = item.items()
+        if key in ("table", "hard_timeout", "priority", "cookie"):
+            params[key] = int(value)
+        elif key == "load":
+            dst = _nxm_field(value["dst"]["field"])
+            src = value["src"]["field"] if "src" in value else int(value["value"])
+            specs.append(LearnLoad(dst=dst, src=src if isinstance(src, int) else _nxm_field(src),
+                                   n_bits=LEARN_BITS[dst]))
+        elif key == "output":
+            specs.append(LearnOutput(src=_nxm_field(value["port"])))
+        elif key.startswith("NXM_"):
+            dst = _nxm_field(key)
+            src = _nxm_field(value["field"]) if isinstance(value, dict) else dst
+            bits = (value["end"] - value["start"] + 1 if isinstance(value, dict) and "end" in value
+                    else LEARN_BITS[dst])
+            specs.append(LearnMatch(dst=dst, src=src, n_bits=bits))
+        else:
+            raise UnknownFlow(f"learn argument {key}")
+    return Learn(table=params["table"], priority=params.get("priority", 32768),
+                 hard_timeout=params.get("hard_timeout", 0), cookie=params.get("cookie", 0),
+                 specs=tuple(specs))
+
+
+def _parse_actions(items: list) -> tuple[tuple, int | None]:
+    actions, goto = [], None
+    for item in items:
+        ((key, value),) = item.items()
+        if key == "output":
+            port = value["port"]
+            actions.append(Output(OFPP_IN_PORT if port == "IN_PORT" else int(port)))
+        elif key == "push_vlan":
+            actions.append(PushVlan(int(value)))
+        elif key in ("pop_vlan", "strip_vlan"):
+            actions.append(PopVlan())
+        elif key == "set_field":
+            ((field, val),) = value["value"].items()
+            actions.append(SetField(SET_FIELD_NAMES.get(field, field), _plain(val)))
+        elif key == "goto_table":
+            goto = int(value)
+        elif key == "learn":
+            actions.append(_parse_learn(value))
+        elif key != "drop":
+            raise UnknownFlow(f"action {key}")
+    return tuple(actions), goto
+
+
+def parse_dump_line(line: str) -> Flow:
+    """One line of `ovs-ofctl -O OpenFlow13 --no-stats --no-names dump-flows` as a Flow.
+
+    (--no-stats because python-ovs 3.1's parser rejects the n_packets statistic.)
+    """
+    from ovs.flow.ofp import OFPFlow  # python-ovs; imported here so flows/ loads without it
+
+    parsed = OFPFlow(line.strip())
+    info, m = parsed.info, parsed.match
+    actions, goto = _parse_actions(parsed.actions)
+    return Flow(table=int(info.get("table", 0)), priority=int(m.get("priority", 32768)),
+                match=match(**_parse_match(m)), actions=actions, goto=goto,
+                cookie=int(info.get("cookie", 0)))
+
+
+def parse_dump(text: str) -> list[Flow]:
+    return [parse_dump_line(line) for line in text.splitlines() if "actions=" in line]

@@ -1,0 +1,254 @@
+"""A small OpenFlow table simulator for the pipeline's vocabulary.
+
+Pushes a packet description through computed tables the way ovs-vswitchd would: highest
+priority match per table (two matching flows of equal priority is an error: OpenFlow leaves
+the choice undefined), apply-actions in order, goto, table miss = drop, output to the in_port
+skipped, patch ports crossing to the peer bridge with tunnel metadata cleared, tunnel ports
+crossing to the remote node's br-tun. Learn actions write real flows into the simulated table.
+tests/pipeline checks its verdicts against `ovs-appctl ofproto/trace` on a real bridge.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import netaddr
+
+from flows.flow import (IP_FIELDS, MAC_FIELDS, OFPP_IN_PORT, OFPVID_PRESENT, Flow, Learn,
+                        LearnLoad, LearnMatch, LearnOutput, Output, PopVlan, PushVlan, SetField,
+                        match)
+
+MAX_HOPS = 64
+
+
+class SimulationError(Exception):
+    pass
+
+
+def _as_int(name: str, value) -> int:
+    if name in MAC_FIELDS:
+        return int(netaddr.EUI(value))
+    if name in IP_FIELDS:
+        return int(ipaddress.ip_address(value))
+    return int(value)
+
+
+@dataclass
+class Packet:
+    """Header fields by OXM name, plus vlan_tci (0 = untagged, else 0x1000 | VLAN id)."""
+    fields: dict
+
+    @classmethod
+    def make(cls, **fields) -> "Packet":
+        fields.setdefault("vlan_tci", 0)
+        fields.setdefault("tunnel_id", 0)
+        return cls(dict(fields))
+
+    def get(self, name: str):
+        if name == "vlan_vid":
+            return self.fields["vlan_tci"] & (OFPVID_PRESENT | 0xFFF)
+        return self.fields.get(name)
+
+    def copy(self) -> "Packet":
+        return Packet(dict(self.fields))
+
+
+def matches(flow: Flow, packet: Packet) -> bool:
+    for name, want in flow.match:
+        have = packet.get(name)
+        if have is None:
+            return False
+        if isinstance(want, tuple):
+            value, mask = (_as_int(name, v) for v in want)
+            if _as_int(name, have) & mask != value & mask:
+                return False
+        elif _as_int(name, have) != _as_int(name, want):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Hit:
+    node: str
+    bridge: str
+    flow: Flow
+
+
+@dataclass(frozen=True)
+class Delivery:
+    node: str
+    port: str      # the port's name (a VM's tap device)
+    packet: Packet
+
+
+@dataclass(frozen=True)
+class Transmission:
+    node: str
+    tunnel: str
+    remote_node: str
+    tunnel_id: int
+
+
+@dataclass
+class Result:
+    hits: list[Hit] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    transmissions: list[Transmission] = field(default_factory=list)
+
+    def delivered_to(self) -> list[str]:
+        return sorted(d.port for d in self.deliveries)
+
+    def tables(self, node: str, bridge: str) -> list[int]:
+        return [h.flow.table for h in self.hits if h.node == node and h.bridge == bridge]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What is behind a port: a VM, the peer end of a patch port, or a tunnel to a node."""
+    kind: str                # "vm" | "patch" | "tunnel"
+    name: str
+    peer_bridge: str = ""    # patch: the bridge of the peer port
+    peer_port: str = ""      # patch: the peer port's name
+    remote_node: str = ""    # tunnel
+    tunnel_type: str = ""    # tunnel
+
+
+class Bridge:
+    def __init__(self, node: str, name: str, flows: Iterable[Flow]):
+        self.node, self.name = node, name
+        self.tables: dict[int, dict[tuple, Flow]] = {}
+        for flow in flows:
+            self.install(flow)
+        self.ports: dict[int, Endpoint] = {}
+
+    def install(self, flow: Flow) -> None:
+        self.tables.setdefault(flow.table, {})[flow.key] = flow
+
+    def lookup(self, table: int, packet: Packet) -> Flow | None:
+        candidates = [f for f in self.tables.get(table, {}).values() if matches(f, packet)]
+        if not candidates:
+            return None
+        best = max(f.priority for f in candidates)
+        top = [f for f in candidates if f.priority == best]
+        if len(top) > 1:
+            raise SimulationError(f"{self.node}/{self.name} table {table}: {len(top)} flows of "
+                                  f"priority {best} match {packet.fields}")
+        return top[0]
+
+    def port_no(self, name: str) -> int:
+        for no, endpoint in self.ports.items():
+            if endpoint.name == name:
+                return no
+        raise KeyError(f"{self.node}/{self.name} has no port {name}")
+
+
+class Simulator:
+    def __init__(self) -> None:
+        self.bridges: dict[tuple[str, str], Bridge] = {}
+        self.tunnel_ips: dict[str, str] = {}
+
+    def bridge(self, node: str, name: str) -> Bridge:
+        return self.bridges[(node, name)]
+
+    def add_bridge(self, node: str, name: str, flows: Iterable[Flow]) -> Bridge:
+        bridge = self.bridges[(node, name)] = Bridge(node, name, flows)
+        return bridge
+
+    def inject(self, node: str, bridge: str, port: str, packet: Packet) -> Result:
+        """A packet enters `bridge` of `node` through the port named `port`."""
+        result = Result()
+        br = self.bridge(node, bridge)
+        self._process(br, br.port_no(port), packet.copy(), result, 0)
+        return result
+
+    def send_from(self, node: str, port: str, packet: Packet) -> Result:
+        """A VM behind tap device `port` on `node` sends a packet into br-int."""
+        return self.inject(node, "br-int", port, packet)
+
+    # ------------------------------------------------------------------------ processing
+    def _process(self, br: Bridge, in_port: int, packet: Packet, result: Result, hops: int):
+        if hops > MAX_HOPS:
+            raise SimulationError("forwarding loop: more than %d bridge crossings" % MAX_HOPS)
+        packet.fields["in_port"] = in_port
+        table = 0
+        while table is not None:
+            flow = br.lookup(table, packet)
+            if flow is None:
+                return  # table miss: drop
+            result.hits.append(Hit(br.node, br.name, flow))
+            for action in flow.actions:
+                self._apply(br, action, packet, result, hops)
+            if flow.goto is not None and flow.goto <= table:
+                raise SimulationError(f"goto_table:{flow.goto} from table {table}")
+            table = flow.goto
+
+    def _apply(self, br: Bridge, action, packet: Packet, result: Result, hops: int) -> None:
+        f = packet.fields
+        if isinstance(action, Output):
+            port = f["in_port"] if action.port == OFPP_IN_PORT else action.port
+            if port == f["in_port"] and action.port != OFPP_IN_PORT:
+                return  # OVS never sends a packet back out of its in_port implicitly
+            self._output(br, port, packet.copy(), result, hops)
+        elif isinstance(action, PushVlan):
+            f["vlan_tci"] = OFPVID_PRESENT
+        elif isinstance(action, PopVlan):
+            f["vlan_tci"] = 0
+        elif isinstance(action, SetField):
+            if action.field == "vlan_vid":
+                f["vlan_tci"] = (f["vlan_tci"] & 0xE000) | action.value
+            else:
+                f[action.field] = action.value
+        elif isinstance(action, Learn):
+            br.install(self._learned(action, packet))
+        else:
+            raise SimulationError(f"cannot simulate {action!r}")
+
+    @staticmethod
+    def _learned(learn: Learn, packet: Packet) -> Flow:
+        fields, actions = {}, []
+        for spec in learn.specs:
+            if isinstance(spec, LearnMatch):
+                if spec.dst == "vlan_tci":  # the 12 VID bits: a match on that VLAN
+                    fields["vlan_vid"] = OFPVID_PRESENT | (packet.fields["vlan_tci"] & 0xFFF)
+                else:
+                    fields[spec.dst] = packet.get(spec.src)
+            elif isinstance(spec, LearnLoad):
+                value = spec.src if isinstance(spec.src, int) else packet.get(spec.src)
+                if spec.dst == "vlan_tci" and value == 0:
+                    actions.append(PopVlan())
+                else:
+                    actions.append(SetField(spec.dst, value))
+            elif isinstance(spec, LearnOutput):
+                actions.append(Output(packet.get(spec.src)))
+        return Flow(learn.table, learn.priority, match(**fields), tuple(actions),
+                    cookie=learn.cookie)
+
+    def _output(self, br: Bridge, port: int, packet: Packet, result: Result, hops: int):
+        endpoint = br.ports.get(port)
+        if endpoint is None:
+            return  # OVS drops output to a port that does not exist
+        if endpoint.kind == "vm":
+            result.deliveries.append(Delivery(br.node, endpoint.name, packet))
+        elif endpoint.kind == "patch":
+            peer = self.bridge(br.node, endpoint.peer_bridge)
+            packet.fields["tunnel_id"] = 0  # OVS clears tunnel metadata across patch ports
+            self._process(peer, peer.port_no(endpoint.peer_port), packet, result, hops + 1)
+        elif endpoint.kind == "tunnel":
+            result.transmissions.append(Transmission(br.node, endpoint.name,
+                                                     endpoint.remote_node,
+                                                     packet.fields["tunnel_id"]))
+            self._arrive(br, endpoint, packet, result, hops)
+
+    def _arrive(self, br: Bridge, endpoint: Endpoint, packet: Packet, result: Result,
+                hops: int) -> None:
+        """The encapsulated frame reaches the remote br-tun on its tunnel back to us."""
+        remote = self.bridges.get((endpoint.remote_node, br.name))
+        if remote is None:
+            return
+        back = next((no for no, e in remote.ports.items()
+                     if e.kind == "tunnel" and e.remote_node == br.node
+                     and e.tunnel_type == endpoint.tunnel_type), None)
+        if back is None:
+            return  # the remote node has no tunnel port for us: OVS drops it
+        self._process(remote, back, packet, result, hops + 1)

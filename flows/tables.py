@@ -1,0 +1,126 @@
+"""Every table, priority and cookie of the pipeline, declared once.
+
+Table numbers and names are Neutron's (neutron-lib's ovs_constants), so that
+`ovs-ofctl dump-flows br-tun` on a node reads like it does on a Neutron node. Each table carries
+the paragraph the README's "Pipeline" section mirrors (tests/unit/test_docs.py keeps them equal).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cloud.model import TYPE_GRE, TYPE_VXLAN
+from cloud.naming import BR_INT, BR_TUN
+
+# ---------------------------------------------------------------------------------- cookies
+# High seven bytes spell "overlay" so a dump shows whose flow it is; the low byte says which
+# family. COOKIE_MASK selects all of ours (a restart's cleanup never touches foreign flows).
+COOKIE = 0x6F7665726C617900          # every flow the controller installs
+COOKIE_LEARNED = 0x6F7665726C617901  # flows br-tun's learn action creates in UCAST_TO_TUN
+COOKIE_MASK = 0xFFFFFFFFFFFFFF00
+
+# ------------------------------------------------------------------------------ br-int tables
+INT_LOCAL_SWITCHING = 0
+TRANSIENT = 60
+
+# ------------------------------------------------------------------------------ br-tun tables
+TUN_LOCAL_SWITCHING = 0
+PATCH_LV_TO_TUN = 2
+GRE_TUN_TO_LV = 3
+VXLAN_TUN_TO_LV = 4
+LEARN_FROM_TUN = 10
+UCAST_TO_TUN = 20
+FLOOD_TO_TUN = 22
+
+TUN_TO_LV = {TYPE_GRE: GRE_TUN_TO_LV, TYPE_VXLAN: VXLAN_TUN_TO_LV}
+
+# ------------------------------------------------------------------------------- priorities
+PRIORITY_MISS = 0            # the last flow of a table: drop, or hand on (see Table.miss)
+# br-int LOCAL_SWITCHING
+PRIORITY_VM_INGRESS = 10     # untagged frame from a VM port: tag with the local VLAN
+PRIORITY_TUN_INGRESS = 10    # frame from patch-tun tagged with a local VLAN of this node
+# br-int TRANSIENT
+PRIORITY_LOCAL_UNICAST = 3   # (local VLAN, MAC of a port on this node) -> that port
+PRIORITY_LOCAL_FLOOD = 2     # broadcast/multicast -> every port of the local VLAN + patch-tun
+PRIORITY_TO_TUN = 1          # any other unicast of a local VLAN -> patch-tun (remote MAC)
+# br-tun
+PRIORITY_CLASSIFY = 1        # LOCAL_SWITCHING: by in_port
+PRIORITY_SPLIT = 0           # PATCH_LV_TO_TUN: unicast vs multicast (the two cover everything)
+PRIORITY_TUN_TO_LV = 1       # GRE/VXLAN_TUN_TO_LV: tun_id -> local VLAN
+PRIORITY_LEARN = 1           # LEARN_FROM_TUN
+PRIORITY_LEARNED = 1         # what the learn action writes into UCAST_TO_TUN
+PRIORITY_FLOOD_TO_TUN = 1    # FLOOD_TO_TUN: one flood flow per local VLAN
+
+LEARNED_HARD_TIMEOUT = 300   # seconds, as Neutron's learn action
+
+
+@dataclass(frozen=True)
+class Table:
+    bridge: str
+    id: int
+    name: str
+    matches: str   # what its flows match on
+    next: tuple[int, ...]
+    miss: str      # what its PRIORITY_MISS flow does
+    doc: str
+
+
+PIPELINE: tuple[Table, ...] = (
+    Table(BR_INT, INT_LOCAL_SWITCHING, "LOCAL_SWITCHING", "in_port, VLAN tag",
+          (TRANSIENT,), "drop",
+          "Entry of br-int. An untagged frame from a VM port is tagged with the local VLAN of "
+          "the port's network (access-port semantics); a frame from a VM port that already "
+          "carries a tag matches nothing and is dropped. A frame from patch-tun is accepted "
+          "only with a local VLAN this node uses. Anything else is dropped."),
+    Table(BR_INT, TRANSIENT, "TRANSIENT", "local VLAN, destination MAC",
+          (), "drop",
+          "Switching inside a local VLAN with explicit flows where Neutron uses NORMAL: a "
+          "destination MAC of a port on this node goes straight to that port untagged (same-host "
+          "traffic never reaches br-tun); broadcast and multicast go to every port of the VLAN "
+          "and, still tagged, to patch-tun; any other unicast goes to patch-tun for a remote "
+          "node. OVS never sends a frame back out of its in_port."),
+    Table(BR_TUN, TUN_LOCAL_SWITCHING, "LOCAL_SWITCHING", "in_port",
+          (PATCH_LV_TO_TUN, GRE_TUN_TO_LV, VXLAN_TUN_TO_LV), "drop",
+          "Entry of br-tun, classifying by in_port: from patch-int to PATCH_LV_TO_TUN, from a "
+          "GRE tunnel to GRE_TUN_TO_LV, from a VXLAN tunnel to VXLAN_TUN_TO_LV. Frames from "
+          "any other port are dropped."),
+    Table(BR_TUN, PATCH_LV_TO_TUN, "PATCH_LV_TO_TUN", "destination MAC group bit",
+          (UCAST_TO_TUN, FLOOD_TO_TUN), "(none: the two flows cover every frame)",
+          "Frames leaving this node: unicast destinations go to UCAST_TO_TUN, broadcast and "
+          "multicast to FLOOD_TO_TUN."),
+    Table(BR_TUN, GRE_TUN_TO_LV, "GRE_TUN_TO_LV", "tun_id",
+          (LEARN_FROM_TUN,), "drop",
+          "Frames arriving over GRE: a key that is the segmentation id of a GRE network present "
+          "on this node gets that network's local VLAN pushed and goes to LEARN_FROM_TUN. An "
+          "unknown key is dropped, so a node cannot inject into networks it is not part of."),
+    Table(BR_TUN, VXLAN_TUN_TO_LV, "VXLAN_TUN_TO_LV", "tun_id",
+          (LEARN_FROM_TUN,), "drop",
+          "The same for VXLAN: VNI of a VXLAN network present on this node -> push its local "
+          "VLAN -> LEARN_FROM_TUN; an unknown VNI is dropped."),
+    Table(BR_TUN, LEARN_FROM_TUN, "LEARN_FROM_TUN", "(everything)",
+          (), "(none)",
+          "Learns the sender: writes into UCAST_TO_TUN a flow (local VLAN, destination MAC = "
+          "this frame's source MAC) -> strip the VLAN, set this frame's tun_id, output to the "
+          "tunnel it came in on, with a hard timeout of 300 s and the learned-flow cookie; then "
+          "sends the frame to br-int through patch-int."),
+    Table(BR_TUN, UCAST_TO_TUN, "UCAST_TO_TUN", "local VLAN, destination MAC",
+          (FLOOD_TO_TUN,), "to FLOOD_TO_TUN",
+          "Unicast to a remote node: learned entries (priority 1) send the frame into the "
+          "tunnel of the node that has the MAC; an unknown destination is flooded like a "
+          "broadcast."),
+    Table(BR_TUN, FLOOD_TO_TUN, "FLOOD_TO_TUN", "local VLAN",
+          (), "drop",
+          "Flooding: one flow per local VLAN strips the VLAN, sets the network's segmentation "
+          "id as tun_id and outputs to every tunnel of the network's flood list. A VLAN with "
+          "no flood flow is dropped."),
+)
+
+
+def table(bridge: str, table_id: int) -> Table:
+    for t in PIPELINE:
+        if t.bridge == bridge and t.id == table_id:
+            return t
+    raise KeyError(f"{bridge} has no table {table_id}")
+
+
+def tables_of(bridge: str) -> tuple[Table, ...]:
+    return tuple(t for t in PIPELINE if t.bridge == bridge)

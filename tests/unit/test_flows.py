@@ -1,0 +1,146 @@
+"""The flow families and their composition, on the seed cloud (no switch)."""
+import pytest
+
+from cloud.naming import BR_INT, BR_TUN, tunnel_port_name, parse_tunnel_port_name
+from flows import cloudsim, desired, ofctl
+from flows import tables as t
+from flows.flow import OFPVID_NONE, Output, PopVlan, SetField, vlan
+from flows.tunnels import desired_tunnels
+
+
+@pytest.fixture
+def views(seed_cloud):
+    return {n.name: cloudsim.node_view(seed_cloud, n.name) for n in seed_cloud.nodes}
+
+
+def all_flows(views):
+    for node, view in views.items():
+        for bridge, flows in desired.node_flows(view).items():
+            for flow in flows.values():
+                yield node, bridge, flow
+
+
+def test_every_flow_carries_the_cookie(views):
+    assert {f.cookie for _, _, f in all_flows(views)} == {t.COOKIE}
+
+
+def test_flows_follow_the_declared_pipeline(views):
+    """Each flow is in a declared table of its bridge and only goes to a declared next table."""
+    for node, bridge, flow in all_flows(views):
+        table = t.table(bridge, flow.table)
+        if flow.goto is not None:
+            assert flow.goto in table.next, (node, bridge, flow)
+
+
+def test_every_declared_table_has_its_last_flow(views):
+    """Each table either ends in an explicit priority-0 flow or has flows covering everything."""
+    flows = desired.node_flows(views["compute1"])
+    for table in t.PIPELINE:
+        entries = [f for f in flows[table.bridge].values() if f.table == table.id]
+        assert entries, f"{table.bridge} table {table.id} {table.name} is empty"
+        if table.miss == "drop":
+            assert any(f.priority == t.PRIORITY_MISS and f.is_drop and not f.match
+                       for f in entries), table.name
+
+
+def test_tunnel_port_names():
+    assert tunnel_port_name("vxlan", "192.168.100.12") == "vxlan-c0a8640c"
+    assert tunnel_port_name("gre", "192.168.100.10") == "gre-c0a8640a"
+    assert parse_tunnel_port_name("gre-c0a8640a")[1].exploded == "192.168.100.10"
+    assert parse_tunnel_port_name("patch-int") is None
+
+
+def test_full_mesh_of_tunnels_without_l2pop(seed_cloud):
+    names = sorted(desired_tunnels(seed_cloud, "compute1"))
+    assert names == ["gre-c0a8640a", "gre-c0a8640c", "vxlan-c0a8640a", "vxlan-c0a8640c"]
+
+
+def test_vm_ports_are_access_ports(views):
+    view = views["compute1"]
+    flows = desired.bridge_flows(view, BR_INT).values()
+    for port in view.ports:
+        ingress = [f for f in flows if f.table == t.INT_LOCAL_SWITCHING
+                   and f.get("in_port") == port.ofport]
+        assert len(ingress) == 1, "exactly one way in: untagged"
+        assert ingress[0].get("vlan_vid") == OFPVID_NONE
+        assert SetField("vlan_vid", vlan(port.vlan)) in ingress[0].actions
+
+
+def test_local_vlans_per_node(views):
+    c1 = {n.network.name: n.vlan for n in views["compute1"].networks}
+    assert c1 == {"TenantA-Net": 1, "TenantB-Net": 2}
+    assert views["network"].networks == ()
+
+
+def test_tun_to_lv_tables_by_type(views):
+    flows = desired.bridge_flows(views["compute1"], BR_TUN).values()
+    gre = {f.get("tunnel_id") for f in flows if f.table == t.GRE_TUN_TO_LV and f.match}
+    vxlan = {f.get("tunnel_id") for f in flows if f.table == t.VXLAN_TUN_TO_LV and f.match}
+    assert gre == {5001} and vxlan == {5000}
+
+
+def test_flood_lists_only_tunnels_of_the_network_type(views):
+    view = views["compute1"]
+    tunnels = {tun.ofport: tun.spec.type for tun in view.tunnels}
+    flows = desired.bridge_flows(view, BR_TUN).values()
+    for net in view.networks:
+        (flood,) = [f for f in flows if f.table == t.FLOOD_TO_TUN
+                    and f.get("vlan_vid") == vlan(net.vlan)]
+        outs = [a.port for a in flood.actions if isinstance(a, Output)]
+        assert outs and {tunnels[p] for p in outs} == {net.network.type}
+        assert flood.actions[:2] == (PopVlan(), SetField("tunnel_id",
+                                                         net.network.segmentation_id))
+
+
+def test_node_without_ports_has_only_the_skeleton(views):
+    flows = desired.node_flows(views["network"])
+    assert not [f for f in flows[BR_INT].values() if f.priority != t.PRIORITY_MISS]
+    tun = flows[BR_TUN].values()
+    assert not [f for f in tun if f.get("vlan_vid") is not None or f.get("tunnel_id")]
+    for table in (t.GRE_TUN_TO_LV, t.VXLAN_TUN_TO_LV, t.FLOOD_TO_TUN):
+        assert [f.is_drop for f in tun if f.table == table] == [True]
+
+
+def test_unplugged_port_has_no_flows(seed_cloud):
+    ports = cloudsim.number_ports(seed_cloud, "compute1")
+    a1 = next(p for p in seed_cloud.ports if p.name == "vm-a1")
+    from cloud.naming import tap_name
+    del ports.int_ports[tap_name(a1.id)]
+    view = cloudsim.node_view(seed_cloud, "compute1", ports)
+    text = "\n".join(ofctl.render(f) for f in desired.bridge_flows(view, BR_INT).values())
+    assert a1.mac not in text
+    assert "dl_vlan=1" in text, "the network is still present through vm-a2"
+
+
+def test_br_tun_reads_like_seed_001(views):
+    """Seed 001's dump: flood per VLAN with set tun_id; learn into 20; tun_id -> VLAN."""
+    text = "\n".join(ofctl.render(f) for f in
+                     desired.bridge_flows(views["compute1"], BR_TUN).values())
+    assert "table=4, priority=1,tun_id=0x1388 actions=push_vlan:0x8100,set_field:4097->vlan_vid," \
+           "goto_table:10" in text
+    assert "table=10, priority=1 actions=learn(table=20,hard_timeout=300,priority=1," in text
+    assert "NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[]," \
+           "load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:NXM_OF_IN_PORT[]" in text
+    assert "table=22, priority=1,dl_vlan=1 actions=pop_vlan,set_field:0x1388->tun_id,output:" in text
+    assert "table=2, priority=0,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 " \
+           "actions=goto_table:22" in text
+
+
+def test_render_parse_round_trip(views):
+    for _, _, flow in all_flows(views):
+        assert ofctl.parse_dump_line(ofctl.render(flow)) == flow
+
+
+def test_parse_rejects_foreign_vocabulary():
+    with pytest.raises(ofctl.UnknownFlow):
+        ofctl.parse_dump_line("cookie=0x1, table=0, priority=1,tcp,tp_dst=80 actions=drop")
+    with pytest.raises(ofctl.UnknownFlow):
+        ofctl.parse_dump_line("cookie=0x1, table=0, priority=1 actions=CONTROLLER:65535")
+
+
+def test_duplicate_flow_for_one_entry_is_refused():
+    from flows.flow import Flow, match
+    a = Flow(0, 1, match(in_port=1), goto=2)
+    b = Flow(0, 1, match(in_port=1), goto=3)
+    with pytest.raises(desired.DuplicateFlow):
+        desired.index([a, b])
