@@ -1,0 +1,143 @@
+"""Seed 002's walks and the isolation rules, pushed through the computed tables of every node."""
+import itertools
+
+import pytest
+
+from cloud.naming import BR_INT, BR_TUN, tap_name
+from flows import cloudsim
+from flows import tables as t
+from flows.flow import BROADCAST_MAC, ETH_TYPE_IP, Flow, match
+from flows.simulator import Packet, SimulationError, Simulator
+
+
+@pytest.fixture
+def sim(seed_cloud):
+    return cloudsim.build(seed_cloud)
+
+
+@pytest.fixture
+def ports(seed_cloud):
+    return {p.name: p for p in seed_cloud.ports}
+
+
+def send(sim, ports, src, dst_mac, **fields):
+    port = ports[src]
+    packet = Packet.make(eth_src=port.mac, eth_dst=dst_mac, eth_type=ETH_TYPE_IP, **fields)
+    return sim.send_from(port.node, tap_name(port.id), packet)
+
+
+def tap(ports, name):
+    return tap_name(ports[name].id)
+
+
+def test_walk1_same_host_stays_on_br_int(sim, ports):
+    result = send(sim, ports, "vm-a1", ports["vm-a2"].mac)
+    assert result.delivered_to() == [tap(ports, "vm-a2")]
+    assert {h.bridge for h in result.hits} == {BR_INT}
+    assert result.transmissions == []
+    (delivery,) = result.deliveries
+    assert delivery.packet.fields["vlan_tci"] == 0, "delivered untagged"
+
+
+@pytest.mark.parametrize("src,dst,kind,seg", [("vm-a1", "vm-a3", "vxlan", 5000),
+                                              ("vm-b1", "vm-b3", "gre", 5001)])
+def test_walk2_cross_host_is_tunnelled(sim, ports, src, dst, kind, seg):
+    result = send(sim, ports, src, ports[dst].mac)
+    assert result.delivered_to() == [tap(ports, dst)]
+    assert result.transmissions, "crossed hosts through a tunnel"
+    assert {(x.tunnel.split("-")[0], x.tunnel_id) for x in result.transmissions} == {(kind, seg)}
+    (delivery,) = result.deliveries
+    assert delivery.packet.fields["vlan_tci"] == 0
+    assert result.tables("compute2", BR_TUN) == [t.TUN_LOCAL_SWITCHING, t.TUN_TO_LV[kind],
+                                                  t.LEARN_FROM_TUN]
+
+
+def test_learning_turns_floods_into_unicast(sim, ports):
+    first = send(sim, ports, "vm-a1", ports["vm-a3"].mac)
+    assert {x.remote_node for x in first.transmissions} == {"network", "compute2"}, "flooded"
+    reply = send(sim, ports, "vm-a3", ports["vm-a1"].mac)
+    assert [x.remote_node for x in reply.transmissions] == ["compute1"], "learned on compute2"
+    again = send(sim, ports, "vm-a1", ports["vm-a3"].mac)
+    assert [x.remote_node for x in again.transmissions] == ["compute2"], "learned on compute1"
+    learned = [f for f in sim.bridge("compute1", BR_TUN).tables[t.UCAST_TO_TUN].values()
+               if f.cookie == t.COOKIE_LEARNED]
+    assert len(learned) == 1 and learned[0].get("eth_dst") == ports["vm-a3"].mac
+
+
+def test_broadcast_reaches_only_its_network(sim, ports):
+    result = send(sim, ports, "vm-a1", BROADCAST_MAC)
+    assert result.delivered_to() == sorted([tap(ports, "vm-a2"), tap(ports, "vm-a3")])
+    assert {x.tunnel_id for x in result.transmissions} == {5000}
+
+
+@pytest.mark.parametrize("dst", ["vm-b1", "vm-b3"])
+def test_other_network_is_unreachable_even_by_mac(sim, ports, dst):
+    result = send(sim, ports, "vm-a1", ports[dst].mac)
+    assert result.deliveries == []
+
+
+def test_tagged_frame_from_vm_is_dropped(sim, ports):
+    # VLAN 2 is TenantB-Net's local VLAN on compute1: a VM must not hop into it
+    result = send(sim, ports, "vm-a1", ports["vm-b2"].mac, vlan_tci=0x1002)
+    assert result.deliveries == [] and result.transmissions == []
+    (hit,) = result.hits
+    assert (hit.flow.table, hit.flow.priority) == (t.INT_LOCAL_SWITCHING, t.PRIORITY_MISS)
+
+
+@pytest.mark.parametrize("tunnel_id,delivered", [(5000, True), (9999, False), (5001, False)])
+def test_tun_id_from_a_node_must_be_known_for_the_tunnel_type(sim, ports, tunnel_id, delivered):
+    """A VXLAN frame carrying an unknown VNI (or a GRE network's key) is dropped in table 4."""
+    frame = Packet.make(eth_src="fa:16:3e:00:00:99", eth_dst=ports["vm-a1"].mac,
+                        eth_type=ETH_TYPE_IP, tunnel_id=tunnel_id)
+    result = sim.inject("compute1", BR_TUN, "vxlan-c0a8640c", frame)
+    assert bool(result.deliveries) is delivered
+    if not delivered:
+        assert result.hits[-1].flow.table == t.VXLAN_TUN_TO_LV
+        assert result.hits[-1].flow.is_drop
+
+
+def test_unknown_in_port_on_br_tun_is_dropped(seed_cloud):
+    sim = cloudsim.build(seed_cloud)
+    from flows.simulator import Endpoint
+    sim.bridge("compute1", BR_TUN).ports[99] = Endpoint("vm", "rogue0")
+    result = sim.inject("compute1", BR_TUN, "rogue0",
+                        Packet.make(eth_src="fa:16:3e:00:00:99", eth_dst=BROADCAST_MAC))
+    assert [(h.flow.table, h.flow.priority) for h in result.hits] == [(0, t.PRIORITY_MISS)]
+
+
+def test_unknown_vlan_from_patch_tun_is_dropped(sim, ports):
+    frame = Packet.make(eth_src="fa:16:3e:00:00:99", eth_dst=BROADCAST_MAC, vlan_tci=0x1000 | 77)
+    result = sim.inject("compute1", BR_INT, "patch-tun", frame)
+    assert result.deliveries == [] and result.transmissions == []
+
+
+def test_no_two_flows_ever_tie(seed_cloud, ports):
+    """Every VM sending to every MAC and broadcast: no table has an equal-priority overlap."""
+    sim = cloudsim.build(seed_cloud)
+    macs = [p.mac for p in ports.values()] + [BROADCAST_MAC, "fa:16:3e:00:00:99"]
+    for src, dst in itertools.product(ports, macs):
+        send(sim, ports, src, dst)  # raises SimulationError on a tie
+
+
+def test_simulator_reports_ties_and_loops():
+    """The simulator itself can fail: an ambiguous table and a loop are errors."""
+    sim = Simulator()
+    from flows.flow import Output
+    from flows.simulator import Endpoint
+    br = sim.add_bridge("n", "br-int", [Flow(0, 5, match(in_port=1), (Output(2),)),
+                                         Flow(0, 5, match(eth_dst="fa:16:3e:00:00:01"))])
+    br.ports[1] = Endpoint("vm", "tapA")
+    br.ports[2] = Endpoint("vm", "tapB")
+    with pytest.raises(SimulationError, match="2 flows of priority 5"):
+        sim.inject("n", "br-int", "tapA", Packet.make(eth_dst="fa:16:3e:00:00:01"))
+    loop = Simulator()
+    a = loop.add_bridge("n", "br-a", [Flow(0, 1, (), (Output(1),))])
+    b = loop.add_bridge("n", "br-b", [Flow(0, 1, (), (Output(2),))])
+    # two patch pairs between br-a and br-b, each bridge forwarding into the other pair
+    a.ports[1] = Endpoint("patch", "pa", peer_bridge="br-b", peer_port="pb")
+    a.ports[2] = Endpoint("vm", "in")
+    a.ports[3] = Endpoint("patch", "pa2", peer_bridge="br-b", peer_port="pb2")
+    b.ports[1] = Endpoint("patch", "pb", peer_bridge="br-a", peer_port="pa")
+    b.ports[2] = Endpoint("patch", "pb2", peer_bridge="br-a", peer_port="pa2")
+    with pytest.raises(SimulationError, match="loop"):
+        loop.inject("n", "br-a", "in", Packet.make(eth_dst=BROADCAST_MAC))
