@@ -1,0 +1,143 @@
+"""The os-ken application: a shim from OpenFlow events to per-node reconciles.
+
+Each node has a worker greenthread; any event that concerns a node (one of its bridges
+connects, a port appears or goes) marks it dirty, and the worker syncs it (controller/
+reconciler.py). Replies (barriers, flow stats) and errors are routed to the send path.
+Transient failures (a node's OVSDB not reachable yet, a reply timing out during a reconnect)
+are retried with a warning; anything else is logged with its traceback.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+from os_ken.base import app_manager
+from os_ken.controller import ofp_event
+from os_ken.controller.handler import (CONFIG_DISPATCHER, DEAD_DISPATCHER,
+                                       HANDSHAKE_DISPATCHER, MAIN_DISPATCHER, set_ev_cls)
+from os_ken.lib import hub
+from os_ken.ofproto import ofproto_v1_3
+
+from cloud import schema
+from cloud.naming import BR_TUN
+from controller.config import CONF
+from controller.ovsdb import OvsdbError
+from controller.reconciler import Reconciler
+from controller.registry import Registry, UnknownDatapath
+from controller.sender import Replies, ReplyTimeout, Sender
+
+LOG = logging.getLogger("overlay")
+RETRY_SECONDS = 1.0
+
+
+def load_cloud():
+    """The cloud named by [overlay] cloud_file; exits with the validation message if bad."""
+    path = CONF.overlay.cloud_file
+    if not path:
+        sys.stderr.write("overlay: no [overlay] cloud_file in the --config-file\n")
+        raise SystemExit(2)
+    try:
+        cloud = schema.load(path)
+    except schema.CloudError as exc:
+        LOG.error("refusing to start, the cloud file is invalid:\n%s", exc)
+        sys.stderr.write(f"{exc}\n")
+        raise SystemExit(2)
+    listen = CONF.ofp_listen_host
+    if listen not in (None, "", "0.0.0.0", "::", str(cloud.fabric.controller_ip)):
+        msg = (f"{path}: management: controller {cloud.fabric.controller_ip} differs from "
+               f"ofp_listen_host {listen} in the --config-file")
+        LOG.error("refusing to start: %s", msg)
+        sys.stderr.write(msg + "\n")
+        raise SystemExit(2)
+    return cloud
+
+
+class NodeWorker:
+    """Syncs one node whenever kicked; one sync at a time, retried after transient errors."""
+
+    def __init__(self, node: str, reconciler: Reconciler):
+        self.node = node
+        self.reconciler = reconciler
+        self.dirty = hub.Event()
+        self.thread = hub.spawn(self._loop)
+
+    def kick(self) -> None:
+        self.dirty.set()
+
+    def _loop(self) -> None:
+        while True:
+            self.dirty.wait()
+            self.dirty.clear()
+            try:
+                self.reconciler.sync(self.node)
+            except (OSError, OvsdbError, ReplyTimeout) as exc:
+                LOG.warning("%s: sync incomplete (%s); retrying in %.0fs", self.node, exc,
+                            RETRY_SECONDS)
+                hub.spawn_after(RETRY_SECONDS, self.kick)
+            except Exception:  # a bug: say so loudly, keep serving the other nodes
+                LOG.exception("%s: sync failed", self.node)
+                hub.spawn_after(RETRY_SECONDS, self.kick)
+
+
+class OverlayController(app_manager.OSKenApp):
+    OFP_VERSIONS = [ofproto_v1_3.OFP_VERSION]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cloud = load_cloud()
+        self.registry = Registry(self.cloud)
+        self.replies = Replies()
+        self.sender = Sender(self.replies, CONF.overlay.reply_timeout)
+        self.reconciler = Reconciler(self.cloud, self.registry, self.sender,
+                                     CONF.overlay.ovsdb_port)
+        self.workers = {n.name: NodeWorker(n.name, self.reconciler) for n in self.cloud.nodes}
+        LOG.info("cloud %s from %s: %d nodes, %d networks, %d ports", self.cloud.name,
+                 self.cloud.source, len(self.cloud.nodes), len(self.cloud.networks),
+                 len(self.cloud.ports))
+
+    @set_ev_cls(ofp_event.EventOFPStateChange, [MAIN_DISPATCHER, DEAD_DISPATCHER])
+    def _state_change(self, ev) -> None:
+        dp = ev.datapath
+        if ev.state == MAIN_DISPATCHER:
+            try:
+                conn = self.registry.connect(dp)
+            except UnknownDatapath as exc:
+                LOG.warning("ignoring a switch: %s", exc)
+                return
+            LOG.info("%s connected (datapath %016x from %s)", conn.label, dp.id, dp.address[0])
+            if conn.bridge == BR_TUN:
+                self.reconciler.forget_tunnels(conn.node)
+            self.workers[conn.node].kick()
+        elif ev.state == DEAD_DISPATCHER:
+            conn = self.registry.disconnect(dp)
+            if conn is not None:
+                LOG.info("%s disconnected", conn.label)
+                self.replies.abandon(dp)
+
+    @set_ev_cls(ofp_event.EventOFPPortStateChange, MAIN_DISPATCHER)
+    def _port_change(self, ev) -> None:
+        conn = self.registry.find(ev.datapath)
+        if conn is not None:
+            self.workers[conn.node].kick()
+
+    @set_ev_cls(ofp_event.EventOFPBarrierReply, MAIN_DISPATCHER)
+    def _barrier_reply(self, ev) -> None:
+        self.replies.receive(ev.msg.datapath, ev.msg.xid)
+
+    @set_ev_cls(ofp_event.EventOFPFlowStatsReply, MAIN_DISPATCHER)
+    def _flow_stats_reply(self, ev) -> None:
+        msg = ev.msg
+        more = bool(msg.flags & msg.datapath.ofproto.OFPMPF_REPLY_MORE)
+        self.replies.receive(msg.datapath, msg.xid, msg.body, more)
+
+    @set_ev_cls(ofp_event.EventOFPErrorMsg,
+                [HANDSHAKE_DISPATCHER, CONFIG_DISPATCHER, MAIN_DISPATCHER])
+    def _error(self, ev) -> None:
+        msg = ev.msg
+        conn = self.registry.find(msg.datapath)
+        label = conn.label if conn else f"datapath {msg.datapath.id}"
+        LOG.error("%s: OpenFlow error type=%d code=%d for %s", label, msg.type, msg.code,
+                  self.sender.describe_error(msg.datapath, msg.xid))
+        if conn is not None:
+            conn.installed = None  # unknown now: re-read at the next sync
+            hub.spawn_after(RETRY_SECONDS, self.workers[conn.node].kick)

@@ -1,0 +1,147 @@
+"""Flows <-> os-ken OpenFlow 1.3 messages: flow-mods out, flow-stats entries back in.
+
+The only place that knows os-ken's parser classes for flows; flows/ stays independent of them.
+Decoding covers exactly the vocabulary flows/flow.py defines, so the switch's flows can be
+diffed against desired ones; anything else raises UndecodableFlow (and is then deleted by
+its raw match, being ours by cookie but nothing we would install).
+"""
+from __future__ import annotations
+
+from os_ken.ofproto import ofproto_v1_3 as ofp
+from os_ken.ofproto import ofproto_v1_3_parser as parser
+
+from flows.flow import (Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Output, PopVlan,
+                        PushVlan, SetField, match)
+from flows.tables import COOKIE_MASK
+
+FULL_COOKIE_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+class UndecodableFlow(ValueError):
+    pass
+
+
+# ----------------------------------------------------------------------------------- encode
+def _ofp_match(flow: Flow) -> parser.OFPMatch:
+    return parser.OFPMatch(**dict(flow.match))
+
+
+def _learn_field(name: str) -> tuple[str, int]:
+    return (name, 0)
+
+
+def _encode_learn(learn: Learn) -> parser.NXActionLearn:
+    specs = []
+    for spec in learn.specs:
+        if isinstance(spec, LearnMatch):
+            specs.append(parser.NXFlowSpecMatch(src=_learn_field(spec.src),
+                                                dst=_learn_field(spec.dst), n_bits=spec.n_bits))
+        elif isinstance(spec, LearnLoad):
+            src = spec.src if isinstance(spec.src, int) else _learn_field(spec.src)
+            specs.append(parser.NXFlowSpecLoad(src=src, dst=_learn_field(spec.dst),
+                                               n_bits=spec.n_bits))
+        elif isinstance(spec, LearnOutput):
+            specs.append(parser.NXFlowSpecOutput(src=_learn_field(spec.src), dst="", n_bits=32))
+    return parser.NXActionLearn(table_id=learn.table, specs=specs, priority=learn.priority,
+                                hard_timeout=learn.hard_timeout, cookie=learn.cookie)
+
+
+def _encode_action(action):
+    if isinstance(action, Output):
+        return parser.OFPActionOutput(action.port, 0)
+    if isinstance(action, PushVlan):
+        return parser.OFPActionPushVlan(action.ethertype)
+    if isinstance(action, PopVlan):
+        return parser.OFPActionPopVlan()
+    if isinstance(action, SetField):
+        return parser.OFPActionSetField(**{action.field: action.value})
+    if isinstance(action, Learn):
+        return _encode_learn(action)
+    raise TypeError(f"cannot encode action {action!r}")
+
+
+def _instructions(flow: Flow) -> list:
+    out = []
+    if flow.actions:
+        out.append(parser.OFPInstructionActions(ofp.OFPIT_APPLY_ACTIONS,
+                                                [_encode_action(a) for a in flow.actions]))
+    if flow.goto is not None:
+        out.append(parser.OFPInstructionGotoTable(flow.goto))
+    return out
+
+
+def flow_mod(datapath, flow: Flow, command: int) -> parser.OFPFlowMod:
+    """ADD, MODIFY_STRICT or DELETE_STRICT of one entry; modify/delete touch only our cookie."""
+    strict = command != ofp.OFPFC_ADD
+    return parser.OFPFlowMod(
+        datapath, cookie=flow.cookie, cookie_mask=FULL_COOKIE_MASK if strict else 0,
+        table_id=flow.table, command=command, priority=flow.priority,
+        buffer_id=ofp.OFP_NO_BUFFER, out_port=ofp.OFPP_ANY, out_group=ofp.OFPG_ANY,
+        match=_ofp_match(flow),
+        instructions=[] if command == ofp.OFPFC_DELETE_STRICT else _instructions(flow))
+
+
+def delete_raw(datapath, table: int, priority: int, cookie: int, ofp_match) -> parser.OFPFlowMod:
+    """Strict delete of an entry we could not decode, by its own match."""
+    return parser.OFPFlowMod(datapath, cookie=cookie, cookie_mask=FULL_COOKIE_MASK,
+                             table_id=table, command=ofp.OFPFC_DELETE_STRICT, priority=priority,
+                             buffer_id=ofp.OFP_NO_BUFFER, out_port=ofp.OFPP_ANY,
+                             out_group=ofp.OFPG_ANY, match=ofp_match)
+
+
+def flow_stats_request(datapath, cookie: int) -> parser.OFPFlowStatsRequest:
+    """Every flow of our cookie family, in every table."""
+    return parser.OFPFlowStatsRequest(datapath, 0, ofp.OFPTT_ALL, ofp.OFPP_ANY, ofp.OFPG_ANY,
+                                      cookie, COOKIE_MASK, parser.OFPMatch())
+
+
+# ----------------------------------------------------------------------------------- decode
+def _decode_value(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else value
+
+
+def _decode_spec(spec):
+    src, dst = spec.src, spec.dst
+    if isinstance(spec, parser.NXFlowSpecMatch):
+        return LearnMatch(dst=dst[0], src=src[0], n_bits=spec.n_bits)
+    if isinstance(spec, parser.NXFlowSpecLoad):
+        return LearnLoad(dst=dst[0], src=src if isinstance(src, int) else src[0],
+                         n_bits=spec.n_bits)
+    if isinstance(spec, parser.NXFlowSpecOutput):
+        return LearnOutput(src=src[0])
+    raise UndecodableFlow(f"learn spec {spec!r}")
+
+
+def _decode_action(action):
+    if isinstance(action, parser.OFPActionOutput):
+        return Output(action.port)
+    if isinstance(action, parser.OFPActionPushVlan):
+        return PushVlan(action.ethertype)
+    if isinstance(action, parser.OFPActionPopVlan):
+        return PopVlan()
+    if isinstance(action, parser.OFPActionSetField):
+        return SetField(action.key, _decode_value(action.value))
+    if isinstance(action, parser.NXActionLearn):
+        return Learn(table=action.table_id, priority=action.priority,
+                     hard_timeout=action.hard_timeout, cookie=action.cookie,
+                     specs=tuple(_decode_spec(s) for s in action.specs))
+    raise UndecodableFlow(f"action {type(action).__name__}")
+
+
+def decode_stats(stats) -> Flow:
+    """One OFPFlowStats entry as a Flow; UndecodableFlow if outside our vocabulary."""
+    actions, goto = [], None
+    for inst in stats.instructions:
+        if isinstance(inst, parser.OFPInstructionActions) and inst.type == ofp.OFPIT_APPLY_ACTIONS:
+            actions.extend(_decode_action(a) for a in inst.actions)
+        elif isinstance(inst, parser.OFPInstructionGotoTable):
+            goto = inst.table_id
+        else:
+            raise UndecodableFlow(f"instruction {type(inst).__name__}")
+    try:
+        fields = {name: _decode_value(value) for name, value in stats.match.items()}
+        m = match(**fields)
+    except ValueError as exc:
+        raise UndecodableFlow(str(exc)) from exc
+    return Flow(table=stats.table_id, priority=stats.priority, match=m, actions=tuple(actions),
+                goto=goto, cookie=stats.cookie)

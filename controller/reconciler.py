@@ -1,0 +1,71 @@
+"""Bringing one node's switches to the desired state.
+
+A sync of a node: (1) its br-tun's tunnel ports are made to match flows.tunnels through the
+node's OVSDB (ports that appear are reported by the switch and trigger another sync); (2) its
+local VLANs are (re)allocated, keeping existing ones; (3) for each connected bridge, the flows
+installed (read from the switch once per connection) are diffed against the desired flows of
+the node's view and the difference goes through the send path. Nothing here builds a flow:
+that is flows/'s job.
+"""
+from __future__ import annotations
+
+import logging
+
+from cloud.model import Cloud
+from cloud.naming import BR_INT, BR_TUN
+from controller.ovsdb import OvsdbClient, reconcile_tunnels
+from controller.registry import Registry
+from controller.sender import Sender
+from flows import localvlan
+from flows.desired import bridge_flows
+from flows.diff import diff
+from flows.tunnels import desired_tunnels
+from flows.view import build_view
+
+LOG = logging.getLogger("overlay.reconciler")
+
+
+class Reconciler:
+    def __init__(self, cloud: Cloud, registry: Registry, sender: Sender, ovsdb_port: int):
+        self.cloud = cloud
+        self.registry = registry
+        self.sender = sender
+        self.ovsdb_port = ovsdb_port
+        self.vlans: dict[str, dict[str, int]] = {}
+        self._tunnels_done: dict[str, frozenset] = {}  # node -> tunnel set last made real
+
+    def forget_tunnels(self, node: str) -> None:
+        """Re-check the node's tunnel ports at the next sync (its br-tun reconnected)."""
+        self._tunnels_done.pop(node, None)
+
+    def sync(self, node: str) -> None:
+        conns = self.registry.of_node(node)
+        if not conns:
+            return
+        if BR_TUN in conns:
+            self._sync_tunnels(node)
+        wanted = [n.id for n in self.cloud.networks_on(node)]
+        self.vlans[node] = localvlan.allocate(self.vlans.get(node, {}), wanted)
+        int_conn, tun_conn = conns.get(BR_INT), conns.get(BR_TUN)
+        view = build_view(self.cloud, node, self.vlans[node],
+                          int_conn.ports() if int_conn else {},
+                          tun_conn.ports() if tun_conn else {})
+        for bridge, conn in sorted(conns.items()):
+            if conn.installed is None:
+                conn.installed = self.sender.read_flows(conn)
+                LOG.info("%s: connected, %d flows of ours already installed", conn.label,
+                         len(conn.installed))
+            self.sender.apply(conn, diff(conn.installed, bridge_flows(view, bridge)))
+
+    def _sync_tunnels(self, node: str) -> None:
+        desired = desired_tunnels(self.cloud, node)
+        if self._tunnels_done.get(node) == frozenset(desired.items()):
+            return
+        target = f"tcp:{self.cloud.node(node).management_ip}:{self.ovsdb_port}"
+        with OvsdbClient(target) as client:
+            changes = reconcile_tunnels(client, desired)
+        if changes:
+            LOG.info("%s/%s tunnel ports: added %s, updated %s, removed %s", node, BR_TUN,
+                     changes.added or "none", changes.updated or "none",
+                     changes.removed or "none")
+        self._tunnels_done[node] = frozenset(desired.items())

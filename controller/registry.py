@@ -1,0 +1,80 @@
+"""Which node and which bridge each OpenFlow connection is.
+
+No guessing from connection order or datapath-id schemes: the node is the one whose management
+IP the connection comes from, the bridge is the name of the datapath's LOCAL port (OVS names it
+after the bridge). A connection that matches no node, or a bridge this controller does not
+manage, is refused with a warning and never programmed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from os_ken.ofproto import ofproto_v1_3 as ofp
+
+from cloud.model import Cloud
+from flows.desired import MANAGED_BRIDGES
+from flows.flow import Flow
+
+
+class UnknownDatapath(Exception):
+    pass
+
+
+@dataclass
+class BridgeConn:
+    node: str
+    bridge: str
+    datapath: object
+    installed: dict[tuple, Flow] | None = None   # None: not read from the switch yet
+    flow_mods: int = 0                             # sent on this connection
+
+    @property
+    def label(self) -> str:
+        return f"{self.node}/{self.bridge}"
+
+    def ports(self) -> dict[str, int]:
+        """Port name -> ofport, as the switch reported them (kept current by os-ken)."""
+        return {_name(p): no for no, p in self.datapath.ports.items() if no <= ofp.OFPP_MAX}
+
+
+def _name(port) -> str:
+    name = port.name
+    return name.decode() if isinstance(name, bytes) else name
+
+
+class Registry:
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+        self.bridges: dict[tuple[str, str], BridgeConn] = {}
+
+    def identify(self, datapath) -> tuple[str, str]:
+        peer = datapath.address[0] if datapath.address else None
+        node = self.cloud.node_by_management_ip(peer) if peer else None
+        if node is None:
+            raise UnknownDatapath(f"datapath {datapath.id:016x} connects from {peer}, "
+                                  "which is no node's management IP")
+        local = datapath.ports.get(ofp.OFPP_LOCAL)
+        bridge = _name(local) if local is not None else None
+        if bridge not in MANAGED_BRIDGES:
+            raise UnknownDatapath(f"datapath {datapath.id:016x} of {node.name} is bridge "
+                                  f"{bridge!r}, not one of {', '.join(MANAGED_BRIDGES)}")
+        return node.name, bridge
+
+    def connect(self, datapath) -> BridgeConn:
+        node, bridge = self.identify(datapath)
+        conn = BridgeConn(node, bridge, datapath)
+        self.bridges[(node, bridge)] = conn
+        return conn
+
+    def disconnect(self, datapath) -> BridgeConn | None:
+        for key, conn in list(self.bridges.items()):
+            if conn.datapath is datapath:
+                del self.bridges[key]
+                return conn
+        return None
+
+    def find(self, datapath) -> BridgeConn | None:
+        return next((c for c in self.bridges.values() if c.datapath is datapath), None)
+
+    def of_node(self, node: str) -> dict[str, BridgeConn]:
+        return {b: c for (n, b), c in self.bridges.items() if n == node}

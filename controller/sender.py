@@ -1,0 +1,156 @@
+"""The one send path: every flow read from and written to a switch goes through here.
+
+`read_flows` asks a bridge for every flow of our cookie and decodes them (what is installed);
+`apply` sends a diff as ordered flow-mods (adds, then modifies, then deletes) followed by a
+barrier, waits for the barrier reply, and only then records the change as installed. Every
+flow-mod is logged in ovs-ofctl syntax at debug level and counted; an OpenFlow error names
+the bridge, the operation and the flow that caused it.
+"""
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+from os_ken.lib import hub
+from os_ken.ofproto import ofproto_v1_3 as ofp
+
+from controller import ofmsg
+from controller.registry import BridgeConn
+from flows import ofctl
+from flows.diff import Changes
+from flows.flow import Flow
+from flows.tables import COOKIE, COOKIE_LEARNED
+
+LOG = logging.getLogger("overlay.sender")
+MAX_REMEMBERED = 100000  # xid -> flow, for naming the flow an error refers to
+
+
+class ReplyTimeout(Exception):
+    pass
+
+
+class _Pending:
+    def __init__(self) -> None:
+        self.event = hub.Event()
+        self.parts: list = []
+        self.lost = False
+
+
+class Replies:
+    """Replies by (datapath, xid): a barrier reply, or the parts of a multipart reply."""
+
+    def __init__(self) -> None:
+        self._pending: dict[tuple[int, int], _Pending] = {}
+
+    def expect(self, datapath, xid: int) -> tuple[int, int]:
+        key = (id(datapath), xid)
+        self._pending[key] = _Pending()
+        return key
+
+    def receive(self, datapath, xid: int, body=None, more: bool = False) -> None:
+        pending = self._pending.get((id(datapath), xid))
+        if pending is None:
+            return
+        if body:
+            pending.parts.extend(body)
+        if not more:
+            pending.event.set()
+
+    def abandon(self, datapath) -> None:
+        """The connection is gone: wake everyone waiting on it."""
+        for (dp, _), pending in self._pending.items():
+            if dp == id(datapath):
+                pending.lost = True
+                pending.event.set()
+
+    def wait(self, key: tuple[int, int], timeout: float, what: str) -> list:
+        pending = self._pending[key]
+        try:
+            if not pending.event.wait(timeout=timeout):
+                raise ReplyTimeout(f"no {what} reply within {timeout:.0f}s")
+            if pending.lost:
+                raise ReplyTimeout(f"connection lost waiting for the {what} reply")
+            return pending.parts
+        finally:
+            self._pending.pop(key, None)
+
+
+class Sender:
+    def __init__(self, replies: Replies, timeout: float):
+        self.replies = replies
+        self.timeout = timeout
+        self._sent: OrderedDict[tuple[int, int], str] = OrderedDict()
+        self.total_flow_mods = 0
+
+    def _send(self, conn: BridgeConn, msg, description: str | None = None) -> int:
+        dp = conn.datapath
+        dp.set_xid(msg)
+        if description is not None:
+            self._sent[(id(dp), msg.xid)] = description
+            while len(self._sent) > MAX_REMEMBERED:
+                self._sent.popitem(last=False)
+        dp.send_msg(msg)
+        return msg.xid
+
+    def _barrier(self, conn: BridgeConn) -> None:
+        dp = conn.datapath
+        msg = dp.ofproto_parser.OFPBarrierRequest(dp)
+        dp.set_xid(msg)
+        key = self.replies.expect(dp, msg.xid)
+        dp.send_msg(msg)
+        self.replies.wait(key, self.timeout, f"{conn.label} barrier")
+
+    def read_flows(self, conn: BridgeConn) -> dict[tuple, Flow]:
+        """The bridge's flows of our cookie; undecodable ones (not ours to keep) are deleted."""
+        dp = conn.datapath
+        msg = ofmsg.flow_stats_request(dp, COOKIE)
+        dp.set_xid(msg)
+        key = self.replies.expect(dp, msg.xid)
+        dp.send_msg(msg)
+        installed, foreign = {}, []
+        for stats in self.replies.wait(key, self.timeout, f"{conn.label} flow-stats"):
+            if stats.cookie == COOKIE_LEARNED:
+                continue  # the learn action's own entries: OVS times them out
+            try:
+                flow = ofmsg.decode_stats(stats)
+                installed[flow.key] = flow
+            except ofmsg.UndecodableFlow as exc:
+                foreign.append((stats, exc))
+        for stats, exc in foreign:
+            LOG.warning("%s: deleting a flow of our cookie outside the pipeline (%s): table=%d "
+                        "priority=%d %s", conn.label, exc, stats.table_id, stats.priority,
+                        stats.match)
+            self._send(conn, ofmsg.delete_raw(dp, stats.table_id, stats.priority, stats.cookie,
+                                              stats.match), f"delete of undecodable flow")
+            conn.flow_mods += 1
+            self.total_flow_mods += 1
+        return installed
+
+    def apply(self, conn: BridgeConn, changes: Changes) -> int:
+        """Send changes, confirm with a barrier, record them as installed; returns flow-mods."""
+        if not changes:
+            return 0
+        dp = conn.datapath
+        batches = ((ofp.OFPFC_ADD, "add", changes.add),
+                   (ofp.OFPFC_MODIFY_STRICT, "modify", changes.modify),
+                   (ofp.OFPFC_DELETE_STRICT, "delete", changes.delete))
+        for command, verb, flows in batches:
+            for flow in flows:
+                text = ofctl.render(flow)
+                LOG.debug("%s: %s %s", conn.label, verb, text)
+                self._send(conn, ofmsg.flow_mod(dp, flow, command), f"{verb} {text}")
+        self._barrier(conn)
+        for flow in changes.add + changes.modify:
+            conn.installed[flow.key] = flow
+        for flow in changes.delete:
+            conn.installed.pop(flow.key, None)
+        count = len(changes)
+        conn.flow_mods += count
+        self.total_flow_mods += count
+        LOG.info("%s: %d flow-mods (+%d ~%d -%d), %d flows installed", conn.label, count,
+                 len(changes.add), len(changes.modify), len(changes.delete),
+                 len(conn.installed))
+        return count
+
+    def describe_error(self, datapath, xid: int) -> str:
+        return self._sent.get((id(datapath), xid), "a message that is not a flow-mod")
