@@ -16,7 +16,7 @@ from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, OFPP_IN_PORT, 
 # OXM field -> NXM name, as ovs-ofctl writes learn specs.
 NXM = {"vlan_tci": "NXM_OF_VLAN_TCI", "eth_dst": "NXM_OF_ETH_DST",
        "eth_src": "NXM_OF_ETH_SRC", "tunnel_id": "NXM_NX_TUN_ID", "in_port": "NXM_OF_IN_PORT"}
-NXM_FIELD = {v: k for k, v in NXM.items()}
+NXM_FIELD = {v: k for k, v in NXM.items()} | {"OXM_OF_IN_PORT": "in_port"}  # os-ken encodes OXM
 # OXM field -> ovs-ofctl match/set_field keyword
 OFCTL = {"eth_dst": "dl_dst", "eth_src": "dl_src", "eth_type": "dl_type", "tunnel_id": "tun_id",
          "in_port": "in_port", "arp_op": "arp_op", "arp_spa": "arp_spa", "arp_tpa": "arp_tpa",

@@ -1,0 +1,149 @@
+"""An emulated cloud: the root-namespace segments, one NeutronNode per node, one Mininet host
+per VM port, built from a validated Cloud and torn down completely.
+
+Root namespace: kernel bridges `ovl-mgmt` (carrying the controller's address) and `ovl-data`
+(the tunnel underlay), and one veth per node and segment (`<node>-m`, `<node>-d`). Everything
+created is recorded in the run directory's state file first, so teardown (and the cleanup
+command, after a crash) removes exactly what this cloud made.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+from mininet.cli import CLI
+from mininet.log import setLogLevel
+from mininet.net import Mininet
+from mininet.node import Host
+
+from cloud.model import Cloud
+from mininet_topos.node import (DATA_IF, MGMT_IF, NeutronNode, configure_node, in_ns,
+                                plug_vm, seed_tunnel_neighbours)
+from mininet_topos.ovs import DAEMONS, run
+from mininet_topos.state import BASE_DIR, State
+
+MGMT_BRIDGE = "ovl-mgmt"
+DATA_BRIDGE = "ovl-data"
+
+
+class CloudCLI(CLI):
+    """Mininet's CLI, accepting node names with dashes (`vm-a1 ping vm-a3`)."""
+    identchars = CLI.identchars + "-"
+
+
+def link_exists(name: str) -> bool:
+    return subprocess.run(["ip", "link", "show", "dev", name],
+                          capture_output=True).returncode == 0
+
+
+class EmulatedCloud:
+    def __init__(self, cloud: Cloud, rundir: str | None = None):
+        self.cloud = cloud
+        self.rundir = rundir or os.path.join(BASE_DIR, cloud.name)
+        self.state: State | None = None
+        self.net: Mininet | None = None
+        self.nodes: dict[str, NeutronNode] = {}
+        self.vms: dict[str, Host] = {}
+        self.timings: dict[str, float] = {}
+
+    # --------------------------------------------------------------------------- lifecycle
+    def start(self) -> "EmulatedCloud":
+        setLogLevel("warning")
+        leftover = State(self.rundir)
+        if not leftover.is_empty():
+            leftover.cleanup()  # a previous run of this cloud crashed: remove what it recorded
+        self.state = State(self.rundir)
+        for name in (MGMT_BRIDGE, DATA_BRIDGE):
+            if link_exists(name):
+                raise RuntimeError(f"{name} exists but no run of ours recorded it: another "
+                                   "emulated cloud is running, or remove it by hand")
+        t0 = time.monotonic()
+        self.net = Mininet(topo=None, build=False, controller=None)
+        self._segments()
+        for node in self.cloud.nodes:
+            self.add_node(node.name)
+        for node in self.cloud.nodes:
+            seed_tunnel_neighbours(self.nodes[node.name], node, self.cloud)
+        self.timings["nodes"] = time.monotonic() - t0
+        t1 = time.monotonic()
+        for port in self.cloud.ports:
+            self.add_vm(port.name)
+        self.timings["vms"] = time.monotonic() - t1
+        return self
+
+    def stop(self) -> None:
+        for host in self.nodes.values():
+            host.ovs.stop()
+        if self.net is not None:
+            self.net.stop()
+            self.net = None
+        if self.state is not None:
+            self.state.cleanup()
+            self.state = None
+        self.nodes.clear()
+        self.vms.clear()
+
+    def __enter__(self) -> "EmulatedCloud":
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------------------ pieces
+    def _segments(self) -> None:
+        fabric = self.cloud.fabric
+        for name in (MGMT_BRIDGE, DATA_BRIDGE):
+            self.state.add_bridge(name)
+            run(["ip", "link", "add", name, "type", "bridge"])
+            run(["ip", "link", "set", name, "up"])
+        run(["ip", "addr", "add", f"{fabric.controller_ip}/{fabric.management_cidr.prefixlen}",
+             "dev", MGMT_BRIDGE])
+
+    def _uplink(self, host: Host, root_end: str, node_end: str, bridge: str) -> None:
+        self.state.add_link(root_end)
+        run(["ip", "link", "add", root_end, "type", "veth", "peer", "name", node_end,
+             "netns", str(host.pid)])
+        run(["ip", "link", "set", root_end, "master", bridge, "up"])
+
+    def add_node(self, name: str) -> NeutronNode:
+        node = self.cloud.node(name)
+        host = self.net.addHost(name, cls=NeutronNode, ovs_dir=os.path.join(self.rundir, name),
+                                ip=None)
+        self.state.add_pid(host.pid, "mininet:" + name)
+        self.nodes[name] = host
+        self._uplink(host, f"{name}-m", MGMT_IF, MGMT_BRIDGE)
+        self._uplink(host, f"{name}-d", DATA_IF, DATA_BRIDGE)
+        try:
+            configure_node(host, node, self.cloud.fabric)
+        finally:
+            for daemon in DAEMONS:
+                pid = host.ovs.pid(daemon)
+                if pid:
+                    self.state.add_pid(pid, daemon)
+        return host
+
+    def add_vm(self, port_name: str) -> Host:
+        port = next(p for p in self.cloud.ports if p.name == port_name)
+        vm = self.net.addHost(port.name, ip=None)
+        self.state.add_pid(vm.pid, "mininet:" + port.name)
+        self.vms[port.name] = vm
+        plug_vm(vm, self.nodes[port.node], port, self.cloud)
+        return vm
+
+    # ----------------------------------------------------------------------------- helpers
+    def host(self, name: str) -> Host:
+        return self.nodes.get(name) or self.vms[name]
+
+    def vm_run(self, vm: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
+        return run(["mnexec", "-a", str(self.vms[vm].pid), *argv], check=check, timeout=120)
+
+    def cli(self) -> None:
+        CloudCLI(self.net)
+
+    def node_exec(self, node: str, *argv: str) -> str:
+        return in_ns(self.nodes[node], *argv)

@@ -1,0 +1,77 @@
+"""Running `osken-manager apps/overlay.py` for an emulated cloud, with its own config and log."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+from cloud.model import Cloud
+from mininet_topos.ovs import pid_alive, stop_pid
+from mininet_topos.state import State
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APP = "apps/overlay.py"
+# What makes a controller log a failure: errors, tracebacks, OpenFlow errors.
+FAILURE = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback|OFPErrorMsg")
+
+
+def config_text(cloud: Cloud, cloud_file: str) -> str:
+    return (f"[DEFAULT]\nofp_listen_host = {cloud.fabric.controller_ip}\n"
+            f"ofp_tcp_listen_port = {cloud.fabric.controller_port}\n\n"
+            f"[overlay]\ncloud_file = {os.path.abspath(cloud_file)}\n")
+
+
+class ControllerProcess:
+    def __init__(self, cloud: Cloud, cloud_file: str, rundir: str, state: State | None = None,
+                 debug: bool = False):
+        self.cloud, self.cloud_file, self.rundir = cloud, cloud_file, rundir
+        self.state = state
+        self.debug = debug
+        self.conf = os.path.join(rundir, "overlay.conf")
+        self.log = os.path.join(rundir, "controller.log")
+        self.proc: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        manager = os.path.join(os.path.dirname(sys.executable), "osken-manager")
+        return [manager, "--config-file", self.conf, "--log-file", self.log,
+                "--default-log-level", "10" if self.debug else "20", APP]
+
+    def start(self) -> "ControllerProcess":
+        os.makedirs(self.rundir, exist_ok=True)
+        with open(self.conf, "w") as fh:
+            fh.write(config_text(self.cloud, self.cloud_file))
+        with open(self.log + ".stderr", "ab") as err:
+            self.proc = subprocess.Popen(self.command(), cwd=ROOT, stdin=subprocess.DEVNULL,
+                                         stdout=err, stderr=err, start_new_session=True)
+        if self.state is not None:
+            self.state.add_pid(self.proc.pid, "osken-manager")
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None and pid_alive(self.proc.pid)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.proc is not None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            stop_pid(self.proc.pid)
+            self.proc.wait()
+
+    def log_text(self) -> str:
+        text = ""
+        for path in (self.log, self.log + ".stderr"):
+            if os.path.exists(path):
+                with open(path, errors="replace") as fh:
+                    text += fh.read()
+        return text
+
+    def failures(self) -> list[str]:
+        """Log lines that mean something went wrong (an integration test fails on any)."""
+        return [line for line in self.log_text().splitlines() if FAILURE.search(line)]

@@ -1,0 +1,141 @@
+"""A Neutron node (compute or network) as a Mininet host running its own Open vSwitch, and the
+VMs plugged into it.
+
+Inside the node: eth0 on the management segment (its OpenFlow and OVSDB traffic), eth1 on the
+data segment as the only port of br-phy, which owns the tunnel endpoint IP (OVS's userspace
+tunnelling routes encapsulated packets through the bridge that holds the underlay address),
+and Neutron's br-int and br-tun joined by patch-tun/patch-int, controlled out-of-band by the
+controller in the root namespace. The network node also gets br-ex. /var/run/openvswitch,
+/etc/openvswitch and /var/log/openvswitch are the node's own directory, so the OVS tools at the
+Mininet CLI (`compute1 ovs-ofctl dump-flows br-tun`) reach the node's own instance unchanged.
+"""
+from __future__ import annotations
+
+import uuid
+
+from mininet.link import Link
+from mininet.node import Host
+
+from cloud.model import Cloud, Fabric, Node, Port, ROLE_NETWORK
+from cloud.naming import BR_EX, BR_INT, BR_PHY, BR_TUN, PATCH_INT, PATCH_TUN, tap_name
+from mininet_topos.ovs import OvsInstance, run
+
+OVS_DIRS = ("/var/run/openvswitch", "/etc/openvswitch", "/var/log/openvswitch")
+MGMT_IF, DATA_IF = "eth0", "eth1"
+OPENFLOW_PROTOCOLS = "OpenFlow10,OpenFlow13,OpenFlow14"
+CONTROLLER_MAX_BACKOFF_MS = 1000
+BRIDGE_CODES = {BR_INT: 1, BR_TUN: 2, BR_EX: 3, BR_PHY: 4}
+OVSDB_PORT = 6640
+
+
+def phy_mac(node: Node) -> str:
+    """br-phy's MAC, fixed by the tunnel IP so peers can know it in advance (02: = local)."""
+    return "02:00:" + ":".join("%02x" % b for b in node.tunnel_ip.packed)
+
+
+def datapath_id(node: Node, bridge: str) -> str:
+    """Unique per bridge of the cloud: management IP in the high bits, bridge code low."""
+    return "%016x" % ((int(node.management_ip) << 16) | BRIDGE_CODES[bridge])
+
+
+class NeutronNode(Host):
+    """A Mininet host whose OVS directories are private and whose OVS is `self.ovs`."""
+
+    def __init__(self, name: str, ovs_dir: str, **params):
+        self.ovs_dir = ovs_dir
+        super().__init__(name, privateDirs=[(d, ovs_dir) for d in OVS_DIRS], **params)
+        self.ovs = OvsInstance(rundir=ovs_dir, enter=["mnexec", "-a", str(self.pid)])
+
+
+def in_ns(host: Host, *argv: str) -> str:
+    """Run a command in a Mininet host's namespaces; raise with its stderr if it fails."""
+    return run(["mnexec", "-a", str(host.pid), *argv]).stdout
+
+
+def configure_node(host: NeutronNode, node: Node, fabric: Fabric) -> None:
+    """Addresses, the node's OVS daemons and its bridges (eth0/eth1 already moved in)."""
+    mgmt_prefix = fabric.management_cidr.prefixlen
+    data_prefix = fabric.data_cidr.prefixlen
+    for cmd in (["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"],
+                ["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"],
+                ["ip", "link", "set", "lo", "up"],
+                ["ip", "addr", "add", f"{node.management_ip}/{mgmt_prefix}", "dev", MGMT_IF],
+                ["ip", "link", "set", MGMT_IF, "up"],
+                ["ip", "link", "set", DATA_IF, "up"]):
+        in_ns(host, *cmd)
+    host.ovs.start()
+    bridges = [BR_INT, BR_TUN] + ([BR_EX] if node.role == ROLE_NETWORK else [])
+    args = ["--", "set-manager", f"ptcp:{OVSDB_PORT}:{node.management_ip}"]
+    for br in bridges:
+        secure = br in (BR_INT, BR_TUN)
+        args += ["--", "add-br", br, "--", "set", "bridge", br, "datapath_type=netdev",
+                 f"protocols={OPENFLOW_PROTOCOLS}",
+                 "fail_mode=" + ("secure" if secure else "standalone"),
+                 f"other_config:datapath-id={datapath_id(node, br)}",
+                 "other_config:disable-in-band=true"]
+    args += ["--", "add-port", BR_INT, PATCH_TUN, "--", "set", "interface", PATCH_TUN,
+             "type=patch", f"options:peer={PATCH_INT}",
+             "--", "add-port", BR_TUN, PATCH_INT, "--", "set", "interface", PATCH_INT,
+             "type=patch", f"options:peer={PATCH_TUN}",
+             "--", "add-br", BR_PHY, "--", "set", "bridge", BR_PHY, "datapath_type=netdev",
+             "fail_mode=standalone", f"other_config:datapath-id={datapath_id(node, BR_PHY)}",
+             f"other_config:hwaddr={phy_mac(node)}",
+             "--", "add-port", BR_PHY, DATA_IF]
+    host.ovs.vsctl(*args)
+    in_ns(host, "ip", "addr", "add", f"{node.tunnel_ip}/{data_prefix}", "dev", BR_PHY)
+    in_ns(host, "ip", "link", "set", BR_PHY, "up")
+    target = f"tcp:{fabric.controller_ip}:{fabric.controller_port}"
+    args = []
+    for br in (BR_INT, BR_TUN):
+        args += ["--", "set-controller", br, target]
+    host.ovs.vsctl(*args)
+    # In a separate transaction: in the same one as set-controller it reached only one bridge.
+    args = []
+    for br in (BR_INT, BR_TUN):
+        args += ["--", "set", "controller", br, "connection-mode=out-of-band",
+                 f"max_backoff={CONTROLLER_MAX_BACKOFF_MS}"]
+    host.ovs.vsctl(*args)
+
+
+def seed_tunnel_neighbours(host: NeutronNode, node: Node, cloud: Cloud) -> None:
+    """Tell the node's OVS the MAC of every other tunnel endpoint.
+
+    OVS's userspace tunnelling resolves the underlay next hop itself and loses the first
+    packet to a new peer while it does (about 1 s); a kernel ping over br-phy does not fill
+    its cache. These entries are the data network's static ARP table.
+    """
+    for peer in cloud.nodes:
+        if peer.name != node.name:
+            host.ovs.appctl("tnl/neigh/set", BR_PHY, str(peer.tunnel_ip), phy_mac(peer))
+
+
+def vm_uuid(port: Port) -> str:
+    """A stable instance UUID for the VM owning a port (what Nova writes as vm-uuid)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "neutron-overlay:vm:" + port.id))
+
+
+def tap_mac(port: Port) -> str:
+    """Host side of a VM's NIC: Nova/libvirt use the VM's MAC with the first octet fe."""
+    return "fe" + port.mac[2:]
+
+
+def plug_vm(vm: Host, host: NeutronNode, port: Port, cloud: Cloud) -> Link:
+    """Connect VM `vm` to its node's br-int as Nova does: tap<port id[:11]> with external_ids."""
+    net = cloud.network(port.network_id)
+    tap = tap_name(port.id)
+    link = Link(vm, host, intfName1="eth0", intfName2=tap, addr1=port.mac, addr2=tap_mac(port))
+    in_ns(vm, "sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6="
+          + ("0" if any(ip.version == 6 for ip in port.ips) else "1"))
+    for ip in port.ips:
+        cidr = next(c for c in net.cidrs if ip in c)
+        in_ns(vm, "ip", "addr", "add", f"{ip}/{cidr.prefixlen}", "dev", "eth0")
+    in_ns(vm, "ip", "link", "set", "eth0", "mtu", str(net.mtu), "up")
+    in_ns(vm, "ethtool", "-K", "eth0", "tx", "off")  # veth TX checksum offload breaks TCP
+    if net.gateway_ip is not None and net.gateway_ip.version == 4:
+        in_ns(vm, "ip", "route", "add", "default", "via", str(net.gateway_ip))
+    in_ns(host, "ethtool", "-K", tap, "tx", "off")
+    in_ns(host, "ip", "link", "set", tap, "up")
+    host.ovs.vsctl("--", "add-port", BR_INT, tap, "--", "set", "interface", tap,
+                   f"external_ids:iface-id={port.id}", f"external_ids:attached-mac={port.mac}",
+                   f"external_ids:vm-uuid={vm_uuid(port)}", "external_ids:iface-status=active")
+    return link
