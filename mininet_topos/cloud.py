@@ -142,8 +142,12 @@ class EmulatedCloud:
     def vm_run(self, vm: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
         return run(["mnexec", "-a", str(self.vms[vm].pid), *argv], check=check, timeout=120)
 
-    def cli(self) -> None:
-        CloudCLI(self.net)
+    def cli(self, script: str | None = None) -> None:
+        setLogLevel("output")  # the CLI prints command output at this level
+        try:
+            CloudCLI(self.net, script=script)
+        finally:
+            setLogLevel("warning")
 
     def node_exec(self, node: str, *argv: str) -> str:
         return in_ns(self.nodes[node], *argv)

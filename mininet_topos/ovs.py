@@ -7,6 +7,7 @@ the root namespace too. Daemons are tracked by the pids in their pidfiles and st
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import shlex
 import signal
@@ -44,13 +45,36 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
 
 
 def pid_alive(pid: int) -> bool:
+    """True while the process runs; a zombie (exited, not yet reaped) counts as gone."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    except PermissionError:
-        return True
-    return True
+    return state not in ("Z", "X")
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> None:
+    """Daemons we start detach (double fork); as a subreaper this process becomes their
+    parent instead of PID 1, so it can reap them and leave no zombie behind."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def reap(pid: int, timeout: float = 2.0) -> None:
+    """Collect an exited child (it may take a moment to become a zombie); no-op otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            return  # not our child: its parent reaps it
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
 
 
 def stop_pid(pid: int, timeout: float = 5.0) -> None:
@@ -63,6 +87,7 @@ def stop_pid(pid: int, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not pid_alive(pid):
+                reap(pid)
                 return
             time.sleep(0.02)
 
@@ -96,6 +121,7 @@ class OvsInstance:
 
     # ---------------------------------------------------------------------------- lifecycle
     def start(self) -> None:
+        become_subreaper()
         os.makedirs(self.rundir, exist_ok=True)
         db = os.path.join(self.rundir, "conf.db")
         if not os.path.exists(db):

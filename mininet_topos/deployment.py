@@ -1,0 +1,106 @@
+"""A running deployment: the emulated cloud plus its controller, converged.
+
+Used by the launcher, the demo and the integration tests alike:
+
+    with Deployment.from_file("clouds/seed.yaml") as d:
+        d.cloud, d.ec (EmulatedCloud), d.controller (ControllerProcess), d.timings
+
+Start order: root segments and nodes first (the management bridge carries the controller's
+address), then osken-manager, then a poll until every bridge holds exactly its flows.
+"""
+from __future__ import annotations
+
+import time
+
+from cloud import schema
+from cloud.model import Cloud
+from mininet_topos import converge
+from mininet_topos.cloud import EmulatedCloud
+from mininet_topos.controller_proc import ControllerProcess
+from mininet_topos.ovs import OvsInstance
+from mininet_topos.state import proc_name
+
+CONVERGE_TIMEOUT = 60.0
+
+
+class Deployment:
+    def __init__(self, cloud: Cloud, cloud_file: str, rundir: str | None = None,
+                 with_controller: bool = True, debug: bool = False):
+        self.cloud = cloud
+        self.cloud_file = cloud_file
+        self.ec = EmulatedCloud(cloud, rundir)
+        self.with_controller = with_controller
+        self.debug = debug
+        self.controller: ControllerProcess | None = None
+        self.timings: dict[str, float] = {}
+
+    @classmethod
+    def from_file(cls, path: str, **kwargs) -> "Deployment":
+        return cls(schema.load(path), path, **kwargs)
+
+    @property
+    def ovs(self) -> dict[str, OvsInstance]:
+        return {name: host.ovs for name, host in self.ec.nodes.items()}
+
+    def start(self, timeout: float = CONVERGE_TIMEOUT) -> "Deployment":
+        t0 = time.monotonic()
+        self.ec.start()
+        self.timings["cloud"] = time.monotonic() - t0
+        if self.with_controller:
+            self.start_controller()
+            self.timings["converge"] = self.wait_converged(timeout)
+        self.timings["total"] = time.monotonic() - t0
+        return self
+
+    def start_controller(self) -> ControllerProcess:
+        self.controller = ControllerProcess(self.cloud, self.cloud_file, self.ec.rundir,
+                                            self.ec.state, debug=self.debug).start()
+        return self.controller
+
+    def wait_converged(self, timeout: float = CONVERGE_TIMEOUT) -> float:
+        alive = (lambda: self.controller.alive) if self.controller else (lambda: True)
+        try:
+            return converge.wait_converged(self.cloud, self.ovs, timeout, alive)
+        except (TimeoutError, RuntimeError) as exc:
+            tail = "\n".join(self.controller.log_text().splitlines()[-20:]) \
+                if self.controller else ""
+            raise type(exc)(f"{exc}\ncontroller log (last lines):\n{tail}") from None
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+        self.ec.stop()
+
+    def __enter__(self) -> "Deployment":
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------------------- figures
+    def memory_mib(self) -> float:
+        """Resident memory of every process of the deployment (OVS, shells, controller)."""
+        total = 0
+        for entry in self.ec.state.data["pids"] if self.ec.state else []:
+            if entry["program"] in proc_name(entry["pid"]):
+                total += _rss_kib(entry["pid"])
+        return total / 1024
+
+    def flow_count(self) -> int:
+        return sum(len(converge.installed_flows(ovs, br)) for ovs in self.ovs.values()
+                   for br in ("br-int", "br-tun"))
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

@@ -1,0 +1,67 @@
+"""Hand-made frames for the tests that must send what a well-behaved host never would.
+
+    python -m mininet_topos.frames raw IFACE HEXFRAME [COUNT]
+    python -m mininet_topos.frames udp DST_IP DST_PORT HEXPAYLOAD [COUNT]
+
+Run inside a namespace (mininet_topos.traffic.send_frames does that). The builders are pure.
+"""
+from __future__ import annotations
+
+import socket
+import struct
+import sys
+
+ETH_P_ALL = 0x0003
+
+
+def mac_bytes(mac: str) -> bytes:
+    return bytes(int(b, 16) for b in mac.split(":"))
+
+
+def ipv4_icmp_echo(src_ip: str, dst_ip: str, ident: int = 0x4f56, payload: bytes = b"") -> bytes:
+    icmp = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + payload
+    icmp = icmp[:2] + struct.pack("!H", _checksum(icmp)) + icmp[4:]
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0x4000, 64, 1, 0,
+                         socket.inet_aton(src_ip), socket.inet_aton(dst_ip))
+    header = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
+    return header + icmp
+
+
+def ethernet(dst: str, src: str, ethertype: int, payload: bytes, vlan: int | None = None) -> bytes:
+    tag = struct.pack("!HH", 0x8100, vlan) if vlan is not None else b""
+    return mac_bytes(dst) + mac_bytes(src) + tag + struct.pack("!H", ethertype) + payload
+
+
+def vxlan(vni: int, inner: bytes) -> bytes:
+    return struct.pack("!II", 0x08000000, vni << 8) + inner
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def main(argv: list[str]) -> int:
+    kind = argv[0]
+    count = int(argv[4] if kind == "udp" and len(argv) > 4 else
+                argv[3] if kind == "raw" and len(argv) > 3 else 1)
+    if kind == "raw":
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL)) as s:
+            s.bind((argv[1], 0))
+            for _ in range(count):
+                s.send(bytes.fromhex(argv[2]))
+    elif kind == "udp":
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for _ in range(count):
+                s.sendto(bytes.fromhex(argv[3]), (argv[1], int(argv[2])))
+    else:
+        raise SystemExit(f"unknown kind {kind!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,92 @@
+"""Start an emulated cloud from a cloud file and open the Mininet CLI (or run a script).
+
+    python -m mininet_topos.launch clouds/seed.yaml            seed cloud + controller + CLI
+    python -m mininet_topos.launch --computes 16                the seed shape with 16 computes
+    python -m mininet_topos.launch clouds/seed.yaml --no-controller
+            (then run `osken-manager --config-file etc/overlay.conf apps/overlay.py` yourself)
+    python -m mininet_topos.launch clouds/seed.yaml --script walks.cli
+
+Everything it started is removed on exit, on Ctrl-C, on SIGTERM and on failure; a crash that
+kills Python itself is cleaned up by `python -m mininet_topos.cleanup --all`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+
+from cloud import generate, schema
+from mininet_topos.deployment import Deployment
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def load(args) -> tuple:
+    """(Cloud, path of the file the controller reads); CloudError on a bad file."""
+    if args.computes is not None:
+        raw = generate.generate(args.computes)
+        fd, path = tempfile.mkstemp(prefix=f"ovl-{raw['cloud']}-", suffix=".yaml")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(generate.dump(raw))
+        return schema.load(path), path
+    return schema.load(args.cloud), args.cloud
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cloud", nargs="?", help="cloud file (YAML)")
+    parser.add_argument("--computes", type=int, help="generate the seed shape with N computes")
+    parser.add_argument("--no-controller", action="store_true",
+                        help="do not start osken-manager (run your own)")
+    parser.add_argument("--script", help="run these Mininet CLI commands instead of the prompt")
+    parser.add_argument("--no-cli", action="store_true", help="start, converge, report, stop")
+    parser.add_argument("--debug", action="store_true", help="controller logs every flow-mod")
+    args = parser.parse_args(argv)
+    if (args.cloud is None) == (args.computes is None):
+        parser.error("give a cloud file or --computes N (one of them)")
+    if os.geteuid() != 0:
+        parser.error("must run as root (Mininet and per-node Open vSwitch)")
+    try:
+        cloud, path = load(args)
+    except (schema.CloudError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _terminate)
+    deployment = Deployment(cloud, path, with_controller=not args.no_controller,
+                            debug=args.debug)
+    try:
+        deployment.start()
+        t = deployment.timings
+        print(f"*** cloud {cloud.name}: {len(cloud.nodes)} nodes, {len(cloud.ports)} VMs up in "
+              f"{t['cloud']:.1f}s" + (f", converged {t['converge']:.1f}s after the controller "
+                                      f"started ({deployment.flow_count()} flows)"
+                                      if "converge" in t else ", no controller started"))
+        if deployment.controller:
+            print(f"*** controller log: {deployment.controller.log}")
+        print(f"*** memory of the whole deployment: {deployment.memory_mib():.0f} MiB")
+        if args.no_cli:
+            return 0
+        if args.script:
+            deployment.ec.cli(script=args.script)
+        else:
+            print("*** nodes: " + " ".join(n.name for n in cloud.nodes)
+                  + "\n*** VMs:   " + " ".join(p.name for p in cloud.ports)
+                  + "\n*** try:   compute1 ovs-ofctl -O OpenFlow13 dump-flows br-tun"
+                  + "\n           vm-a1 ping -c3 10.0.0.6")
+            deployment.ec.cli()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        print("*** tearing down")
+        deployment.stop()
+        if args.computes is not None:
+            os.unlink(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+import pytest
+
+from cloud import generate, schema
+
+
+def shape(cloud):
+    """Per node: (role, management IP, tunnel IP, the (network name, IP) of its ports)."""
+    nets = {n.id: n.name for n in cloud.networks}
+    return {n.name: (n.role, str(n.management_ip), str(n.tunnel_ip),
+                     sorted((nets[p.network_id], str(p.ips[0])) for p in cloud.ports_on(n.name)))
+            for n in cloud.nodes}
+
+
+def test_two_computes_is_the_seed_shape(seed_cloud):
+    generated = schema.parse(generate.generate(2), "<generated>")
+    assert shape(generated) == shape(seed_cloud)
+    assert [(n.type, n.segmentation_id) for n in generated.networks] == \
+        [(n.type, n.segmentation_id) for n in seed_cloud.networks]
+
+
+@pytest.mark.parametrize("n", [1, 4, 16, 200])
+def test_scaled_clouds_validate(n):
+    cloud = schema.parse(generate.generate(n), "<generated>")
+    assert len(cloud.nodes) == n + 1
+    assert len(cloud.ports) == 2 * (n + 1)
+    assert all(len(cloud.networks_on(f"compute{i}")) == 2 for i in range(1, n + 1))
+
+
+def test_out_of_range():
+    with pytest.raises(ValueError, match="1..200"):
+        generate.generate(0)
+
+
+def test_written_file_loads(tmp_path):
+    path = tmp_path / "c3.yaml"
+    generate.main(["--computes", "3", "-o", str(path)])
+    assert len(schema.load(str(path)).nodes) == 4
