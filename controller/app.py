@@ -28,6 +28,14 @@ from controller.sender import Replies, ReplyTimeout, Sender
 
 LOG = logging.getLogger("overlay")
 RETRY_SECONDS = 1.0
+LOG_FORMAT = "%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s"
+
+
+def format_logs() -> None:
+    """os-ken's handlers print bare messages; give them time, level and logger."""
+    formatter = logging.Formatter(LOG_FORMAT, datefmt="%H:%M:%S")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
 
 
 def load_cloud():
@@ -84,6 +92,7 @@ class OverlayController(app_manager.OSKenApp):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        format_logs()
         self.cloud = load_cloud()
         self.registry = Registry(self.cloud)
         self.replies = Replies()

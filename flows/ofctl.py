@@ -226,6 +226,14 @@ def _parse_actions(items: list) -> tuple[tuple, int | None]:
         elif key == "set_field":
             ((field, val),) = value["value"].items()
             actions.append(SetField(SET_FIELD_NAMES.get(field, field), _plain(val)))
+        elif key == "load":  # what learned flows use: 0 into the TCI (untag), a tun_id
+            dst = _nxm_field(value["dst"]["field"])
+            if dst == "vlan_tci" and int(value["value"]) == 0:
+                actions.append(PopVlan())
+            elif dst == "tunnel_id":
+                actions.append(SetField("tunnel_id", int(value["value"])))
+            else:
+                raise UnknownFlow(f"load into {dst}")
         elif key == "goto_table":
             goto = int(value)
         elif key == "learn":

@@ -209,8 +209,8 @@ class Simulator:
         fields, actions = {}, []
         for spec in learn.specs:
             if isinstance(spec, LearnMatch):
-                if spec.dst == "vlan_tci":  # the 12 VID bits: a match on that VLAN
-                    fields["vlan_vid"] = OFPVID_PRESENT | (packet.fields["vlan_tci"] & 0xFFF)
+                if spec.dst == "vlan_tci":  # the 12 VID bits, as OVS writes it: 0x0001/0x0fff
+                    fields["vlan_vid"] = (packet.fields["vlan_tci"] & 0xFFF, 0xFFF)
                 else:
                     fields[spec.dst] = packet.get(spec.src)
             elif isinstance(spec, LearnLoad):

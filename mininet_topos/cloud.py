@@ -32,6 +32,12 @@ class CloudCLI(CLI):
     identchars = CLI.identchars + "-"
 
 
+def quiet_ipv6(ifname: str) -> None:
+    """No IPv6 on the segments' root-side links: no MLD or router solicitations on the
+    underlay (the tunnels run over IPv4), so packet counts there are the overlay's alone."""
+    run(["sysctl", "-qw", f"net.ipv6.conf.{ifname}.disable_ipv6=1"])
+
+
 def link_exists(name: str) -> bool:
     return subprocess.run(["ip", "link", "show", "dev", name],
                           capture_output=True).returncode == 0
@@ -49,6 +55,10 @@ class EmulatedCloud:
 
     # --------------------------------------------------------------------------- lifecycle
     def start(self) -> "EmulatedCloud":
+        return self.prepare().populate()
+
+    def prepare(self) -> "EmulatedCloud":
+        """Run directory, state file and the root segments (the controller's address)."""
         setLogLevel("warning")
         leftover = State(self.rundir)
         if not leftover.is_empty():
@@ -58,9 +68,13 @@ class EmulatedCloud:
             if link_exists(name):
                 raise RuntimeError(f"{name} exists but no run of ours recorded it: another "
                                    "emulated cloud is running, or remove it by hand")
-        t0 = time.monotonic()
         self.net = Mininet(topo=None, build=False, controller=None)
         self._segments()
+        return self
+
+    def populate(self) -> "EmulatedCloud":
+        """The nodes with their OVS and bridges, then the VMs."""
+        t0 = time.monotonic()
         for node in self.cloud.nodes:
             self.add_node(node.name)
         for node in self.cloud.nodes:
@@ -100,6 +114,7 @@ class EmulatedCloud:
         for name in (MGMT_BRIDGE, DATA_BRIDGE):
             self.state.add_bridge(name)
             run(["ip", "link", "add", name, "type", "bridge"])
+            quiet_ipv6(name)
             run(["ip", "link", "set", name, "up"])
         run(["ip", "addr", "add", f"{fabric.controller_ip}/{fabric.management_cidr.prefixlen}",
              "dev", MGMT_BRIDGE])
@@ -108,6 +123,7 @@ class EmulatedCloud:
         self.state.add_link(root_end)
         run(["ip", "link", "add", root_end, "type", "veth", "peer", "name", node_end,
              "netns", str(host.pid)])
+        quiet_ipv6(root_end)
         run(["ip", "link", "set", root_end, "master", bridge, "up"])
 
     def add_node(self, name: str) -> NeutronNode:

@@ -35,7 +35,7 @@ class ControllerProcess:
 
     def command(self) -> list[str]:
         manager = os.path.join(os.path.dirname(sys.executable), "osken-manager")
-        return [manager, "--config-file", self.conf, "--log-file", self.log,
+        return [manager, "--config-file", self.conf, "--log-file", self.log, "--nouse-stderr",
                 "--default-log-level", "10" if self.debug else "20", APP]
 
     def start(self) -> "ControllerProcess":

@@ -38,8 +38,8 @@ def main(argv=None) -> int:
     try:
         deployment.start()
         t = deployment.timings
-        print(f"== cloud up in {t['cloud']:.1f}s; osken-manager apps/overlay.py converged "
-              f"{t['converge']:.1f}s after start: {deployment.flow_count()} flows on "
+        print(f"== osken-manager apps/overlay.py and the cloud up in {t['cloud']:.1f}s; every "
+              f"bridge exact {t['converge']:.1f}s later: {deployment.flow_count()} flows on "
               f"{2 * len(cloud.nodes)} bridges, {deployment.memory_mib():.0f} MiB in all")
         compute1 = deployment.ovs["compute1"]
         print("== compute1: ovs-ofctl -O OpenFlow13 dump-flows br-tun (as seed 001 shows it)")

@@ -43,11 +43,16 @@ class Deployment:
         return {name: host.ovs for name, host in self.ec.nodes.items()}
 
     def start(self, timeout: float = CONVERGE_TIMEOUT) -> "Deployment":
+        """Segments, then the controller (so every bridge's first connection attempt finds
+        it), then nodes and VMs; `converge` is the time from the last VM plugged to every
+        bridge exact."""
         t0 = time.monotonic()
-        self.ec.start()
-        self.timings["cloud"] = time.monotonic() - t0
+        self.ec.prepare()
         if self.with_controller:
             self.start_controller()
+        self.ec.populate()
+        self.timings["cloud"] = time.monotonic() - t0
+        if self.with_controller:
             self.timings["converge"] = self.wait_converged(timeout)
         self.timings["total"] = time.monotonic() - t0
         return self

@@ -62,12 +62,13 @@ def main(argv=None) -> int:
         deployment.start()
         t = deployment.timings
         print(f"*** cloud {cloud.name}: {len(cloud.nodes)} nodes, {len(cloud.ports)} VMs up in "
-              f"{t['cloud']:.1f}s" + (f", converged {t['converge']:.1f}s after the controller "
-                                      f"started ({deployment.flow_count()} flows)"
+              f"{t['cloud']:.1f}s" + (f", every bridge exact {t['converge']:.1f}s later "
+                                      f"({deployment.flow_count()} flows)"
                                       if "converge" in t else ", no controller started"))
         if deployment.controller:
             print(f"*** controller log: {deployment.controller.log}")
         print(f"*** memory of the whole deployment: {deployment.memory_mib():.0f} MiB")
+        print("*** ready")
         if args.no_cli:
             return 0
         if args.script:

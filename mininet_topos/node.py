@@ -23,7 +23,6 @@ from mininet_topos.ovs import OvsInstance, run
 OVS_DIRS = ("/var/run/openvswitch", "/etc/openvswitch", "/var/log/openvswitch")
 MGMT_IF, DATA_IF = "eth0", "eth1"
 OPENFLOW_PROTOCOLS = "OpenFlow10,OpenFlow13,OpenFlow14"
-CONTROLLER_MAX_BACKOFF_MS = 1000
 BRIDGE_CODES = {BR_INT: 1, BR_TUN: 2, BR_EX: 3, BR_PHY: 4}
 OVSDB_PORT = 6640
 
@@ -58,6 +57,11 @@ def configure_node(host: NeutronNode, node: Node, fabric: Fabric) -> None:
     data_prefix = fabric.data_cidr.prefixlen
     for cmd in (["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"],
                 ["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"],
+                # eth1 is an OVS port, yet the kernel sees its frames too: it must not answer
+                # ARP for br-phy's tunnel IP with eth1's MAC (OVS terminates tunnels only on
+                # the bridge MAC)
+                ["sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1"],
+                ["sysctl", "-qw", "net.ipv4.conf.all.arp_announce=2"],
                 ["ip", "link", "set", "lo", "up"],
                 ["ip", "addr", "add", f"{node.management_ip}/{mgmt_prefix}", "dev", MGMT_IF],
                 ["ip", "link", "set", MGMT_IF, "up"],
@@ -82,18 +86,19 @@ def configure_node(host: NeutronNode, node: Node, fabric: Fabric) -> None:
              f"other_config:hwaddr={phy_mac(node)}",
              "--", "add-port", BR_PHY, DATA_IF]
     host.ovs.vsctl(*args)
+    # the kernel's br-phy device must carry the bridge MAC OVS terminates tunnels on
+    in_ns(host, "ip", "link", "set", BR_PHY, "address", phy_mac(node))
     in_ns(host, "ip", "addr", "add", f"{node.tunnel_ip}/{data_prefix}", "dev", BR_PHY)
     in_ns(host, "ip", "link", "set", BR_PHY, "up")
+    # Each Controller row is created complete, in one transaction for both bridges.
+    # (OVS 3.1 here kept its default 1-2-4-8 s reconnect schedule whatever max_backoff said,
+    # so the deployment starts the controller before the nodes instead.)
     target = f"tcp:{fabric.controller_ip}:{fabric.controller_port}"
     args = []
     for br in (BR_INT, BR_TUN):
-        args += ["--", "set-controller", br, target]
-    host.ovs.vsctl(*args)
-    # In a separate transaction: in the same one as set-controller it reached only one bridge.
-    args = []
-    for br in (BR_INT, BR_TUN):
-        args += ["--", "set", "controller", br, "connection-mode=out-of-band",
-                 f"max_backoff={CONTROLLER_MAX_BACKOFF_MS}"]
+        ref = "@c_" + br.replace("-", "_")
+        args += ["--", f"--id={ref}", "create", "controller", f'target="{target}"',
+                 "connection-mode=out-of-band", "--", "set", "bridge", br, f"controller={ref}"]
     host.ovs.vsctl(*args)
 
 

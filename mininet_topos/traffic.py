@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 
 from mininet_topos.ovs import OvsInstance, run, stop_pid, wait_for
@@ -19,6 +20,24 @@ from flows import ofctl
 PING_SUMMARY = re.compile(r"(\d+) packets transmitted, (\d+) received")
 STATS = re.compile(r"(duration|n_packets|n_bytes|idle_age|hard_age|idle_timeout|hard_timeout)"
                    r"=[^,\s]+,?\s*")
+
+
+SETTLE_SECONDS = 0.3
+SETTLE_DEADLINE = 3.0
+
+
+def settle(read, quiet: float, deadline: float, interval: float = 0.05):
+    """Poll read() until its value has not changed for `quiet` seconds (or the deadline)."""
+    end = time.monotonic() + deadline
+    last, since = read(), time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(interval)
+        value = read()
+        if value != last:
+            last, since = value, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return last
 
 
 @dataclass
@@ -58,8 +77,10 @@ class Capture:
         self.on_start = on_start  # called with the tcpdump pid (cleanup registry)
 
     def __enter__(self) -> "Capture":
-        argv = ["mnexec", "-a", str(self.pid), "tcpdump", "-n", "-l", "-e", "-Z", "root",
-                "-i", self.iface] + (self.bpf.split() if self.bpf else [])
+        # --immediate-mode: libpcap otherwise batches packets for up to a second, and a
+        # capture stopped within that second loses them
+        argv = ["mnexec", "-a", str(self.pid), "tcpdump", "-n", "-l", "-e", "--immediate-mode",
+                "-Z", "root", "-i", self.iface] + (self.bpf.split() if self.bpf else [])
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=err,
                                          stdin=subprocess.DEVNULL)
@@ -75,8 +96,12 @@ class Capture:
         with open(self.err_path, errors="replace") as fh:
             return fh.read()
 
+    def _size(self) -> int:
+        return os.path.getsize(self.out_path)
+
     def __exit__(self, *exc) -> None:
         if self.proc is not None and self.proc.poll() is None:
+            settle(self._size, SETTLE_SECONDS, SETTLE_DEADLINE)
             self.proc.send_signal(signal.SIGINT)  # flushes what it captured
             try:
                 self.proc.wait(timeout=5)

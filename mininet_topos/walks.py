@@ -9,8 +9,10 @@ import time
 from dataclasses import dataclass
 
 from cloud.model import TYPE_VXLAN, Port
-from cloud.naming import BR_INT, BR_TUN
+from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN
 from flows import tables as t
+from flows.flow import Output
+from mininet_topos.converge import installed_flows
 from mininet_topos.deployment import Deployment
 from mininet_topos.node import DATA_IF
 from mininet_topos.traffic import Capture, flow_counters, ping
@@ -54,25 +56,42 @@ def _capture(d: Deployment, host: str, iface: str, bpf: str) -> Capture:
 
 
 def walk1(d: Deployment, src: str, dst: str) -> Check:
-    """Same host, same network: only br-int switches it; br-tun's counters do not move."""
+    """Same host, same network: br-int switches it and br-tun never sees it.
+
+    Evidence: the br-int flows that delivered the echo requests and replies (counted both
+    ways) output only to the VM port, and the node's data link carries none of the two VMs'
+    frames meanwhile.
+    """
     a, b = port(d, src), port(d, dst)
     ovs = d.ovs[a.node]
     ping(_pid(d, src), str(b.ips[0]), count=1)  # ARP resolution (its broadcast may flood)
-    tun_before = sum(flow_counters(ovs, BR_TUN).values())
-    int_before = flow_counters(ovs, BR_INT)
-    result = ping(_pid(d, src), str(b.ips[0]), count=COUNT, interval=INTERVAL)
+    before = flow_counters(ovs, BR_INT)
+    from_int = (t.TUN_LOCAL_SWITCHING, t.PRIORITY_CLASSIFY,
+                (("in_port", ovs.ofports(BR_TUN)[PATCH_INT]),))
+    tun_before = flow_counters(ovs, BR_TUN).get(from_int, 0)
 
-    def delivered() -> int:
-        return sum(n - int_before.get(k, 0) for k, n in flow_counters(ovs, BR_INT).items()
-                   if k[0] == t.TRANSIENT and ("eth_dst", b.mac) in k[2])
-    # OVS pushes datapath statistics to flow counters lazily: poll until they show the pings
-    to_dst = poll_until(delivered, lambda n: n >= result.received, COUNTER_DEADLINE)
-    tun_delta = sum(flow_counters(ovs, BR_TUN).values()) - tun_before
+    def to(mac: str):
+        return lambda: sum(n - before.get(k, 0) for k, n in flow_counters(ovs, BR_INT).items()
+                           if k[0] == t.TRANSIENT and ("eth_dst", mac) in k[2])
+    with _capture(d, a.node, DATA_IF, "") as cap:
+        result = ping(_pid(d, src), str(b.ips[0]), count=COUNT, interval=INTERVAL)
+        # OVS pushes datapath statistics to flow counters lazily: poll with a deadline
+        to_b = poll_until(to(b.mac), lambda n: n >= result.received, COUNTER_DEADLINE)
+        to_a = poll_until(to(a.mac), lambda n: n >= result.received, COUNTER_DEADLINE)
+    on_wire = sum(1 for line in cap.lines if a.mac in line and b.mac in line)
+    tun_delta = flow_counters(ovs, BR_TUN).get(from_int, 0) - tun_before
+    ofports = set(ovs.ofports(BR_INT).values())
+    outputs = {act.port for f in installed_flows(ovs, BR_INT).values()
+               if f.table == t.TRANSIENT and f.get("eth_dst") in (a.mac, b.mac)
+               for act in f.actions if isinstance(act, Output)}
+    only_vm_ports = outputs <= ofports - {ovs.ofports(BR_INT)[PATCH_TUN]}
     net = d.cloud.network(a.network_id).name
     return Check(f"walk 1, same host ({net}): {src} -> {dst} on {a.node}",
-                 result.ok and tun_delta == 0 and to_dst >= COUNT,
-                 f"{result}; br-int delivered {to_dst} packets to {b.mac}; "
-                 f"br-tun counters +{tun_delta} (the traffic never left br-int)")
+                 result.ok and to_b >= result.received and to_a >= result.received
+                 and only_vm_ports and on_wire == 0,
+                 f"{result}; br-int delivered {to_b} frames to {dst} and {to_a} back, by flows "
+                 f"that output only to VM ports; {on_wire} of their frames on {a.node}'s data "
+                 f"link; br-tun's in_port=patch-int flow counted +{tun_delta} packets meanwhile")
 
 
 def walk2(d: Deployment, src: str, dst: str) -> Check:

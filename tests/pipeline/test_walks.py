@@ -62,6 +62,7 @@ def test_learning_turns_floods_into_unicast(sim, ports):
     learned = [f for f in sim.bridge("compute1", BR_TUN).tables[t.UCAST_TO_TUN].values()
                if f.cookie == t.COOKIE_LEARNED]
     assert len(learned) == 1 and learned[0].get("eth_dst") == ports["vm-a3"].mac
+    assert learned[0].get("vlan_vid") == (1, 0xFFF), "12 VID bits, as OVS writes it"
 
 
 def test_broadcast_reaches_only_its_network(sim, ports):

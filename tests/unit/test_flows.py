@@ -144,3 +144,14 @@ def test_duplicate_flow_for_one_entry_is_refused():
     b = Flow(0, 1, match(in_port=1), goto=3)
     with pytest.raises(desired.DuplicateFlow):
         desired.index([a, b])
+
+
+def test_parse_learned_flow_as_ovs_dumps_it():
+    """What the learn action writes into UCAST_TO_TUN, as ovs-ofctl shows it."""
+    from flows.flow import Flow, PopVlan, SetField, Output, match
+    line = ("cookie=0x6f7665726c617901, table=20, hard_timeout=300, priority=1,"
+            "vlan_tci=0x0001/0x0fff,dl_dst=fa:16:3e:49:00:b5 actions=load:0->NXM_OF_VLAN_TCI[],"
+            "load:0x1388->NXM_NX_TUN_ID[],output:5")
+    assert ofctl.parse_dump_line(line) == Flow(
+        20, 1, match(vlan_vid=(1, 0xFFF), eth_dst="fa:16:3e:49:00:b5"),
+        (PopVlan(), SetField("tunnel_id", 5000), Output(5)), cookie=t.COOKIE_LEARNED)

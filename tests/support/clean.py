@@ -1,0 +1,27 @@
+"""After a deployment: nothing it started may remain."""
+from __future__ import annotations
+
+import os
+import subprocess
+
+from mininet_topos.cloud import DATA_BRIDGE, MGMT_BRIDGE
+from mininet_topos.ovs import pid_alive
+
+
+def leftovers(rundir: str, pids: list[int]) -> list[str]:
+    found = [f"pid {p} still running" for p in pids if pid_alive(p)]
+    if os.path.exists(rundir):
+        found.append(f"{rundir} still exists")
+    links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
+    for name in (MGMT_BRIDGE, DATA_BRIDGE):
+        if any(line.split()[0] == name for line in links.splitlines() if line.strip()):
+            found.append(f"link {name} still exists")
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    found += [f"namespace {ln.split()[0]} left" for ln in netns.splitlines()
+              if ln.startswith("ovl-")]
+    return found
+
+
+def recorded_pids(deployment) -> list[int]:
+    state = deployment.ec.state
+    return [e["pid"] for e in state.data["pids"]] if state else []
