@@ -37,7 +37,7 @@ def generate(computes: int, name: str | None = None) -> dict:
                "tunnel_ip": f"192.168.100.{10 + i}"} for i in range(1, computes + 1)]
     placement = ["compute1", "compute1"] + [f"compute{i}" for i in range(2, computes + 1)]
     ports = []
-    for net_index, (letter, net) in enumerate(zip("ab", NETWORKS)):
+    for net_index, (letter, net) in enumerate(zip("ab", NETWORKS, strict=True)):
         for k, node in enumerate(placement, start=1):
             port_name = f"vm-{letter}{k}"
             ports.append({"id": _port_id(port_name), "name": port_name, "network": net["name"],

@@ -23,10 +23,6 @@ def tap_name(port_id: str) -> str:
     return "tap" + port_id[:DEVICE_ID_LEN]
 
 
-def qvo_name(port_id: str) -> str:
-    return "qvo" + port_id[:DEVICE_ID_LEN]
-
-
 def tunnel_port_name(tunnel_type: str, remote_ip) -> str:
     """`vxlan-c0a8640c`: the type and the remote endpoint's IPv4 address in hex."""
     return "%s-%08x" % (tunnel_type, int(ipaddress.IPv4Address(str(remote_ip))))
@@ -42,6 +38,3 @@ def parse_tunnel_port_name(name: str) -> tuple[str, ipaddress.IPv4Address] | Non
     except ValueError:
         return None
 
-
-def qdhcp_namespace(network_id: str) -> str:
-    return "qdhcp-" + network_id

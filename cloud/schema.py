@@ -7,15 +7,12 @@ programmed from a file that does not validate.
 """
 from __future__ import annotations
 
-import ipaddress
-import re
-import uuid
 from typing import Any, Callable
 
-import netaddr
 import yaml
 
 from cloud import model
+from cloud import values as v
 from cloud.naming import DEVICE_ID_LEN, tap_name
 
 
@@ -28,165 +25,46 @@ class CloudError(Exception):
         super().__init__("\n".join(f"{source}: {entry}: {fault}" for entry, fault in self.faults))
 
 
-# ---------------------------------------------------------------------------- value converters
-# Each takes the raw YAML value and returns the parsed one or raises ValueError with a message
-# that reads well after "key 'x': ".
-
-NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,11}$")  # node/VM names become interface-name parts
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"expected a non-empty string, got {value!r}")
-    return value
-
-
-def _short_name(value: Any) -> str:
-    value = _text(value)
-    if not NAME_RE.match(value):
-        raise ValueError(f"{value!r} is not a short name (lower-case letter, then up to 11 of "
-                         "a-z 0-9 -)")
-    return value
-
-
-def _uuid(value: Any) -> str:
-    value = _text(value)
-    try:
-        if str(uuid.UUID(value)) != value.lower():
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"{value!r} is not a UUID (like 4b9ccec6-0d8c-496c-bad3-a26ce01af708)")
-    return value.lower()
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected an integer, got {value!r}")
-    return value
-
-
-def _choice(*choices: str) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        if value not in choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
-        return value
-    return convert
-
-
-def _ipv4(value: Any) -> ipaddress.IPv4Address:
-    try:
-        return ipaddress.IPv4Address(_text(value))
-    except ipaddress.AddressValueError:
-        raise ValueError(f"{value!r} is not an IPv4 address")
-
-
-def _ipv4_net(value: Any) -> ipaddress.IPv4Network:
-    try:
-        return ipaddress.IPv4Network(_text(value))
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not an IPv4 CIDR ({exc})")
-
-
-def _ip(value: Any) -> model.IPAddress:
-    try:
-        return ipaddress.ip_address(_text(value))
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address")
-
-
-def _mapping(value: Any) -> dict:
-    if not isinstance(value, dict):
-        raise ValueError(f"expected a mapping, got {type(value).__name__}")
-    return value
-
-
-def _list(value: Any) -> list:
-    if not isinstance(value, list):
-        raise ValueError(f"expected a list, got {type(value).__name__}")
-    return value
-
-
-def _one_or_many(convert: Callable[[Any], Any]) -> Callable[[Any], tuple]:
-    def many(value: Any) -> tuple:
-        items = value if isinstance(value, list) else [value]
-        if not items:
-            raise ValueError("expected at least one value")
-        return tuple(convert(v) for v in items)
-    return many
-
-
-def _cidr(value: Any) -> model.IPNetwork:
-    try:
-        return ipaddress.ip_network(_text(value))
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a CIDR ({exc})")
-
-
-def _mac(value: Any) -> str:
-    value = _text(value)
-    try:
-        eui = netaddr.EUI(value, version=48)
-    except (netaddr.AddrFormatError, TypeError):
-        raise ValueError(f"{value!r} is not a MAC address")
-    if int(eui) == 0 or eui.words[0] & 1:
-        raise ValueError(f"{value} is not a unicast MAC address")
-    eui.dialect = netaddr.mac_unix_expanded
-    return str(eui).lower()
-
-
-def _port_number(value: Any) -> int:
-    value = _int(value)
-    if not 1 <= value <= 65535:
-        raise ValueError(f"{value} is not a TCP port (1..65535)")
-    return value
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
-    return value
-
-
 # ------------------------------------------------------------------------------- the schema
 # key -> (required, converter); anything else is an unknown key.
 Spec = dict[str, tuple[bool, Callable[[Any], Any]]]
 
 TOP: Spec = {
-    "cloud": (True, _short_name),
-    "management": (True, _mapping),
-    "data": (True, _mapping),
-    "nodes": (True, _list),
-    "networks": (True, _list),
-    "ports": (False, _list),
+    "cloud": (True, v.short_name),
+    "management": (True, v.mapping),
+    "data": (True, v.mapping),
+    "nodes": (True, v.sequence),
+    "networks": (True, v.sequence),
+    "ports": (False, v.sequence),
 }
 MANAGEMENT: Spec = {
-    "cidr": (True, _ipv4_net),
-    "controller": (True, _ipv4),
-    "controller_port": (False, _port_number),
+    "cidr": (True, v.ipv4_network),
+    "controller": (True, v.ipv4),
+    "controller_port": (False, v.port_number),
 }
-DATA: Spec = {"cidr": (True, _ipv4_net)}
+DATA: Spec = {"cidr": (True, v.ipv4_network)}
 NODE: Spec = {
-    "name": (True, _short_name),
-    "role": (True, _choice(*model.ROLES)),
-    "management_ip": (True, _ipv4),
-    "tunnel_ip": (True, _ipv4),
+    "name": (True, v.short_name),
+    "role": (True, v.choice(*model.ROLES)),
+    "management_ip": (True, v.ipv4),
+    "tunnel_ip": (True, v.ipv4),
 }
 NETWORK: Spec = {
-    "id": (True, _uuid),
-    "name": (True, _text),
-    "type": (True, _choice(*model.TUNNEL_TYPES)),
-    "segmentation_id": (True, _int),
-    "cidr": (True, _one_or_many(_cidr)),
-    "gateway_ip": (False, _ip),
+    "id": (True, v.uuid_text),
+    "name": (True, v.text),
+    "type": (True, v.choice(*model.TUNNEL_TYPES)),
+    "segmentation_id": (True, v.integer),
+    "cidr": (True, v.one_or_many(v.cidr)),
+    "gateway_ip": (False, v.ip_address),
 }
 PORT: Spec = {
-    "id": (True, _uuid),
-    "name": (True, _short_name),
-    "network": (True, _text),
-    "node": (True, _short_name),
-    "mac": (True, _mac),
-    "ip": (True, _one_or_many(_ip)),
-    "device_owner": (False, _text),
+    "id": (True, v.uuid_text),
+    "name": (True, v.short_name),
+    "network": (True, v.text),
+    "node": (True, v.short_name),
+    "mac": (True, v.mac),
+    "ip": (True, v.one_or_many(v.ip_address)),
+    "device_owner": (False, v.text),
 }
 DEFAULT_CONTROLLER_PORT = 6653
 
@@ -240,9 +118,9 @@ def load(path: str) -> model.Cloud:
         with open(path, encoding="utf-8") as fh:
             raw = yaml.load(fh, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except OSError as exc:
-        raise CloudError(path, [("file", f"cannot read: {exc.strerror}")])
+        raise CloudError(path, [("file", f"cannot read: {exc.strerror}")]) from None
     except yaml.YAMLError as exc:
-        raise CloudError(path, [("file", f"not valid YAML: {exc}")])
+        raise CloudError(path, [("file", f"not valid YAML: {exc}")]) from None
     return parse(raw, path)
 
 

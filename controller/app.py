@@ -49,7 +49,7 @@ def load_cloud():
     except schema.CloudError as exc:
         LOG.error("refusing to start, the cloud file is invalid:\n%s", exc)
         sys.stderr.write(f"{exc}\n")
-        raise SystemExit(2)
+        raise SystemExit(2) from None
     listen = CONF.ofp_listen_host
     if listen not in (None, "", "0.0.0.0", "::", str(cloud.fabric.controller_ip)):
         msg = (f"{path}: management: controller {cloud.fabric.controller_ip} differs from "

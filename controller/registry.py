@@ -7,7 +7,7 @@ manage, is refused with a warning and never programmed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from os_ken.ofproto import ofproto_v1_3 as ofp
 

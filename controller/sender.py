@@ -80,7 +80,6 @@ class Sender:
         self.replies = replies
         self.timeout = timeout
         self._sent: OrderedDict[tuple[int, int], str] = OrderedDict()
-        self.total_flow_mods = 0
 
     def _send(self, conn: BridgeConn, msg, description: str | None = None) -> int:
         dp = conn.datapath
@@ -121,9 +120,8 @@ class Sender:
                         "priority=%d %s", conn.label, exc, stats.table_id, stats.priority,
                         stats.match)
             self._send(conn, ofmsg.delete_raw(dp, stats.table_id, stats.priority, stats.cookie,
-                                              stats.match), f"delete of undecodable flow")
+                                              stats.match), "delete of undecodable flow")
             conn.flow_mods += 1
-            self.total_flow_mods += 1
         return installed
 
     def apply(self, conn: BridgeConn, changes: Changes) -> int:
@@ -146,10 +144,9 @@ class Sender:
             conn.installed.pop(flow.key, None)
         count = len(changes)
         conn.flow_mods += count
-        self.total_flow_mods += count
-        LOG.info("%s: %d flow-mods (+%d ~%d -%d), %d flows installed", conn.label, count,
-                 len(changes.add), len(changes.modify), len(changes.delete),
-                 len(conn.installed))
+        LOG.info("%s: %d flow-mods (+%d ~%d -%d), %d flows installed, %d flow-mods on this "
+                 "connection", conn.label, count, len(changes.add), len(changes.modify),
+                 len(changes.delete), len(conn.installed), conn.flow_mods)
         return count
 
     def describe_error(self, datapath, xid: int) -> str:

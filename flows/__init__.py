@@ -1,1 +1,4 @@
-"""Pure code from desired state to flows: no I/O, no os-ken. controller/ sends what this computes."""
+"""Pure code from desired state to flows: no I/O, no os-ken.
+
+controller/ sends what this computes.
+"""

@@ -45,7 +45,8 @@ def _render_field(name: str, value) -> str:
     key = OFCTL[name]
     if isinstance(value, tuple):
         v, m = value
-        return f"{key}={_hex(v) if isinstance(v, int) else v}/{_hex(m) if isinstance(m, int) else m}"
+        show = [_hex(x) if isinstance(x, int) else x for x in (v, m)]
+        return f"{key}={show[0]}/{show[1]}"
     if name == "tunnel_id":
         return f"{key}={_hex(value)}"
     return f"{key}={value}"

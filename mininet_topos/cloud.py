@@ -18,8 +18,8 @@ from mininet.net import Mininet
 from mininet.node import Host
 
 from cloud.model import Cloud
-from mininet_topos.node import (DATA_IF, MGMT_IF, NeutronNode, configure_node, in_ns,
-                                plug_vm, seed_tunnel_neighbours)
+from mininet_topos.node import (DATA_IF, MGMT_IF, NeutronNode, configure_node, plug_vm,
+                                seed_tunnel_neighbours)
 from mininet_topos.ovs import DAEMONS, run
 from mininet_topos.state import BASE_DIR, State
 
@@ -164,6 +164,3 @@ class EmulatedCloud:
             CloudCLI(self.net, script=script)
         finally:
             setLogLevel("warning")
-
-    def node_exec(self, node: str, *argv: str) -> str:
-        return in_ns(self.nodes[node], *argv)

@@ -32,7 +32,8 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     print(f"== neutron-overlay demo: cloud {cloud.name} from {args.cloud}")
     print(f"   nodes {', '.join(f'{n.name} ({n.role})' for n in cloud.nodes)}")
-    print(f"   networks {', '.join(f'{n.name} {n.type.upper()} {n.segmentation_id} {n.cidrs[0]}' for n in cloud.networks)}")
+    nets = (f"{n.name} {n.type.upper()} {n.segmentation_id} {n.cidrs[0]}" for n in cloud.networks)
+    print(f"   networks {', '.join(nets)}")
     deployment = Deployment(cloud, args.cloud)
     checks = []
     try:

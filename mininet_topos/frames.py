@@ -46,20 +46,21 @@ def _checksum(data: bytes) -> int:
 
 
 def main(argv: list[str]) -> int:
-    kind = argv[0]
-    count = int(argv[4] if kind == "udp" and len(argv) > 4 else
-                argv[3] if kind == "raw" and len(argv) > 3 else 1)
-    if kind == "raw":
+    kind, *args = argv
+    if kind == "raw" and len(args) in (2, 3):
+        iface, data, count = args[0], bytes.fromhex(args[1]), int((args[2:] or [1])[0])
         with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL)) as s:
-            s.bind((argv[1], 0))
+            s.bind((iface, 0))
             for _ in range(count):
-                s.send(bytes.fromhex(argv[2]))
-    elif kind == "udp":
+                s.send(data)
+    elif kind == "udp" and len(args) in (3, 4):
+        dest, data = (args[0], int(args[1])), bytes.fromhex(args[2])
+        count = int((args[3:] or [1])[0])
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             for _ in range(count):
-                s.sendto(bytes.fromhex(argv[3]), (argv[1], int(argv[2])))
+                s.sendto(data, dest)
     else:
-        raise SystemExit(f"unknown kind {kind!r}")
+        raise SystemExit(__doc__)
     return 0
 
 

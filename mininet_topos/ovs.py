@@ -144,11 +144,6 @@ class OvsInstance:
             "--pidfile=" + self.pidfile("ovs-vswitchd"), "--detach", "-vconsole:off",
             "--log-file=" + os.path.join(self.rundir, "ovs-vswitchd.log")], env=self.env)
 
-    def stop_vswitchd(self) -> None:
-        pid = self.pid("ovs-vswitchd")
-        if pid:
-            stop_pid(pid)
-
     def stop(self) -> None:
         for daemon in DAEMONS:
             pid = self.pid(daemon)

@@ -67,7 +67,8 @@ class State:
                 stop_pid(pid)
                 done.append(f"stopped {program} (pid {pid})")
         for name in reversed(self.data["links"] + self.data["bridges"]):
-            if subprocess.run(["ip", "link", "show", "dev", name], capture_output=True).returncode == 0:
+            shown = subprocess.run(["ip", "link", "show", "dev", name], capture_output=True)
+            if shown.returncode == 0:
                 subprocess.run(["ip", "link", "del", "dev", name], capture_output=True)
                 done.append(f"deleted link {name}")
         self.data = {"pids": [], "links": [], "bridges": []}

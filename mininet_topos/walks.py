@@ -116,7 +116,9 @@ def isolation(d: Deployment, src: str, same_ip_other_net: str, same_ip_own_net: 
     addressing the other network's VM by its MAC gets no reply."""
     a, other, own = (port(d, n) for n in (src, same_ip_other_net, same_ip_own_net))
     ip = str(other.ips[0])
-    assert ip == str(own.ips[0]), "the check needs the same IP in both networks"
+    if ip != str(own.ips[0]) or other.network_id == own.network_id:
+        raise ValueError(f"{same_ip_other_net} and {same_ip_own_net} must share an IP in two "
+                         "networks")
     src_pid = _pid(d, src)
     with _capture(d, same_ip_other_net, "eth0", "icmp") as cap:
         normal = ping(src_pid, ip, count=COUNT, interval=INTERVAL)

@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from mininet_topos.controller_proc import APP, ROOT, config_text

@@ -121,7 +121,8 @@ def test_br_tun_reads_like_seed_001(views):
     assert "table=10, priority=1 actions=learn(table=20,hard_timeout=300,priority=1," in text
     assert "NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[]," \
            "load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:NXM_OF_IN_PORT[]" in text
-    assert "table=22, priority=1,dl_vlan=1 actions=pop_vlan,set_field:0x1388->tun_id,output:" in text
+    assert "table=22, priority=1,dl_vlan=1 actions=pop_vlan,set_field:0x1388->tun_id," \
+           "output:" in text
     assert "table=2, priority=0,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 " \
            "actions=goto_table:22" in text
 
