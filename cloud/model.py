@@ -88,6 +88,7 @@ class Cloud:
     nodes: tuple[Node, ...]
     networks: tuple[Network, ...]
     ports: tuple[Port, ...]
+    l2_population: bool = True
 
     @cached_property
     def _nodes(self) -> dict[str, Node]:
@@ -116,6 +117,11 @@ class Cloud:
         """Networks with at least one port on the node, in the order the cloud declares them."""
         present = {p.network_id for p in self.ports if p.node == node}
         return tuple(n for n in self.networks if n.id in present)
+
+    def hosts_of(self, network_id: str) -> tuple[str, ...]:
+        """Nodes with at least one port of the network, in the cloud's node order."""
+        hosting = {p.node for p in self.ports if p.network_id == network_id}
+        return tuple(n.name for n in self.nodes if n.name in hosting)
 
     def tunnel_types(self) -> tuple[str, ...]:
         """Tunnel types some network of the cloud uses, in a stable order."""

@@ -36,6 +36,7 @@ TOP: Spec = {
     "nodes": (True, v.sequence),
     "networks": (True, v.sequence),
     "ports": (False, v.sequence),
+    "l2_population": (False, v.boolean),
 }
 MANAGEMENT: Spec = {
     "cidr": (True, v.ipv4_network),
@@ -144,7 +145,8 @@ def parse(raw: Any, source: str) -> model.Cloud:
     if faults.items:
         raise CloudError(source, faults.items)
     return model.Cloud(name=top["cloud"], source=source, fabric=fabric, nodes=tuple(nodes),
-                       networks=tuple(networks), ports=tuple(ports))
+                       networks=tuple(networks), ports=tuple(ports),
+                       l2_population=top.get("l2_population", True))
 
 
 def _fabric(mgmt: dict, data: dict, faults: _Faults) -> model.Fabric | None:

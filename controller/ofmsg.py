@@ -10,7 +10,7 @@ from __future__ import annotations
 from os_ken.ofproto import ofproto_v1_3 as ofp
 from os_ken.ofproto import ofproto_v1_3_parser as parser
 
-from flows.flow import (Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Output, PopVlan,
+from flows.flow import (Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Move, Output, PopVlan,
                         PushVlan, SetField, match)
 from flows.tables import COOKIE_MASK
 
@@ -55,6 +55,9 @@ def _encode_action(action):
         return parser.OFPActionPopVlan()
     if isinstance(action, SetField):
         return parser.OFPActionSetField(**{action.field: action.value})
+    if isinstance(action, Move):
+        return parser.NXActionRegMove(src_field=action.src, dst_field=action.dst,
+                                      n_bits=action.n_bits, src_ofs=0, dst_ofs=0)
     if isinstance(action, Learn):
         return _encode_learn(action)
     raise TypeError(f"cannot encode action {action!r}")
@@ -121,6 +124,10 @@ def _decode_action(action):
         return PopVlan()
     if isinstance(action, parser.OFPActionSetField):
         return SetField(action.key, _decode_value(action.value))
+    if isinstance(action, parser.NXActionRegMove):
+        if action.src_ofs or action.dst_ofs:
+            raise UndecodableFlow("reg-move with offsets")
+        return Move(action.src_field, action.dst_field, action.n_bits)
     if isinstance(action, parser.NXActionLearn):
         return Learn(table=action.table_id, priority=action.priority,
                      hard_timeout=action.hard_timeout, cookie=action.cookie,

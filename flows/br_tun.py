@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flows import tables as t
-from flows.flow import (MULTICAST, UNICAST, Flow, Learn, LearnLoad, LearnMatch, LearnOutput,
-                        Output, PopVlan, PushVlan, SetField, match, vlan)
+from flows.flow import (BROADCAST_MAC, ETH_TYPE_ARP, MULTICAST, OFPP_IN_PORT, UNICAST, Flow,
+                        Learn, LearnLoad, LearnMatch, LearnOutput, Move, Output, PopVlan,
+                        PushVlan, SetField, match, vlan)
 from flows.view import NodeView
 
 
@@ -32,6 +33,12 @@ def split() -> list[Flow]:
                  goto=t.FLOOD_TO_TUN)]
 
 
+def arp_to_responder() -> Flow:
+    """Broadcast ARP (L2 population) -> ARP_RESPONDER."""
+    return Flow(t.PATCH_LV_TO_TUN, t.PRIORITY_TO_RESPONDER,
+                match(eth_dst=BROADCAST_MAC, eth_type=ETH_TYPE_ARP), goto=t.ARP_RESPONDER)
+
+
 # ------------------------------------------------------------- GRE_/VXLAN_TUN_TO_LV (3, 4)
 def _tun_to_lv_match(segmentation_id: int):
     return match(tunnel_id=segmentation_id)
@@ -44,6 +51,11 @@ def tun_to_lv(tunnel_type: str, segmentation_id: int, lvid: int) -> Flow:
 
 
 # ---------------------------------------------------------------------- LEARN_FROM_TUN (10)
+def to_patch_int(patch_int: int) -> Flow:
+    """With L2 population: nothing to learn, straight to br-int."""
+    return Flow(t.LEARN_FROM_TUN, t.PRIORITY_LEARN, (), (Output(patch_int),))
+
+
 def learn_from_tun(patch_int: int) -> Flow:
     """Learn (local VLAN, source MAC) -> this tunnel and tun_id into UCAST_TO_TUN; to br-int."""
     learn = Learn(
@@ -58,9 +70,38 @@ def learn_from_tun(patch_int: int) -> Flow:
 
 
 # ------------------------------------------------------------------------ UCAST_TO_TUN (20)
+def _unicast_to_tun_match(lvid: int, mac: str):
+    return match(vlan_vid=vlan(lvid), eth_dst=mac)
+
+
+def unicast_to_tun(lvid: int, segmentation_id: int, mac: str, ofport: int) -> Flow:
+    """A remote port's MAC (L2 population) -> untag, set tun_id, its node's tunnel."""
+    return Flow(t.UCAST_TO_TUN, t.PRIORITY_L2POP_UCAST, _unicast_to_tun_match(lvid, mac),
+                (PopVlan(), SetField("tunnel_id", segmentation_id), Output(ofport)))
+
+
 def ucast_miss() -> Flow:
     """Unknown unicast is flooded like a broadcast."""
     return Flow(t.UCAST_TO_TUN, t.PRIORITY_MISS, goto=t.FLOOD_TO_TUN)
+
+
+# ----------------------------------------------------------------------- ARP_RESPONDER (21)
+def _arp_responder_match(lvid: int, ip: str):
+    return match(eth_type=ETH_TYPE_ARP, vlan_vid=vlan(lvid), arp_op=1, arp_tpa=ip)
+
+
+def arp_responder(lvid: int, ip: str, mac: str) -> Flow:
+    """Answer an ARP request for `ip` with `mac`, back out of the port it came in on."""
+    return Flow(t.ARP_RESPONDER, t.PRIORITY_ARP_RESPONSE, _arp_responder_match(lvid, ip),
+                (SetField("arp_op", 2), Move("arp_sha", "arp_tha", 48),
+                 Move("arp_spa", "arp_tpa", 32), SetField("arp_sha", mac),
+                 SetField("arp_spa", ip), Move("eth_src", "eth_dst", 48),
+                 SetField("eth_src", mac), Output(OFPP_IN_PORT)))
+
+
+def arp_responder_miss() -> Flow:
+    """An ARP nobody here can answer is flooded."""
+    return Flow(t.ARP_RESPONDER, t.PRIORITY_MISS, goto=t.FLOOD_TO_TUN)
 
 
 # ------------------------------------------------------------------------ FLOOD_TO_TUN (22)
@@ -79,14 +120,17 @@ def flood_to_tun(lvid: int, segmentation_id: int, ofports: list[int]) -> Flow:
 def misses() -> list[Flow]:
     return [Flow(table, t.PRIORITY_MISS)
             for table in (t.TUN_LOCAL_SWITCHING, t.GRE_TUN_TO_LV, t.VXLAN_TUN_TO_LV,
-                          t.FLOOD_TO_TUN)] + [ucast_miss()]
+                          t.FLOOD_TO_TUN)] + [ucast_miss(), arp_responder_miss()]
 
 
 def flows(view: NodeView) -> list[Flow]:
     out = misses() + split()
+    if view.l2pop:
+        out.append(arp_to_responder())
     if view.patch_int is not None:
         out.append(from_patch_int(view.patch_int))
-        out.append(learn_from_tun(view.patch_int))
+        out.append(to_patch_int(view.patch_int) if view.l2pop
+                   else learn_from_tun(view.patch_int))
     for tunnel in view.tunnels:
         out.append(from_tunnel(tunnel.ofport, tunnel.spec.type))
     for net in view.networks:
@@ -94,4 +138,11 @@ def flows(view: NodeView) -> list[Flow]:
         flood = [tun.ofport for tun in view.flood_tunnels(net.network)]
         if flood:
             out.append(flood_to_tun(net.vlan, net.network.segmentation_id, flood))
+    segments = {n.network.id: n.network.segmentation_id for n in view.networks}
+    for remote in view.remote_ports:
+        seg = segments[remote.port.network_id]
+        out.append(unicast_to_tun(remote.vlan, seg, remote.port.mac, remote.tunnel.ofport))
+        for ip in remote.port.ips:
+            if ip.version == 4:
+                out.append(arp_responder(remote.vlan, str(ip), remote.port.mac))
     return out

@@ -1,6 +1,8 @@
 """The README's pipeline section, generated from flows/tables.py (the one declaration).
 
-    python -m flows.docs        prints it; tests/unit/test_docs.py checks the README has it
+    python -m flows.docs                    prints it
+    python -m flows.docs --update README.md replaces the section in the README
+tests/unit/test_docs.py checks the README holds the current text.
 """
 from __future__ import annotations
 
@@ -34,5 +36,17 @@ def pipeline_markdown() -> str:
     return "\n".join(lines)
 
 
+def update(path: str) -> None:
+    with open(path) as fh:
+        text = fh.read()
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    with open(path, "w") as fh:
+        fh.write(text[:start] + pipeline_markdown() + text[end:])
+
+
 if __name__ == "__main__":
-    print(pipeline_markdown())
+    import sys
+    if sys.argv[1:2] == ["--update"]:
+        update(sys.argv[2])
+    else:
+        print(pipeline_markdown())

@@ -86,6 +86,14 @@ class SetField:
         object.__setattr__(self, "value", _canonical(self.field, self.value))
 
 
+@dataclass(frozen=True)
+class Move:
+    """Nicira reg-move: copy a packet field into another (n_bits from bit 0)."""
+    src: str
+    dst: str
+    n_bits: int
+
+
 # Learn specs (Nicira learn action). Field names are OXM names.
 @dataclass(frozen=True)
 class LearnMatch:
@@ -118,7 +126,7 @@ class Learn:
     specs: tuple[LearnMatch | LearnLoad | LearnOutput, ...]
 
 
-Action = Union[Output, PushVlan, PopVlan, SetField, Learn]
+Action = Union[Output, PushVlan, PopVlan, SetField, Move, Learn]
 
 
 @dataclass(frozen=True, order=False)

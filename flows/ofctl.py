@@ -10,13 +10,19 @@ from __future__ import annotations
 import ipaddress
 
 from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, OFPP_IN_PORT, OFPVID_NONE,
-                        OFPVID_PRESENT, Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Output,
-                        PopVlan, PushVlan, SetField, match)
+                        OFPVID_PRESENT, Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Move,
+                        Output, PopVlan, PushVlan, SetField, match)
 
-# OXM field -> NXM name, as ovs-ofctl writes learn specs.
+# OXM field -> NXM name, as ovs-ofctl writes learn specs and moves.
 NXM = {"vlan_tci": "NXM_OF_VLAN_TCI", "eth_dst": "NXM_OF_ETH_DST",
-       "eth_src": "NXM_OF_ETH_SRC", "tunnel_id": "NXM_NX_TUN_ID", "in_port": "NXM_OF_IN_PORT"}
-NXM_FIELD = {v: k for k, v in NXM.items()} | {"OXM_OF_IN_PORT": "in_port"}  # os-ken encodes OXM
+       "eth_src": "NXM_OF_ETH_SRC", "tunnel_id": "NXM_NX_TUN_ID", "in_port": "NXM_OF_IN_PORT",
+       "arp_sha": "NXM_NX_ARP_SHA", "arp_tha": "NXM_NX_ARP_THA", "arp_spa": "NXM_OF_ARP_SPA",
+       "arp_tpa": "NXM_OF_ARP_TPA"}
+# ovs-ofctl prints the OXM name of a field os-ken encoded as OXM (OXM_OF_IN_PORT): both parse.
+NXM_FIELD = {v: k for k, v in NXM.items()} | {
+    "OXM_OF_" + v.split("_", 2)[2]: k for k, v in NXM.items()}
+FIELD_BITS = {"vlan_tci": 16, "eth_dst": 48, "eth_src": 48, "tunnel_id": 64, "in_port": 32,
+              "arp_sha": 48, "arp_tha": 48, "arp_spa": 32, "arp_tpa": 32}
 # OXM field -> ovs-ofctl match/set_field keyword
 OFCTL = {"eth_dst": "dl_dst", "eth_src": "dl_src", "eth_type": "dl_type", "tunnel_id": "tun_id",
          "in_port": "in_port", "arp_op": "arp_op", "arp_spa": "arp_spa", "arp_tpa": "arp_tpa",
@@ -77,13 +83,10 @@ def render_action(action) -> str:
         return "pop_vlan"
     if isinstance(action, SetField):
         value = action.value
-        if action.field in ("vlan_vid",):
-            text = str(value)
-        elif isinstance(value, int):
-            text = _hex(value)
-        else:
-            text = value
+        text = _hex(value) if action.field == "tunnel_id" else str(value)
         return f"set_field:{text}->{OFCTL[action.field]}"
+    if isinstance(action, Move):
+        return f"move:{NXM[action.src]}[]->{NXM[action.dst]}[]"
     if isinstance(action, Learn):
         return _render_learn(action)
     raise UnknownFlow(f"cannot render action {action!r}")
@@ -127,13 +130,12 @@ def _plain(value):
         return value.value if value.fully() else (value.value, value.mask)
     if isinstance(value, d.EthMask):
         return _mac(value.eth) if value.mask is None else (_mac(value.eth), _mac(value.mask))
-    if isinstance(value, d.IPMask):
-        ip, mask = value.ip(), value.mask()
-        full = ipaddress.ip_address(str(mask)).max_prefixlen if mask is not None else None
-        net = ipaddress.ip_network(f"{ip}/{mask}", strict=False) if mask is not None else None
-        if net is None or net.prefixlen == full:
-            return str(ip)
-        return (str(ip), str(mask))
+    if isinstance(value, d.IPMask):  # prints as ADDR/PREFIX or ADDR/MASK
+        address, _, mask = str(value).partition("/")
+        net = ipaddress.ip_network(str(value), strict=False)
+        if not mask or net.prefixlen == net.max_prefixlen:
+            return address
+        return (address, str(net.netmask))
     if isinstance(value, (int, str)):
         return value
     raise UnknownFlow(f"value {value!r}")
@@ -184,9 +186,6 @@ def _nxm_field(name: str) -> str:
     return field
 
 
-LEARN_BITS = {"vlan_tci": 16, "eth_dst": 48, "eth_src": 48, "tunnel_id": 64, "in_port": 32}
-
-
 def _parse_learn(items: list) -> Learn:
     params, specs = {}, []
     for item in items:
@@ -197,14 +196,14 @@ def _parse_learn(items: list) -> Learn:
             dst = _nxm_field(value["dst"]["field"])
             src = value["src"]["field"] if "src" in value else int(value["value"])
             specs.append(LearnLoad(dst=dst, src=src if isinstance(src, int) else _nxm_field(src),
-                                   n_bits=LEARN_BITS[dst]))
+                                   n_bits=FIELD_BITS[dst]))
         elif key == "output":
             specs.append(LearnOutput(src=_nxm_field(value["port"])))
         elif key.startswith("NXM_"):
             dst = _nxm_field(key)
             src = _nxm_field(value["field"]) if isinstance(value, dict) else dst
             bits = (value["end"] - value["start"] + 1 if isinstance(value, dict) and "end" in value
-                    else LEARN_BITS[dst])
+                    else FIELD_BITS[dst])
             specs.append(LearnMatch(dst=dst, src=src, n_bits=bits))
         else:
             raise UnknownFlow(f"learn argument {key}")
@@ -235,6 +234,9 @@ def _parse_actions(items: list) -> tuple[tuple, int | None]:
                 actions.append(SetField("tunnel_id", int(value["value"])))
             else:
                 raise UnknownFlow(f"load into {dst}")
+        elif key == "move":
+            src, dst = _nxm_field(value["src"]["field"]), _nxm_field(value["dst"]["field"])
+            actions.append(Move(src, dst, FIELD_BITS[dst]))
         elif key == "goto_table":
             goto = int(value)
         elif key == "learn":

@@ -16,8 +16,8 @@ from typing import Iterable
 import netaddr
 
 from flows.flow import (IP_FIELDS, MAC_FIELDS, OFPP_IN_PORT, OFPVID_PRESENT, Flow, Learn,
-                        LearnLoad, LearnMatch, LearnOutput, Output, PopVlan, PushVlan, SetField,
-                        match)
+                        LearnLoad, LearnMatch, LearnOutput, Move, Output, PopVlan, PushVlan,
+                        SetField, match)
 
 MAX_HOPS = 64
 
@@ -199,6 +199,8 @@ class Simulator:
                 f["vlan_tci"] = (f["vlan_tci"] & 0xE000) | action.value
             else:
                 f[action.field] = action.value
+        elif isinstance(action, Move):
+            f[action.dst] = f.get(action.src)
         elif isinstance(action, Learn):
             br.install(self._learned(action, packet))
         else:

@@ -29,6 +29,7 @@ GRE_TUN_TO_LV = 3
 VXLAN_TUN_TO_LV = 4
 LEARN_FROM_TUN = 10
 UCAST_TO_TUN = 20
+ARP_RESPONDER = 21
 FLOOD_TO_TUN = 22
 
 TUN_TO_LV = {TYPE_GRE: GRE_TUN_TO_LV, TYPE_VXLAN: VXLAN_TUN_TO_LV}
@@ -45,9 +46,12 @@ PRIORITY_TO_TUN = 1          # any other unicast of a local VLAN -> patch-tun (r
 # br-tun
 PRIORITY_CLASSIFY = 1        # LOCAL_SWITCHING: by in_port
 PRIORITY_SPLIT = 0           # PATCH_LV_TO_TUN: unicast vs multicast (the two cover everything)
+PRIORITY_TO_RESPONDER = 1    # PATCH_LV_TO_TUN: broadcast ARP -> ARP_RESPONDER
 PRIORITY_TUN_TO_LV = 1       # GRE/VXLAN_TUN_TO_LV: tun_id -> local VLAN
 PRIORITY_LEARN = 1           # LEARN_FROM_TUN
 PRIORITY_LEARNED = 1         # what the learn action writes into UCAST_TO_TUN
+PRIORITY_L2POP_UCAST = 2     # UCAST_TO_TUN: (local VLAN, remote MAC) -> its node's tunnel
+PRIORITY_ARP_RESPONSE = 1    # ARP_RESPONDER: a request for a known IP answered in the switch
 PRIORITY_FLOOD_TO_TUN = 1    # FLOOD_TO_TUN: one flood flow per local VLAN
 
 LEARNED_HARD_TIMEOUT = 300   # seconds, as Neutron's learn action
@@ -83,10 +87,11 @@ PIPELINE: tuple[Table, ...] = (
           "Entry of br-tun, classifying by in_port: from patch-int to PATCH_LV_TO_TUN, from a "
           "GRE tunnel to GRE_TUN_TO_LV, from a VXLAN tunnel to VXLAN_TUN_TO_LV. Frames from "
           "any other port are dropped."),
-    Table(BR_TUN, PATCH_LV_TO_TUN, "PATCH_LV_TO_TUN", "destination MAC group bit",
-          (UCAST_TO_TUN, FLOOD_TO_TUN), "(none: the two flows cover every frame)",
+    Table(BR_TUN, PATCH_LV_TO_TUN, "PATCH_LV_TO_TUN", "destination MAC group bit, ARP",
+          (UCAST_TO_TUN, ARP_RESPONDER, FLOOD_TO_TUN), "(none: two flows cover every frame)",
           "Frames leaving this node: unicast destinations go to UCAST_TO_TUN, broadcast and "
-          "multicast to FLOOD_TO_TUN."),
+          "multicast to FLOOD_TO_TUN; with L2 population, broadcast ARP goes to ARP_RESPONDER "
+          "first."),
     Table(BR_TUN, GRE_TUN_TO_LV, "GRE_TUN_TO_LV", "tun_id",
           (LEARN_FROM_TUN,), "drop",
           "Frames arriving over GRE: a key that is the segmentation id of a GRE network present "
@@ -98,20 +103,31 @@ PIPELINE: tuple[Table, ...] = (
           "VLAN -> LEARN_FROM_TUN; an unknown VNI is dropped."),
     Table(BR_TUN, LEARN_FROM_TUN, "LEARN_FROM_TUN", "(everything)",
           (), "(none)",
-          "Learns the sender: writes into UCAST_TO_TUN a flow (local VLAN, destination MAC = "
-          "this frame's source MAC) -> strip the VLAN, set this frame's tun_id, output to the "
-          "tunnel it came in on, with a hard timeout of 300 s and the learned-flow cookie; then "
-          "sends the frame to br-int through patch-int."),
+          "Sends the frame to br-int through patch-int. Without L2 population it first learns "
+          "the sender: it writes into UCAST_TO_TUN a flow (local VLAN, destination MAC = this "
+          "frame's source MAC) -> strip the VLAN, set this frame's tun_id, output to the tunnel "
+          "it came in on, with a hard timeout of 300 s and the learned-flow cookie. With L2 "
+          "population nothing is learned: the controller knows every MAC, and a learned entry "
+          "would keep sending to a VM's old node after it moves."),
     Table(BR_TUN, UCAST_TO_TUN, "UCAST_TO_TUN", "local VLAN, destination MAC",
           (FLOOD_TO_TUN,), "to FLOOD_TO_TUN",
-          "Unicast to a remote node: learned entries (priority 1) send the frame into the "
-          "tunnel of the node that has the MAC; an unknown destination is flooded like a "
-          "broadcast."),
+          "Unicast to a remote node. With L2 population, one priority-2 flow per MAC of a port "
+          "on another node strips the VLAN, sets the network's tun_id and outputs to the tunnel "
+          "of that node; without, learned entries (priority 1) do the same. An unknown "
+          "destination is flooded like a broadcast."),
+    Table(BR_TUN, ARP_RESPONDER, "ARP_RESPONDER", "local VLAN, ARP request, target IP",
+          (FLOOD_TO_TUN,), "to FLOOD_TO_TUN",
+          "With L2 population, an ARP request (arp_op=1, never a reply) for the IP of a port on "
+          "another node is answered here: the frame becomes the reply (arp_op=2, the requester "
+          "becomes the target, the port's MAC and IP the sender, Ethernet addresses rewritten) "
+          "and goes back out of patch-int, so no ARP crosses the data network. Other ARP is "
+          "flooded."),
     Table(BR_TUN, FLOOD_TO_TUN, "FLOOD_TO_TUN", "local VLAN",
           (), "drop",
           "Flooding: one flow per local VLAN strips the VLAN, sets the network's segmentation "
-          "id as tun_id and outputs to every tunnel of the network's flood list. A VLAN with "
-          "no flood flow is dropped."),
+          "id as tun_id and outputs to every tunnel of the network's flood list: with L2 "
+          "population the nodes that host the network, without it every tunnel of the "
+          "network's type. A VLAN with no flood flow is dropped."),
 )
 
 

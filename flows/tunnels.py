@@ -1,8 +1,9 @@
 """Which tunnel ports a node's br-tun should have.
 
-Without L2 population every node keeps a tunnel of each type in use to every other node (the
-full mesh of Neutron's agent); the controller creates and deletes the ports through OVSDB to
-match this set.
+With L2 population, a node has a tunnel of a type to another node only while the two share a
+network of that type; a tunnel no network uses any more is deleted. Without it, every node
+keeps a tunnel of each type in use to every other node (the full mesh of Neutron's agent). The
+controller creates and deletes the ports through OVSDB to match this set.
 """
 from __future__ import annotations
 
@@ -35,11 +36,11 @@ def tunnel_spec(kind: str, local: Node, remote: Node) -> TunnelSpec:
 def desired_tunnels(cloud: Cloud, node_name: str) -> dict[str, TunnelSpec]:
     """Tunnel ports of node_name's br-tun, by port name."""
     local = cloud.node(node_name)
-    specs = {}
-    for remote in cloud.nodes:
-        if remote.name == node_name:
-            continue
-        for kind in cloud.tunnel_types():
-            spec = tunnel_spec(kind, local, remote)
-            specs[spec.name] = spec
-    return specs
+    if cloud.l2_population:
+        pairs = {(host, net.type) for net in cloud.networks_on(node_name)
+                 for host in cloud.hosts_of(net.id) if host != node_name}
+    else:
+        pairs = {(remote.name, kind) for remote in cloud.nodes if remote.name != node_name
+                 for kind in cloud.tunnel_types()}
+    specs = (tunnel_spec(kind, local, cloud.node(remote)) for remote, kind in pairs)
+    return {spec.name: spec for spec in sorted(specs, key=lambda s: s.name)}

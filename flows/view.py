@@ -35,20 +35,36 @@ class Tunnel:
 
 
 @dataclass(frozen=True)
+class RemotePort:
+    """A port of a network present here, on another node: its MAC and IPs are known (l2pop)."""
+    port: Port
+    vlan: int        # this node's local VLAN of the port's network
+    tunnel: Tunnel   # to the node that hosts it
+
+
+@dataclass(frozen=True)
 class NodeView:
     node: Node
+    l2pop: bool
     networks: tuple[LocalNetwork, ...]
     ports: tuple[LocalPort, ...]       # ports of this node plugged into br-int
     patch_tun: int | None              # ofport of patch-tun on br-int
     patch_int: int | None              # ofport of patch-int on br-tun
     tunnels: tuple[Tunnel, ...]        # desired tunnel ports that br-tun has reported
+    remote_ports: tuple[RemotePort, ...] = ()
+    hosts: tuple[tuple[str, tuple[str, ...]], ...] = ()  # network id -> nodes hosting it
 
     def ports_in(self, vlan: int) -> tuple[LocalPort, ...]:
         return tuple(p for p in self.ports if p.vlan == vlan)
 
     def flood_tunnels(self, network: Network) -> tuple[Tunnel, ...]:
-        """Tunnels a broadcast of this network goes to: every tunnel of the network's type."""
-        return tuple(t for t in self.tunnels if t.spec.type == network.type)
+        """Where a broadcast of this network goes: with l2pop, the tunnels to the nodes that
+        host the network; without, every tunnel of the network's type."""
+        if not self.l2pop:
+            return tuple(t for t in self.tunnels if t.spec.type == network.type)
+        hosting = dict(self.hosts).get(network.id, ())
+        return tuple(t for t in self.tunnels
+                     if t.spec.type == network.type and t.spec.remote_node in hosting)
 
 
 def build_view(cloud: Cloud, node_name: str, local_vlans: Mapping[str, int],
@@ -61,6 +77,18 @@ def build_view(cloud: Cloud, node_name: str, local_vlans: Mapping[str, int],
     tunnels = tuple(Tunnel(spec, tun_ports[name])
                     for name, spec in sorted(desired_tunnels(cloud, node_name).items())
                     if name in tun_ports)
-    return NodeView(node=cloud.node(node_name), networks=networks, ports=ports,
-                    patch_tun=int_ports.get(PATCH_TUN), patch_int=tun_ports.get(PATCH_INT),
-                    tunnels=tunnels)
+    remote_ports, hosts = (), ()
+    if cloud.l2_population:
+        tunnel_to = {(t.spec.remote_node, t.spec.type): t for t in tunnels}
+        present = {n.network.id: n for n in networks}
+        remote_ports = tuple(
+            RemotePort(p, present[p.network_id].vlan,
+                       tunnel_to[(p.node, present[p.network_id].network.type)])
+            for p in cloud.ports
+            if p.node != node_name and p.network_id in present
+            and (p.node, present[p.network_id].network.type) in tunnel_to)
+        hosts = tuple((n.network.id, cloud.hosts_of(n.network.id)) for n in networks)
+    return NodeView(node=cloud.node(node_name), l2pop=cloud.l2_population, networks=networks,
+                    ports=ports, patch_tun=int_ports.get(PATCH_TUN),
+                    patch_int=tun_ports.get(PATCH_INT), tunnels=tunnels,
+                    remote_ports=remote_ports, hosts=hosts)

@@ -108,12 +108,30 @@ class Capture:
             except subprocess.TimeoutExpired:
                 stop_pid(self.proc.pid)
         with open(self.out_path, errors="replace") as fh:
-            self.lines = [ln for ln in fh.read().splitlines() if ln.strip()]
+            self.packets = _packets(fh.read())
         for path in (self.out_path, self.err_path):
             os.unlink(path)
 
-    def count(self, pattern: str = "") -> int:
-        return sum(1 for ln in self.lines if re.search(pattern, ln))
+    def count(self, *patterns: str) -> int:
+        """Packets whose text matches every pattern (none: all packets)."""
+        return sum(1 for p in self.packets if all(re.search(pat, p) for pat in patterns))
+
+
+TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\.")
+
+
+def _packets(text: str) -> list[str]:
+    """One string per packet: tcpdump prints an encapsulated frame (VXLAN) on a continuation
+    line, which belongs to the packet above it."""
+    packets: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if TIMESTAMP.match(line) or not packets:
+            packets.append(line)
+        else:
+            packets[-1] += " | " + line.strip()
+    return packets
 
 
 def flow_counters(ovs: OvsInstance, bridge: str) -> dict[tuple, int]:

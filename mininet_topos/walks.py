@@ -78,7 +78,7 @@ def walk1(d: Deployment, src: str, dst: str) -> Check:
         # OVS pushes datapath statistics to flow counters lazily: poll with a deadline
         to_b = poll_until(to(b.mac), lambda n: n >= result.received, COUNTER_DEADLINE)
         to_a = poll_until(to(a.mac), lambda n: n >= result.received, COUNTER_DEADLINE)
-    on_wire = sum(1 for line in cap.lines if a.mac in line and b.mac in line)
+    on_wire = cap.count(a.mac, b.mac)
     tun_delta = flow_counters(ovs, BR_TUN).get(from_int, 0) - tun_before
     ofports = set(ovs.ofports(BR_INT).values())
     outputs = {act.port for f in installed_flows(ovs, BR_INT).values()

@@ -22,6 +22,36 @@ def seed_cloud():
 
 
 @pytest.fixture
+def learning_cloud(seed_raw):
+    """The seed cloud without L2 population: learning and flooding, as Neutron without l2pop."""
+    from cloud import schema
+    seed_raw["l2_population"] = False
+    return schema.parse(seed_raw, "<seed without l2pop>")
+
+
+def uneven_raw():
+    """Five computes, networks spread unevenly: TenantA on compute1-3, TenantB on compute1 and
+    compute4, TenantC (VXLAN) alone on compute5; the network node hosts nothing."""
+    from cloud import generate
+    raw = generate.generate(5, name="uneven")
+    raw["networks"].append({"id": "6f0e2c55-7a31-4b8e-9d1c-2a7f3e1b9c40", "name": "TenantC-Net",
+                            "type": "vxlan", "segmentation_id": 5002, "cidr": "10.0.0.0/24"})
+    placement = {"TenantA-Net": {"compute1", "compute2", "compute3"},
+                 "TenantB-Net": {"compute1", "compute4"}}
+    raw["ports"] = [p for p in raw["ports"] if p["node"] in placement[p["network"]]]
+    raw["ports"].append({"id": "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "name": "vm-c1",
+                         "network": "TenantC-Net", "node": "compute5",
+                         "mac": "fa:16:3e:0c:00:01", "ip": "10.0.0.4"})
+    return raw
+
+
+@pytest.fixture
+def uneven_cloud():
+    from cloud import schema
+    return schema.parse(uneven_raw(), "<uneven>")
+
+
+@pytest.fixture
 def write_cloud(tmp_path):
     def write(raw, name="cloud.yaml"):
         path = tmp_path / name

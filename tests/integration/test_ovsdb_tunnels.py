@@ -27,9 +27,9 @@ def tunnel_rows(ovs):
     return rows
 
 
-def test_reconcile_adds_fixes_and_removes_only_tunnel_ports(ovs, seed_cloud):
+def test_reconcile_adds_fixes_and_removes_only_tunnel_ports(ovs, learning_cloud):
     target = "unix:" + ovs.db_sock
-    want = desired_tunnels(seed_cloud, "compute1")
+    want = desired_tunnels(learning_cloud, "compute1")  # the full mesh: 4 tunnels
     with OvsdbClient(target) as client:
         changes = reconcile_tunnels(client, want)
     assert sorted(changes.added) == sorted(want) and not changes.removed

@@ -6,7 +6,7 @@ import pytest
 from cloud.naming import BR_INT, BR_TUN, tap_name
 from flows import cloudsim
 from flows import tables as t
-from flows.flow import BROADCAST_MAC, ETH_TYPE_IP, Flow, match
+from flows.flow import BROADCAST_MAC, ETH_TYPE_ARP, ETH_TYPE_IP, Flow, match
 from flows.simulator import Packet, SimulationError, Simulator
 
 
@@ -52,7 +52,8 @@ def test_walk2_cross_host_is_tunnelled(sim, ports, src, dst, kind, seg):
                                                   t.LEARN_FROM_TUN]
 
 
-def test_learning_turns_floods_into_unicast(sim, ports):
+def test_learning_turns_floods_into_unicast(learning_cloud, ports):
+    sim = cloudsim.build(learning_cloud)
     first = send(sim, ports, "vm-a1", ports["vm-a3"].mac)
     assert {x.remote_node for x in first.transmissions} == {"network", "compute2"}, "flooded"
     reply = send(sim, ports, "vm-a3", ports["vm-a1"].mac)
@@ -142,3 +143,53 @@ def test_simulator_reports_ties_and_loops():
     b.ports[2] = Endpoint("patch", "pb2", peer_bridge="br-a", peer_port="pa2")
     with pytest.raises(SimulationError, match="loop"):
         loop.inject("n", "br-a", "in", Packet.make(eth_dst=BROADCAST_MAC))
+
+
+# ------------------------------------------------------------------------- L2 population
+def arp_request(port, target_ip):
+    return dict(eth_src=port.mac, eth_dst=BROADCAST_MAC, eth_type=ETH_TYPE_ARP, arp_op=1,
+                arp_sha=port.mac, arp_spa=str(port.ips[0]), arp_tha="00:00:00:00:00:00",
+                arp_tpa=target_ip)
+
+
+def test_l2pop_arp_for_a_remote_vm_is_answered_on_the_requesters_node(sim, ports):
+    a1, a3 = ports["vm-a1"], ports["vm-a3"]
+    result = sim.send_from(a1.node, tap_name(a1.id), Packet.make(**arp_request(a1, "10.0.0.6")))
+    assert result.transmissions == [], "no ARP crosses the data network"
+    replies = [d for d in result.deliveries if d.port == tap_name(a1.id)]
+    assert len(replies) == 1
+    f = replies[0].packet.fields
+    assert (f["arp_op"], f["arp_sha"], f["arp_spa"], f["arp_tha"], f["arp_tpa"]) == \
+        (2, a3.mac, "10.0.0.6", a1.mac, "10.0.0.4")
+    assert (f["eth_src"], f["eth_dst"], f["vlan_tci"]) == (a3.mac, a1.mac, 0)
+    assert t.ARP_RESPONDER in result.tables("compute1", BR_TUN)
+
+
+def test_l2pop_arp_reply_is_never_answered(sim, ports):
+    """A (gratuitous) reply is flooded, not turned into another reply (LP#1824504)."""
+    a1 = ports["vm-a1"]
+    fields = arp_request(a1, "10.0.0.6") | {"arp_op": 2}
+    result = sim.send_from(a1.node, tap_name(a1.id), Packet.make(**fields))
+    assert tap_name(a1.id) not in result.delivered_to()
+    assert [x.remote_node for x in result.transmissions] == ["compute2"]
+
+
+def test_l2pop_first_unicast_goes_straight_to_its_node(sim, ports):
+    result = send(sim, ports, "vm-a1", ports["vm-a3"].mac)
+    assert [x.remote_node for x in result.transmissions] == ["compute2"]
+    assert result.delivered_to() == [tap(ports, "vm-a3")]
+
+
+@pytest.mark.parametrize("src,reached", [("vm-a1", {"compute2", "compute3"}),
+                                         ("vm-b1", {"compute4"}), ("vm-c1", set())])
+def test_l2pop_broadcast_reaches_only_nodes_hosting_the_network(uneven_cloud, src, reached):
+    sim = cloudsim.build(uneven_cloud)
+    port = next(p for p in uneven_cloud.ports if p.name == src)
+    result = sim.send_from(port.node, tap_name(port.id),
+                           Packet.make(eth_src=port.mac, eth_dst=BROADCAST_MAC,
+                                       eth_type=ETH_TYPE_IP))
+    assert {x.remote_node for x in result.transmissions} == reached
+    assert len(result.transmissions) == len(reached), "one copy per hosting node"
+    same_net = {tap_name(p.id) for p in uneven_cloud.ports
+                if p.network_id == port.network_id and p.id != port.id}
+    assert set(result.delivered_to()) == same_net

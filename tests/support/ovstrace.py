@@ -19,7 +19,7 @@ SKIPPED = re.compile(r"^\s*>> skipping output to input port")
 @dataclass
 class Trace:
     hits: list[tuple[str, int, int]] = field(default_factory=list)   # (bridge, table, priority)
-    outputs: set[tuple[str, int]] = field(default_factory=set)       # (bridge, ofport)
+    outputs: list[tuple[str, int]] = field(default_factory=list)     # (bridge, ofport)
 
 
 def parse(text: str, patch_ports: dict[str, set[int]]) -> Trace:
@@ -27,7 +27,7 @@ def parse(text: str, patch_ports: dict[str, set[int]]) -> Trace:
     trace = Trace()
     bridge_at: dict[int, str] = {}   # depth -> bridge
     claiming: str | None = None       # header seen, waiting for its first hit line
-    last_output = None
+    recorded = False  # whether the last output line was recorded (not to a patch port)
     for line in text.splitlines():
         if line.startswith("Final flow:"):
             break
@@ -43,12 +43,14 @@ def parse(text: str, patch_ports: dict[str, set[int]]) -> Trace:
             trace.hits.append((bridge_at[depth], int(hit.group(1)), int(hit.group(3))))
             continue
         if SKIPPED.match(line):
-            trace.outputs.discard(last_output)
+            if recorded:
+                trace.outputs.pop()  # the output just above did not happen
+            recorded = False
             continue
         out = OUTPUT.match(line)
         if out:
             bridge = bridge_at[(len(out.group(1)) - 4) // 4]
-            if int(out.group(2)) not in patch_ports.get(bridge, set()):
-                last_output = (bridge, int(out.group(2)))
-                trace.outputs.add(last_output)
+            recorded = int(out.group(2)) not in patch_ports.get(bridge, set())
+            if recorded:
+                trace.outputs.append((bridge, int(out.group(2))))
     return trace

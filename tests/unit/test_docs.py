@@ -8,4 +8,4 @@ def test_readme_pipeline_section_mirrors_the_table_declarations():
     with open(os.path.join(ROOT, "README.md")) as fh:
         readme = fh.read()
     assert docs.pipeline_markdown() in readme, \
-        "README's pipeline section is stale: paste `python -m flows.docs` into it"
+        "README's pipeline section is stale: python -m flows.docs --update README.md"

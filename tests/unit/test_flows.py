@@ -50,9 +50,19 @@ def test_tunnel_port_names():
     assert parse_tunnel_port_name("patch-int") is None
 
 
-def test_full_mesh_of_tunnels_without_l2pop(seed_cloud):
-    names = sorted(desired_tunnels(seed_cloud, "compute1"))
+def test_full_mesh_of_tunnels_without_l2pop(learning_cloud):
+    names = sorted(desired_tunnels(learning_cloud, "compute1"))
     assert names == ["gre-c0a8640a", "gre-c0a8640c", "vxlan-c0a8640a", "vxlan-c0a8640c"]
+    assert len(desired_tunnels(learning_cloud, "network")) == 4
+
+
+def test_l2pop_tunnels_only_between_nodes_sharing_a_network(seed_cloud, uneven_cloud):
+    assert sorted(desired_tunnels(seed_cloud, "compute1")) == ["gre-c0a8640c", "vxlan-c0a8640c"]
+    assert desired_tunnels(seed_cloud, "network") == {}
+    # uneven: compute1 shares A (vxlan) with compute2/3 and B (gre) with compute4 only
+    assert sorted(desired_tunnels(uneven_cloud, "compute1")) == [
+        "gre-c0a8640e", "vxlan-c0a8640c", "vxlan-c0a8640d"]
+    assert desired_tunnels(uneven_cloud, "compute5") == {}, "TenantC is alone on compute5"
 
 
 def test_vm_ports_are_access_ports(views):
@@ -112,10 +122,10 @@ def test_unplugged_port_has_no_flows(seed_cloud):
     assert "dl_vlan=1" in text, "the network is still present through vm-a2"
 
 
-def test_br_tun_reads_like_seed_001(views):
+def test_br_tun_reads_like_seed_001(learning_cloud):
     """Seed 001's dump: flood per VLAN with set tun_id; learn into 20; tun_id -> VLAN."""
-    text = "\n".join(ofctl.render(f) for f in
-                     desired.bridge_flows(views["compute1"], BR_TUN).values())
+    view = cloudsim.node_view(learning_cloud, "compute1")
+    text = "\n".join(ofctl.render(f) for f in desired.bridge_flows(view, BR_TUN).values())
     assert "table=4, priority=1,tun_id=0x1388 actions=push_vlan:0x8100,set_field:4097->vlan_vid," \
            "goto_table:10" in text
     assert "table=10, priority=1 actions=learn(table=20,hard_timeout=300,priority=1," in text
@@ -156,3 +166,44 @@ def test_parse_learned_flow_as_ovs_dumps_it():
     assert ofctl.parse_dump_line(line) == Flow(
         20, 1, match(vlan_vid=(1, 0xFFF), eth_dst="fa:16:3e:49:00:b5"),
         (PopVlan(), SetField("tunnel_id", 5000), Output(5)), cookie=t.COOKIE_LEARNED)
+
+
+def test_l2pop_tables_20_21_22(seed_cloud, views):
+    """compute1: every port of compute2 in table 20 (to compute2's tunnel of the network's
+    type) and, by IP, in table 21 answering requests only; table 10 learns nothing."""
+    from flows.flow import Move, OFPP_IN_PORT, SetField
+    view = views["compute1"]
+    flows = desired.bridge_flows(view, BR_TUN).values()
+    tunnels = {tun.ofport: tun.spec for tun in view.tunnels}
+    remote = [p for p in seed_cloud.ports if p.node == "compute2"]
+    ucast = {f.get("eth_dst"): f for f in flows
+             if f.table == t.UCAST_TO_TUN and f.priority == t.PRIORITY_L2POP_UCAST}
+    assert set(ucast) == {p.mac for p in remote}
+    for port in remote:
+        out = [a.port for a in ucast[port.mac].actions if isinstance(a, Output)]
+        spec = tunnels[out[0]]
+        assert (spec.remote_node, spec.type) == ("compute2",
+                                                 seed_cloud.network(port.network_id).type)
+    arp = [f for f in flows if f.table == t.ARP_RESPONDER and f.priority]
+    assert sorted(f.get("arp_tpa") for f in arp) == sorted(str(p.ips[0]) for p in remote)
+    assert all(f.get("arp_op") == 1 for f in arp), "requests only"
+    a3 = next(p for p in remote if p.name == "vm-a3")
+    (answer,) = [f for f in arp if f.get("arp_tpa") == "10.0.0.6"
+                 and f.get("vlan_vid") == vlan(1)]
+    assert answer.actions[0] == SetField("arp_op", 2)
+    assert Move("eth_src", "eth_dst", 48) in answer.actions
+    assert SetField("arp_sha", a3.mac) in answer.actions
+    assert answer.actions[-1] == Output(OFPP_IN_PORT)
+    (learn,) = [f for f in flows if f.table == t.LEARN_FROM_TUN]
+    assert learn.actions == (Output(view.patch_int),)
+
+
+def test_l2pop_flood_list_is_the_nodes_hosting_the_network(uneven_cloud):
+    view = cloudsim.node_view(uneven_cloud, "compute1")
+    names = {tun.ofport: tun.spec.remote_node for tun in view.tunnels}
+    floods = {}  # segmentation id (set by the flow) -> nodes it floods to
+    for f in desired.bridge_flows(view, BR_TUN).values():
+        if f.table == t.FLOOD_TO_TUN and f.match:
+            seg = next(a.value for a in f.actions if isinstance(a, SetField))
+            floods[seg] = sorted(names[a.port] for a in f.actions if isinstance(a, Output))
+    assert floods == {5000: ["compute2", "compute3"], 5001: ["compute4"]}

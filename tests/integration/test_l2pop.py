@@ -1,0 +1,39 @@
+"""L2 population on the seed cloud's real switches: ARP answered on the requester's node,
+no flooding, tables 20/21/22 populated."""
+from cloud.naming import BR_TUN
+from flows import tables as t
+from mininet_topos import walks
+from mininet_topos.node import DATA_IF
+from mininet_topos.traffic import Capture, flow_counters, ping
+
+
+def capture(d, host, iface="eth0", bpf=""):
+    return Capture(d.ec.host(host).pid, iface, bpf,
+                   on_start=lambda pid: d.ec.state.add_pid(pid, "tcpdump"))
+
+
+def test_arp_for_a_remote_vm_is_answered_locally_and_the_first_ping_is_not_flooded(seed):
+    a3 = walks.port(seed, "vm-a3")
+    seed.ec.vm_run("vm-a1", "ip", "neigh", "flush", "dev", "eth0")
+    with capture(seed, "compute1", DATA_IF) as wire, capture(seed, "vm-a3", bpf="arp") as at_a3:
+        result = ping(seed.ec.host("vm-a1").pid, "10.0.0.6", count=1, wait=2)
+    neigh = seed.ec.vm_run("vm-a1", "ip", "neigh", "show", "10.0.0.6").stdout
+    assert result.ok, "the very first echo request is answered"
+    assert a3.mac in neigh
+    assert wire.count("ARP") == 0, "\n".join(wire.packets)
+    assert at_a3.count("Request who-has 10.0.0.6") == 0, \
+        "vm-a3 never saw vm-a1's request: compute1 answered it"
+    assert at_a3.count("Reply 10.0.0.4 is-at") == 1, "its own ARP for vm-a1, answered on compute2"
+    assert wire.count("vni 5000") == 2, "one request out, one reply in: nothing flooded"
+    assert wire.count("vni 5000", "192.168.100.12") == 2, "both to/from compute2 only"
+
+
+def test_tables_20_21_22_are_populated(seed):
+    counts = {}
+    for key in flow_counters(seed.ovs["compute1"], BR_TUN):
+        table, priority, _ = key
+        counts[(table, priority)] = counts.get((table, priority), 0) + 1
+    remote_ports = [p for p in seed.cloud.ports if p.node == "compute2"]
+    assert counts[(t.UCAST_TO_TUN, t.PRIORITY_L2POP_UCAST)] == len(remote_ports)
+    assert counts[(t.ARP_RESPONDER, t.PRIORITY_ARP_RESPONSE)] == len(remote_ports)
+    assert counts[(t.FLOOD_TO_TUN, t.PRIORITY_FLOOD_TO_TUN)] == 2  # one per local VLAN
