@@ -7,8 +7,9 @@ local VLAN, same-host traffic is switched here, everything else leaves through p
 from __future__ import annotations
 
 from flows import tables as t
-from flows.flow import (MULTICAST, OFPVID_NONE, Flow, Output, PopVlan, PushVlan, SetField,
-                        match, vlan)
+from flows.br_tun import answer_arp
+from flows.flow import (ETH_TYPE_ARP, MULTICAST, OFPP_IN_PORT, OFPVID_NONE, Flow, Output, PopVlan,
+                        PushVlan, SetField, match, vlan)
 from flows.view import NodeView
 
 
@@ -18,9 +19,9 @@ def _vm_ingress_match(ofport: int):
 
 
 def vm_ingress(ofport: int, lvid: int) -> Flow:
-    """Untagged frame from a VM port -> tag with the port's local VLAN -> TRANSIENT."""
+    """Untagged frame from a VM port -> tag with the port's local VLAN -> ARP_SPOOF."""
     return Flow(t.INT_LOCAL_SWITCHING, t.PRIORITY_VM_INGRESS, _vm_ingress_match(ofport),
-                (PushVlan(), SetField("vlan_vid", vlan(lvid))), goto=t.TRANSIENT)
+                (PushVlan(), SetField("vlan_vid", vlan(lvid))), goto=t.ARP_SPOOF)
 
 
 def _tun_ingress_match(patch_tun: int, lvid: int):
@@ -31,6 +32,51 @@ def tun_ingress(patch_tun: int, lvid: int) -> Flow:
     """Frame from br-tun already tagged with one of this node's local VLANs -> TRANSIENT."""
     return Flow(t.INT_LOCAL_SWITCHING, t.PRIORITY_TUN_INGRESS, _tun_ingress_match(patch_tun, lvid),
                 goto=t.TRANSIENT)
+
+
+# --------------------------------------------------------------------------- ARP_SPOOF (24)
+def _arp_allowed_match(ofport: int, ip: str, mac: str):
+    return match(in_port=ofport, eth_type=ETH_TYPE_ARP, arp_spa=ip, arp_sha=mac)
+
+
+def arp_allowed(ofport: int, ip: str, mac: str) -> Flow:
+    """ARP in which the VM speaks for its own IP and MAC -> MAC_SPOOF."""
+    return Flow(t.ARP_SPOOF, t.PRIORITY_ARP_ALLOWED, _arp_allowed_match(ofport, ip, mac),
+                goto=t.MAC_SPOOF)
+
+
+def arp_spoofed() -> Flow:
+    """Any other ARP from a VM port."""
+    return Flow(t.ARP_SPOOF, t.PRIORITY_ARP_SPOOFED, match(eth_type=ETH_TYPE_ARP))
+
+
+def not_arp() -> Flow:
+    return Flow(t.ARP_SPOOF, t.PRIORITY_MISS, goto=t.MAC_SPOOF)
+
+
+# --------------------------------------------------------------------------- MAC_SPOOF (25)
+def _mac_allowed_match(ofport: int, mac: str):
+    return match(in_port=ofport, eth_src=mac)
+
+
+def mac_allowed(ofport: int, mac: str) -> Flow:
+    return Flow(t.MAC_SPOOF, t.PRIORITY_MAC_ALLOWED, _mac_allowed_match(ofport, mac),
+                goto=t.LOCAL_ARP_RESPONDER)
+
+
+# ----------------------------------------------------------------- LOCAL_ARP_RESPONDER (26)
+def _local_arp_match(lvid: int, ip: str):
+    return match(eth_type=ETH_TYPE_ARP, vlan_vid=vlan(lvid), arp_op=1, arp_tpa=ip)
+
+
+def local_arp_responder(lvid: int, ip: str, mac: str) -> Flow:
+    """Answer a VM's ARP request for a port of this node; untagged, back to the asker."""
+    return Flow(t.LOCAL_ARP_RESPONDER, t.PRIORITY_LOCAL_ARP, _local_arp_match(lvid, ip),
+                answer_arp(ip, mac) + (PopVlan(), Output(OFPP_IN_PORT)))
+
+
+def not_answered() -> Flow:
+    return Flow(t.LOCAL_ARP_RESPONDER, t.PRIORITY_MISS, goto=t.TRANSIENT)
 
 
 # --------------------------------------------------------------------------- TRANSIENT (60)
@@ -68,14 +114,21 @@ def to_tun(lvid: int, patch_tun: int) -> Flow:
 
 # ------------------------------------------------------------------------------- all of it
 def misses() -> list[Flow]:
-    return [Flow(t.INT_LOCAL_SWITCHING, t.PRIORITY_MISS), Flow(t.TRANSIENT, t.PRIORITY_MISS)]
+    return [Flow(t.INT_LOCAL_SWITCHING, t.PRIORITY_MISS), arp_spoofed(), not_arp(),
+            Flow(t.MAC_SPOOF, t.PRIORITY_MISS), not_answered(), Flow(t.TRANSIENT, t.PRIORITY_MISS)]
 
 
 def flows(view: NodeView) -> list[Flow]:
     out = misses()
     for port in view.ports:
         out.append(vm_ingress(port.ofport, port.vlan))
+        out.append(mac_allowed(port.ofport, port.port.mac))
         out.append(local_unicast(port.vlan, port.port.mac, port.ofport))
+        for ip in port.port.ips:
+            if ip.version == 4:
+                out.append(arp_allowed(port.ofport, str(ip), port.port.mac))
+                if view.l2pop:
+                    out.append(local_arp_responder(port.vlan, str(ip), port.port.mac))
     for net in view.networks:
         members = [p.ofport for p in view.ports_in(net.vlan)]
         if view.patch_tun is not None:

@@ -90,13 +90,17 @@ def _arp_responder_match(lvid: int, ip: str):
     return match(eth_type=ETH_TYPE_ARP, vlan_vid=vlan(lvid), arp_op=1, arp_tpa=ip)
 
 
+def answer_arp(ip: str, mac: str) -> tuple:
+    """Turn an ARP request for `ip` into the reply `ip is-at mac`, addressed to the asker."""
+    return (SetField("arp_op", 2), Move("arp_sha", "arp_tha", 48),
+            Move("arp_spa", "arp_tpa", 32), SetField("arp_sha", mac), SetField("arp_spa", ip),
+            Move("eth_src", "eth_dst", 48), SetField("eth_src", mac))
+
+
 def arp_responder(lvid: int, ip: str, mac: str) -> Flow:
-    """Answer an ARP request for `ip` with `mac`, back out of the port it came in on."""
+    """Answer an ARP request for a remote port's `ip`, back out of patch-int (still tagged)."""
     return Flow(t.ARP_RESPONDER, t.PRIORITY_ARP_RESPONSE, _arp_responder_match(lvid, ip),
-                (SetField("arp_op", 2), Move("arp_sha", "arp_tha", 48),
-                 Move("arp_spa", "arp_tpa", 32), SetField("arp_sha", mac),
-                 SetField("arp_spa", ip), Move("eth_src", "eth_dst", 48),
-                 SetField("eth_src", mac), Output(OFPP_IN_PORT)))
+                answer_arp(ip, mac) + (Output(OFPP_IN_PORT),))
 
 
 def arp_responder_miss() -> Flow:

@@ -20,6 +20,9 @@ COOKIE_MASK = 0xFFFFFFFFFFFFFF00
 
 # ------------------------------------------------------------------------------ br-int tables
 INT_LOCAL_SWITCHING = 0
+ARP_SPOOF = 24
+MAC_SPOOF = 25
+LOCAL_ARP_RESPONDER = 26
 TRANSIENT = 60
 
 # ------------------------------------------------------------------------------ br-tun tables
@@ -39,6 +42,11 @@ PRIORITY_MISS = 0            # the last flow of a table: drop, or hand on (see T
 # br-int LOCAL_SWITCHING
 PRIORITY_VM_INGRESS = 10     # untagged frame from a VM port: tag with the local VLAN
 PRIORITY_TUN_INGRESS = 10    # frame from patch-tun tagged with a local VLAN of this node
+# br-int ARP_SPOOF / MAC_SPOOF / LOCAL_ARP_RESPONDER
+PRIORITY_ARP_ALLOWED = 2     # ARP from a VM port with its own IP and MAC -> MAC_SPOOF
+PRIORITY_ARP_SPOOFED = 1     # any other ARP from a VM port: drop
+PRIORITY_MAC_ALLOWED = 1     # frame from a VM port with its own source MAC -> on
+PRIORITY_LOCAL_ARP = 1       # ARP request for the IP of a port on this node: answered
 # br-int TRANSIENT
 PRIORITY_LOCAL_UNICAST = 3   # (local VLAN, MAC of a port on this node) -> that port
 PRIORITY_LOCAL_FLOOD = 2     # broadcast/multicast -> every port of the local VLAN + patch-tun
@@ -70,11 +78,26 @@ class Table:
 
 PIPELINE: tuple[Table, ...] = (
     Table(BR_INT, INT_LOCAL_SWITCHING, "LOCAL_SWITCHING", "in_port, VLAN tag",
-          (TRANSIENT,), "drop",
+          (ARP_SPOOF, TRANSIENT), "drop",
           "Entry of br-int. An untagged frame from a VM port is tagged with the local VLAN of "
-          "the port's network (access-port semantics); a frame from a VM port that already "
-          "carries a tag matches nothing and is dropped. A frame from patch-tun is accepted "
-          "only with a local VLAN this node uses. Anything else is dropped."),
+          "the port's network (access-port semantics) and goes to ARP_SPOOF; a frame from a VM "
+          "port that already carries a tag matches nothing and is dropped. A frame from "
+          "patch-tun is accepted only with a local VLAN this node uses, and goes straight to "
+          "TRANSIENT. Anything else is dropped."),
+    Table(BR_INT, ARP_SPOOF, "ARP_SPOOF", "in_port, ARP sender addresses",
+          (MAC_SPOOF,), "to MAC_SPOOF (not ARP)",
+          "ARP from a VM port passes only if its sender IP and sender MAC are the port's own; "
+          "any other ARP from a VM (a spoofed reply claiming another VM's IP, say) is dropped. "
+          "Other frames go on."),
+    Table(BR_INT, MAC_SPOOF, "MAC_SPOOF", "in_port, source MAC",
+          (LOCAL_ARP_RESPONDER,), "drop",
+          "A frame from a VM port passes only with the port's own source MAC."),
+    Table(BR_INT, LOCAL_ARP_RESPONDER, "LOCAL_ARP_RESPONDER", "local VLAN, ARP request, "
+          "target IP", (TRANSIENT,), "to TRANSIENT",
+          "With L2 population, an ARP request (arp_op=1) from a VM for the IP of another port "
+          "on this node is answered here, back to the asking port, and not flooded: the owner "
+          "is never asked, so it cannot answer a second time (remote IPs are answered in "
+          "br-tun's ARP_RESPONDER). Everything else goes on."),
     Table(BR_INT, TRANSIENT, "TRANSIENT", "local VLAN, destination MAC",
           (), "drop",
           "Switching inside a local VLAN with explicit flows where Neutron uses NORMAL: a "

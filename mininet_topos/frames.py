@@ -27,6 +27,11 @@ def ipv4_icmp_echo(src_ip: str, dst_ip: str, ident: int = 0x4f56, payload: bytes
     return header + icmp
 
 
+def arp(op: int, sha: str, spa: str, tha: str, tpa: str) -> bytes:
+    return (struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + mac_bytes(sha) + socket.inet_aton(spa)
+            + mac_bytes(tha) + socket.inet_aton(tpa))
+
+
 def ethernet(dst: str, src: str, ethertype: int, payload: bytes, vlan: int | None = None) -> bytes:
     tag = struct.pack("!HH", 0x8100, vlan) if vlan is not None else b""
     return mac_bytes(dst) + mac_bytes(src) + tag + struct.pack("!H", ethertype) + payload

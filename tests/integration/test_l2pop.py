@@ -37,3 +37,39 @@ def test_tables_20_21_22_are_populated(seed):
     assert counts[(t.UCAST_TO_TUN, t.PRIORITY_L2POP_UCAST)] == len(remote_ports)
     assert counts[(t.ARP_RESPONDER, t.PRIORITY_ARP_RESPONSE)] == len(remote_ports)
     assert counts[(t.FLOOD_TO_TUN, t.PRIORITY_FLOOD_TO_TUN)] == 2  # one per local VLAN
+
+
+def test_spoofed_arp_reply_is_dropped(seed):
+    """vm-a2 tells vm-a1 that vm-a3's IP is at vm-a2's MAC: br-int's ARP_SPOOF drops it, and
+    vm-a1 keeps the right neighbour; an honest reply from vm-a2 arrives (the control)."""
+    from mininet_topos import frames
+    from mininet_topos.traffic import send_frames
+    a1, a2, a3 = (walks.port(seed, n) for n in ("vm-a1", "vm-a2", "vm-a3"))
+    ovs = seed.ovs["compute1"]
+    spoof_drop = (t.ARP_SPOOF, t.PRIORITY_ARP_SPOOFED, (("eth_type", 0x0806),))
+    before = flow_counters(ovs, "br-int").get(spoof_drop, 0)
+    assert ping(seed.ec.host("vm-a1").pid, "10.0.0.6", count=1).ok  # a1 knows a3's MAC now
+    spoofed = frames.ethernet(a1.mac, a2.mac, 0x0806,
+                              frames.arp(2, a2.mac, "10.0.0.6", a1.mac, "10.0.0.4"))
+    honest = frames.ethernet(a1.mac, a2.mac, 0x0806,
+                             frames.arp(2, a2.mac, "10.0.0.5", a1.mac, "10.0.0.4"))
+    with capture(seed, "vm-a1", bpf="arp") as at_a1:
+        send_frames(seed.ec.host("vm-a2").pid, "raw", "eth0", spoofed.hex(), "3")
+        send_frames(seed.ec.host("vm-a2").pid, "raw", "eth0", honest.hex())
+        dropped = walks.poll_until(
+            lambda: flow_counters(ovs, "br-int").get(spoof_drop, 0) - before,
+            lambda n: n >= 3, walks.COUNTER_DEADLINE)
+    assert dropped >= 3
+    assert at_a1.count("10.0.0.6 is-at") == 0
+    assert at_a1.count("10.0.0.5 is-at") == 1
+    assert a3.mac in seed.ec.vm_run("vm-a1", "ip", "neigh", "show", "10.0.0.6").stdout
+
+
+def test_arp_for_a_local_vm_is_answered_once(seed):
+    """vm-a1 asks for vm-a2: br-int answers; vm-a2 never sees the request; one reply."""
+    a2 = walks.port(seed, "vm-a2")
+    seed.ec.vm_run("vm-a1", "ip", "neigh", "flush", "dev", "eth0")
+    with capture(seed, "vm-a1", bpf="arp") as at_a1, capture(seed, "vm-a2", bpf="arp") as at_a2:
+        assert ping(seed.ec.host("vm-a1").pid, "10.0.0.5", count=1).ok
+    assert at_a1.count("Reply 10.0.0.5 is-at " + a2.mac) == 1
+    assert at_a2.count("Request who-has 10.0.0.5") == 0

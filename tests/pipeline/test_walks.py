@@ -193,3 +193,47 @@ def test_l2pop_broadcast_reaches_only_nodes_hosting_the_network(uneven_cloud, sr
     same_net = {tap_name(p.id) for p in uneven_cloud.ports
                 if p.network_id == port.network_id and p.id != port.id}
     assert set(result.delivered_to()) == same_net
+
+
+# ------------------------------------------------------------------- br-int anti-spoofing
+def test_arp_for_a_local_vm_is_answered_once_in_br_int(sim, ports):
+    """The owner never sees the request (it cannot answer a second time); nothing leaves."""
+    a1, a2 = ports["vm-a1"], ports["vm-a2"]
+    result = sim.send_from(a1.node, tap_name(a1.id), Packet.make(**arp_request(a1, "10.0.0.5")))
+    assert result.delivered_to() == [tap_name(a1.id)]
+    f = result.deliveries[0].packet.fields
+    assert (f["arp_op"], f["arp_sha"], f["arp_spa"], f["eth_src"], f["vlan_tci"]) == \
+        (2, a2.mac, "10.0.0.5", a2.mac, 0)
+    assert result.transmissions == [] and BR_TUN not in {h.bridge for h in result.hits}
+    assert result.hits[-1].flow.table == t.LOCAL_ARP_RESPONDER
+
+
+@pytest.mark.parametrize("spoof", ["other vm's IP", "other vm's MAC as sender"])
+def test_spoofed_arp_from_a_vm_is_dropped(sim, ports, spoof):
+    a1, a2 = ports["vm-a1"], ports["vm-a2"]
+    fields = arp_request(a2, "10.0.0.4") | {"arp_op": 2, "eth_dst": a1.mac,
+                                              "arp_tha": a1.mac}
+    if spoof == "other vm's IP":
+        fields["arp_spa"] = "10.0.0.6"   # vm-a2 claims vm-a3's address
+    else:
+        fields["arp_sha"] = ports["vm-a3"].mac
+    result = sim.send_from(a2.node, tap_name(a2.id), Packet.make(**fields))
+    assert result.deliveries == [] and result.transmissions == []
+    assert (result.hits[-1].flow.table, result.hits[-1].flow.priority) == \
+        (t.ARP_SPOOF, t.PRIORITY_ARP_SPOOFED)
+
+
+def test_honest_arp_reply_is_delivered(sim, ports):
+    a1, a2 = ports["vm-a1"], ports["vm-a2"]
+    fields = arp_request(a2, "10.0.0.4") | {"arp_op": 2, "eth_dst": a1.mac, "arp_tha": a1.mac}
+    result = sim.send_from(a2.node, tap_name(a2.id), Packet.make(**fields))
+    assert result.delivered_to() == [tap_name(a1.id)]
+
+
+def test_forged_source_mac_is_dropped(sim, ports):
+    a1 = ports["vm-a1"]
+    result = sim.send_from(a1.node, tap_name(a1.id),
+                           Packet.make(eth_src="fa:16:3e:66:66:66", eth_dst=ports["vm-a2"].mac,
+                                       eth_type=ETH_TYPE_IP))
+    assert result.deliveries == []
+    assert result.hits[-1].flow.table == t.MAC_SPOOF

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 BRIDGE = re.compile(r'^\s*bridge\("([^"]+)"\)$')
 HIT = re.compile(r"^(\s*\d+)\. (.*?)(?:, )?priority (\d+)(?:, cookie (0x[0-9a-f]+))?$")
-OUTPUT = re.compile(r"^(\s*)output:(\d+)$")
+OUTPUT = re.compile(r"^(\s*)(?:output:(\d+)|(IN_PORT))$")
 SKIPPED = re.compile(r"^\s*>> skipping output to input port")
 
 
@@ -22,12 +22,14 @@ class Trace:
     outputs: list[tuple[str, int]] = field(default_factory=list)     # (bridge, ofport)
 
 
-def parse(text: str, patch_ports: dict[str, set[int]]) -> Trace:
-    """patch_ports: bridge -> its patch ofports (an output there continues in the peer)."""
+def parse(text: str, patch_ports: dict[str, set[int]], in_port: int) -> Trace:
+    """patch_ports: bridge -> its patch ofports (an output there continues in the peer);
+    in_port: where the traced packet entered the first bridge (what IN_PORT means there)."""
     trace = Trace()
     bridge_at: dict[int, str] = {}   # depth -> bridge
     claiming: str | None = None       # header seen, waiting for its first hit line
     recorded = False  # whether the last output line was recorded (not to a patch port)
+    first_section = None  # still in the traced packet's first bridge (not re-entered)
     for line in text.splitlines():
         if line.startswith("Final flow:"):
             break
@@ -40,6 +42,8 @@ def parse(text: str, patch_ports: dict[str, set[int]]) -> Trace:
             depth = (len(hit.group(1)) - 2) // 4
             if claiming:
                 bridge_at[depth], claiming = claiming, None
+                if depth == 0:  # the first claim of depth 0 is the traced packet's bridge
+                    first_section = first_section is None
             trace.hits.append((bridge_at[depth], int(hit.group(1)), int(hit.group(3))))
             continue
         if SKIPPED.match(line):
@@ -49,8 +53,13 @@ def parse(text: str, patch_ports: dict[str, set[int]]) -> Trace:
             continue
         out = OUTPUT.match(line)
         if out:
-            bridge = bridge_at[(len(out.group(1)) - 4) // 4]
-            recorded = int(out.group(2)) not in patch_ports.get(bridge, set())
+            depth = (len(out.group(1)) - 4) // 4
+            bridge = bridge_at[depth]
+            if out.group(3):  # IN_PORT: the first bridge's in_port, else a patch port
+                port = in_port if depth == 0 and first_section else None
+            else:
+                port = int(out.group(2))
+            recorded = port is not None and port not in patch_ports.get(bridge, set())
             if recorded:
-                trace.outputs.append((bridge, int(out.group(2))))
+                trace.outputs.append((bridge, port))
     return trace

@@ -104,7 +104,9 @@ def test_flood_lists_only_tunnels_of_the_network_type(views):
 
 def test_node_without_ports_has_only_the_skeleton(views):
     flows = desired.node_flows(views["network"])
-    assert not [f for f in flows[BR_INT].values() if f.priority != t.PRIORITY_MISS]
+    per_port_or_vlan = [f for f in flows[BR_INT].values()
+                        if {"in_port", "vlan_vid", "eth_dst", "eth_src"} & {k for k, _ in f.match}]
+    assert per_port_or_vlan == []
     tun = flows[BR_TUN].values()
     assert not [f for f in tun if f.get("vlan_vid") is not None or f.get("tunnel_id")]
     for table in (t.GRE_TUN_TO_LV, t.VXLAN_TUN_TO_LV, t.FLOOD_TO_TUN):

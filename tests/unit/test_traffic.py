@@ -16,3 +16,21 @@ def test_continuation_lines_belong_to_the_packet_above():
 
 def test_no_output_no_packets():
     assert _packets("") == [] and _packets("\n\n") == []
+
+
+def test_trace_reader_in_port_means_the_first_bridge_only():
+    from tests.support.ovstrace import parse
+    text = """bridge("br-int")
+----------------
+ 0. in_port=12, priority 10, cookie 0x1
+    output:1
+
+    bridge("br-tun")
+    ----------------
+         0. in_port=1, priority 1, cookie 0x1
+            IN_PORT
+    IN_PORT
+"""
+    trace = parse(text, {"br-int": {1}, "br-tun": {1}}, in_port=12)
+    assert trace.hits == [("br-int", 0, 10), ("br-tun", 0, 1)]
+    assert trace.outputs == [("br-int", 12)], "br-tun's IN_PORT is its patch port"
