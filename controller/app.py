@@ -23,11 +23,13 @@ from cloud.naming import BR_TUN
 from controller.config import CONF
 from controller.ovsdb import OvsdbError
 from controller.reconciler import Reconciler
-from controller.registry import Registry, UnknownDatapath
+from controller.registry import Registry, UnknownDatapath, port_name
 from controller.sender import Replies, ReplyTimeout, Sender
 
 LOG = logging.getLogger("overlay")
 RETRY_SECONDS = 1.0
+REASONS = {ofproto_v1_3.OFPPR_ADD: "added", ofproto_v1_3.OFPPR_DELETE: "deleted",
+           ofproto_v1_3.OFPPR_MODIFY: "modified"}
 LOG_FORMAT = "%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s"
 
 
@@ -123,11 +125,21 @@ class OverlayController(app_manager.OSKenApp):
                 LOG.info("%s disconnected", conn.label)
                 self.replies.abandon(dp)
 
-    @set_ev_cls(ofp_event.EventOFPPortStateChange, MAIN_DISPATCHER)
+    @set_ev_cls(ofp_event.EventOFPPortStatus, [CONFIG_DISPATCHER, MAIN_DISPATCHER])
     def _port_change(self, ev) -> None:
-        conn = self.registry.find(ev.datapath)
+        """A port appeared, changed or went: sync its node (which re-reads the ports). A
+        status arriving during the handshake is covered by the sync on connection."""
+        msg = ev.msg
+        conn = self.registry.find(msg.datapath)
+        reason = REASONS.get(msg.reason, str(msg.reason))
+        LOG.info("%s: port %s %s (ofport %d)", conn.label if conn else "(handshake)",
+                 port_name(msg.desc), reason, msg.desc.port_no)
         if conn is not None:
             self.workers[conn.node].kick()
+
+    @set_ev_cls(ofp_event.EventOFPPortDescStatsReply, MAIN_DISPATCHER)
+    def _port_desc_reply(self, ev) -> None:
+        self._multipart_reply(ev)
 
     @set_ev_cls(ofp_event.EventOFPBarrierReply, MAIN_DISPATCHER)
     def _barrier_reply(self, ev) -> None:
@@ -135,6 +147,9 @@ class OverlayController(app_manager.OSKenApp):
 
     @set_ev_cls(ofp_event.EventOFPFlowStatsReply, MAIN_DISPATCHER)
     def _flow_stats_reply(self, ev) -> None:
+        self._multipart_reply(ev)
+
+    def _multipart_reply(self, ev) -> None:
         msg = ev.msg
         more = bool(msg.flags & msg.datapath.ofproto.OFPMPF_REPLY_MORE)
         self.replies.receive(msg.datapath, msg.xid, msg.body, more)

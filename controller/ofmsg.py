@@ -98,6 +98,10 @@ def flow_stats_request(datapath, cookie: int) -> parser.OFPFlowStatsRequest:
                                       cookie, COOKIE_MASK, parser.OFPMatch())
 
 
+def port_desc_request(datapath) -> parser.OFPPortDescStatsRequest:
+    return parser.OFPPortDescStatsRequest(datapath, 0)
+
+
 # ----------------------------------------------------------------------------------- decode
 def _decode_value(value):
     return tuple(value) if isinstance(value, (tuple, list)) else value

@@ -2,7 +2,8 @@
 
 A sync of a node: (1) its br-tun's tunnel ports are made to match flows.tunnels through the
 node's OVSDB (ports that appear are reported by the switch and trigger another sync); (2) its
-local VLANs are (re)allocated, keeping existing ones; (3) for each connected bridge, the flows
+local VLANs are (re)allocated, keeping existing ones; (3) each connected bridge's ports are read
+from the switch; (4) for each connected bridge, the flows
 installed (read from the switch once per connection) are diffed against the desired flows of
 the node's view and the difference goes through the send path. Nothing here builds a flow:
 that is flows/'s job.
@@ -46,10 +47,12 @@ class Reconciler:
             self._sync_tunnels(node)
         wanted = [n.id for n in self.cloud.networks_on(node)]
         self.vlans[node] = localvlan.allocate(self.vlans.get(node, {}), wanted)
+        for conn in conns.values():
+            conn.ports = self.sender.read_ports(conn)
         int_conn, tun_conn = conns.get(BR_INT), conns.get(BR_TUN)
         view = build_view(self.cloud, node, self.vlans[node],
-                          int_conn.ports() if int_conn else {},
-                          tun_conn.ports() if tun_conn else {})
+                          int_conn.ports if int_conn else {},
+                          tun_conn.ports if tun_conn else {})
         for bridge, conn in sorted(conns.items()):
             if conn.installed is None:
                 conn.installed = self.sender.read_flows(conn)

@@ -27,17 +27,14 @@ class BridgeConn:
     datapath: object
     installed: dict[tuple, Flow] | None = None   # None: not read from the switch yet
     flow_mods: int = 0                             # sent on this connection
+    ports: dict[str, int] | None = None            # name -> ofport, read at each sync
 
     @property
     def label(self) -> str:
         return f"{self.node}/{self.bridge}"
 
-    def ports(self) -> dict[str, int]:
-        """Port name -> ofport, as the switch reported them (kept current by os-ken)."""
-        return {_name(p): no for no, p in self.datapath.ports.items() if no <= ofp.OFPP_MAX}
 
-
-def _name(port) -> str:
+def port_name(port) -> str:
     name = port.name
     return name.decode() if isinstance(name, bytes) else name
 
@@ -54,7 +51,7 @@ class Registry:
             raise UnknownDatapath(f"datapath {datapath.id:016x} connects from {peer}, "
                                   "which is no node's management IP")
         local = datapath.ports.get(ofp.OFPP_LOCAL)
-        bridge = _name(local) if local is not None else None
+        bridge = port_name(local) if local is not None else None
         if bridge not in MANAGED_BRIDGES:
             raise UnknownDatapath(f"datapath {datapath.id:016x} of {node.name} is bridge "
                                   f"{bridge!r}, not one of {', '.join(MANAGED_BRIDGES)}")

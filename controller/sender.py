@@ -15,7 +15,7 @@ from os_ken.lib import hub
 from os_ken.ofproto import ofproto_v1_3 as ofp
 
 from controller import ofmsg
-from controller.registry import BridgeConn
+from controller.registry import BridgeConn, port_name
 from flows import ofctl
 from flows.diff import Changes
 from flows.flow import Flow
@@ -99,15 +99,25 @@ class Sender:
         dp.send_msg(msg)
         self.replies.wait(key, self.timeout, f"{conn.label} barrier")
 
-    def read_flows(self, conn: BridgeConn) -> dict[tuple, Flow]:
-        """The bridge's flows of our cookie; undecodable ones (not ours to keep) are deleted."""
+    def _request(self, conn: BridgeConn, msg, what: str) -> list:
+        """Send a multipart request, return the parts of its reply."""
         dp = conn.datapath
-        msg = ofmsg.flow_stats_request(dp, COOKIE)
         dp.set_xid(msg)
         key = self.replies.expect(dp, msg.xid)
         dp.send_msg(msg)
+        return self.replies.wait(key, self.timeout, f"{conn.label} {what}")
+
+    def read_ports(self, conn: BridgeConn) -> dict[str, int]:
+        """Port name -> ofport, asked from the switch (not os-ken's cache, which misses a port
+        added while the connection's handshake was in flight)."""
+        parts = self._request(conn, ofmsg.port_desc_request(conn.datapath), "port-desc")
+        return {port_name(p): p.port_no for p in parts if p.port_no <= ofp.OFPP_MAX}
+
+    def read_flows(self, conn: BridgeConn) -> dict[tuple, Flow]:
+        """The bridge's flows of our cookie; undecodable ones (not ours to keep) are deleted."""
+        dp = conn.datapath
         installed, foreign = {}, []
-        for stats in self.replies.wait(key, self.timeout, f"{conn.label} flow-stats"):
+        for stats in self._request(conn, ofmsg.flow_stats_request(dp, COOKIE), "flow-stats"):
             if stats.cookie == COOKIE_LEARNED:
                 continue  # the learn action's own entries: OVS times them out
             try:

@@ -32,6 +32,11 @@ class CloudCLI(CLI):
     identchars = CLI.identchars + "-"
 
 
+def segment_mac(controller_ip, index: int) -> str:
+    """02:01:<controller IP>:<index>, locally administered, stable for a cloud."""
+    return "02:%02x:" % (1 + index) + ":".join("%02x" % b for b in controller_ip.packed)
+
+
 def quiet_ipv6(ifname: str) -> None:
     """No IPv6 on the segments' root-side links: no MLD or router solicitations on the
     underlay (the tunnels run over IPv4), so packet counts there are the overlay's alone."""
@@ -111,9 +116,13 @@ class EmulatedCloud:
     # ------------------------------------------------------------------------------ pieces
     def _segments(self) -> None:
         fabric = self.cloud.fabric
-        for name in (MGMT_BRIDGE, DATA_BRIDGE):
+        for index, name in enumerate((MGMT_BRIDGE, DATA_BRIDGE)):
             self.state.add_bridge(name)
-            run(["ip", "link", "add", name, "type", "bridge"])
+            # A fixed MAC: a Linux bridge otherwise takes the lowest MAC of its ports and
+            # changes it as nodes join, and a node that resolved the controller's address
+            # earlier keeps sending to a MAC the bridge no longer answers to.
+            run(["ip", "link", "add", name, "address", segment_mac(fabric.controller_ip, index),
+                 "type", "bridge"])
             quiet_ipv6(name)
             run(["ip", "link", "set", name, "up"])
         run(["ip", "addr", "add", f"{fabric.controller_ip}/{fabric.management_cidr.prefixlen}",

@@ -119,3 +119,12 @@ def test_forged_tun_id_from_a_node_is_dropped(seed, vni, arrives):
     else:
         assert cap.count("") == 0
         assert dropped - before >= 3
+
+
+def test_segments_keep_a_fixed_mac_as_nodes_join(seed):
+    """A Linux bridge would take its lowest port MAC, changing as nodes join, and nodes that
+    resolved the controller earlier would lose it (seen as a 60 s convergence stall)."""
+    from mininet_topos.cloud import MGMT_BRIDGE, segment_mac
+    from mininet_topos.ovs import run
+    link = run(["ip", "-br", "link", "show", MGMT_BRIDGE]).stdout.split()
+    assert link[2] == segment_mac(seed.cloud.fabric.controller_ip, 0)
