@@ -10,11 +10,13 @@ from __future__ import annotations
 from os_ken.ofproto import ofproto_v1_3 as ofp
 from os_ken.ofproto import ofproto_v1_3_parser as parser
 
+from controller import oxm_ext
 from flows.flow import (Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Move, Output, PopVlan,
                         PushVlan, SetField, match)
 from flows.tables import COOKIE_MASK
 
 FULL_COOKIE_MASK = 0xFFFFFFFFFFFFFFFF
+oxm_ext.register()  # nd_reserved, nd_options_type (the ND responder's fields)
 
 
 class UndecodableFlow(ValueError):

@@ -6,10 +6,11 @@ local VLAN, same-host traffic is switched here, everything else leaves through p
 """
 from __future__ import annotations
 
+from flows import neigh
 from flows import tables as t
-from flows.br_tun import answer_arp
-from flows.flow import (ETH_TYPE_ARP, MULTICAST, OFPP_IN_PORT, OFPVID_NONE, Flow, Output, PopVlan,
-                        PushVlan, SetField, match, vlan)
+from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IPV6, ICMPV6_NA, IPPROTO_ICMPV6, MULTICAST,
+                        OFPP_IN_PORT, OFPVID_NONE, Flow, Output, PopVlan, PushVlan, SetField,
+                        match, vlan)
 from flows.view import NodeView
 
 
@@ -50,6 +51,22 @@ def arp_spoofed() -> Flow:
     return Flow(t.ARP_SPOOF, t.PRIORITY_ARP_SPOOFED, match(eth_type=ETH_TYPE_ARP))
 
 
+def _na_match(**fields):
+    return match(eth_type=ETH_TYPE_IPV6, ip_proto=IPPROTO_ICMPV6, icmpv6_type=ICMPV6_NA,
+                 **fields)
+
+
+def na_allowed(ofport: int, ip: str) -> Flow:
+    """A neighbour advertisement in which the VM speaks for its own IPv6 -> MAC_SPOOF."""
+    return Flow(t.ARP_SPOOF, t.PRIORITY_NA_ALLOWED, _na_match(in_port=ofport, ipv6_nd_target=ip),
+                goto=t.MAC_SPOOF)
+
+
+def na_spoofed() -> Flow:
+    """Any other neighbour advertisement from a VM port."""
+    return Flow(t.ARP_SPOOF, t.PRIORITY_NA_SPOOFED, _na_match())
+
+
 def not_arp() -> Flow:
     return Flow(t.ARP_SPOOF, t.PRIORITY_MISS, goto=t.MAC_SPOOF)
 
@@ -61,22 +78,33 @@ def _mac_allowed_match(ofport: int, mac: str):
 
 def mac_allowed(ofport: int, mac: str) -> Flow:
     return Flow(t.MAC_SPOOF, t.PRIORITY_MAC_ALLOWED, _mac_allowed_match(ofport, mac),
-                goto=t.LOCAL_ARP_RESPONDER)
+                goto=t.LOCAL_RESPONDER)
 
 
-# ----------------------------------------------------------------- LOCAL_ARP_RESPONDER (26)
-def _local_arp_match(lvid: int, ip: str):
-    return match(eth_type=ETH_TYPE_ARP, vlan_vid=vlan(lvid), arp_op=1, arp_tpa=ip)
-
-
+# --------------------------------------------------------------------- LOCAL_RESPONDER (26)
 def local_arp_responder(lvid: int, ip: str, mac: str) -> Flow:
     """Answer a VM's ARP request for a port of this node; untagged, back to the asker."""
-    return Flow(t.LOCAL_ARP_RESPONDER, t.PRIORITY_LOCAL_ARP, _local_arp_match(lvid, ip),
-                answer_arp(ip, mac) + (PopVlan(), Output(OFPP_IN_PORT)))
+    return Flow(t.LOCAL_RESPONDER, t.PRIORITY_LOCAL_ARP, neigh.arp_request_match(lvid, ip),
+                neigh.answer_arp(ip, mac) + (PopVlan(), Output(OFPP_IN_PORT)))
+
+
+def local_nd_responder(lvid: int, ip: str, port) -> Flow:
+    """Turn a VM's solicitation for a port of this node into an advertisement -> ND_ADVERT."""
+    return neigh.nd_responder(t.LOCAL_RESPONDER, lvid, ip, port)
+
+
+def dad_goes_on() -> Flow:
+    return neigh.dad_not_answered(t.LOCAL_RESPONDER, t.TRANSIENT)
 
 
 def not_answered() -> Flow:
-    return Flow(t.LOCAL_ARP_RESPONDER, t.PRIORITY_MISS, goto=t.TRANSIENT)
+    return Flow(t.LOCAL_RESPONDER, t.PRIORITY_MISS, goto=t.TRANSIENT)
+
+
+# -------------------------------------------------------------------------- ND_ADVERT (27)
+def local_nd_advert(lvid: int, ip: str, mac: str) -> Flow:
+    """The advertisement for a local port's `ip` gets its MAC; untagged, back to the asker."""
+    return neigh.nd_advert(lvid, ip, mac, (PopVlan(), Output(OFPP_IN_PORT)))
 
 
 # --------------------------------------------------------------------------- TRANSIENT (60)
@@ -114,21 +142,29 @@ def to_tun(lvid: int, patch_tun: int) -> Flow:
 
 # ------------------------------------------------------------------------------- all of it
 def misses() -> list[Flow]:
-    return [Flow(t.INT_LOCAL_SWITCHING, t.PRIORITY_MISS), arp_spoofed(), not_arp(),
-            Flow(t.MAC_SPOOF, t.PRIORITY_MISS), not_answered(), Flow(t.TRANSIENT, t.PRIORITY_MISS)]
+    return [Flow(t.INT_LOCAL_SWITCHING, t.PRIORITY_MISS), arp_spoofed(), na_spoofed(), not_arp(),
+            Flow(t.MAC_SPOOF, t.PRIORITY_MISS), not_answered(), neigh.nd_advert_miss(),
+            Flow(t.TRANSIENT, t.PRIORITY_MISS)]
 
 
 def flows(view: NodeView) -> list[Flow]:
     out = misses()
+    if view.l2pop:
+        out.append(dad_goes_on())
     for port in view.ports:
         out.append(vm_ingress(port.ofport, port.vlan))
         out.append(mac_allowed(port.ofport, port.port.mac))
         out.append(local_unicast(port.vlan, port.port.mac, port.ofport))
-        for ip in port.port.ips:
-            if ip.version == 4:
-                out.append(arp_allowed(port.ofport, str(ip), port.port.mac))
-                if view.l2pop:
-                    out.append(local_arp_responder(port.vlan, str(ip), port.port.mac))
+        for ip in neigh.ipv4s(port.port):
+            out.append(arp_allowed(port.ofport, ip, port.port.mac))
+            if view.l2pop:
+                out.append(local_arp_responder(port.vlan, ip, port.port.mac))
+        out.append(na_allowed(port.ofport, neigh.link_local(port.port.mac)))
+        for ip in neigh.ipv6s(port.port):
+            out.append(na_allowed(port.ofport, ip))
+            if view.l2pop:
+                out += [local_nd_responder(port.vlan, ip, port.port),
+                        local_nd_advert(port.vlan, ip, port.port.mac)]
     for net in view.networks:
         members = [p.ofport for p in view.ports_in(net.vlan)]
         if view.patch_tun is not None:

@@ -1,10 +1,11 @@
 """br-tun's flows, Neutron's tables with Neutron's numbers, one function per flow family."""
 from __future__ import annotations
 
+from flows import neigh
 from flows import tables as t
 from flows.flow import (BROADCAST_MAC, ETH_TYPE_ARP, MULTICAST, OFPP_IN_PORT, UNICAST, Flow,
-                        Learn, LearnLoad, LearnMatch, LearnOutput, Move, Output, PopVlan,
-                        PushVlan, SetField, match, vlan)
+                        Learn, LearnLoad, LearnMatch, LearnOutput, Output, PopVlan, PushVlan,
+                        SetField, match, vlan)
 from flows.view import NodeView
 
 
@@ -37,6 +38,12 @@ def arp_to_responder() -> Flow:
     """Broadcast ARP (L2 population) -> ARP_RESPONDER."""
     return Flow(t.PATCH_LV_TO_TUN, t.PRIORITY_TO_RESPONDER,
                 match(eth_dst=BROADCAST_MAC, eth_type=ETH_TYPE_ARP), goto=t.ARP_RESPONDER)
+
+
+def ns_to_responder() -> Flow:
+    """Multicast IPv6 neighbour solicitation (L2 population) -> ARP_RESPONDER."""
+    return Flow(t.PATCH_LV_TO_TUN, t.PRIORITY_TO_RESPONDER, neigh.ns_to_responder_match(),
+                goto=t.ARP_RESPONDER)
 
 
 # ------------------------------------------------------------- GRE_/VXLAN_TUN_TO_LV (3, 4)
@@ -86,21 +93,19 @@ def ucast_miss() -> Flow:
 
 
 # ----------------------------------------------------------------------- ARP_RESPONDER (21)
-def _arp_responder_match(lvid: int, ip: str):
-    return match(eth_type=ETH_TYPE_ARP, vlan_vid=vlan(lvid), arp_op=1, arp_tpa=ip)
-
-
-def answer_arp(ip: str, mac: str) -> tuple:
-    """Turn an ARP request for `ip` into the reply `ip is-at mac`, addressed to the asker."""
-    return (SetField("arp_op", 2), Move("arp_sha", "arp_tha", 48),
-            Move("arp_spa", "arp_tpa", 32), SetField("arp_sha", mac), SetField("arp_spa", ip),
-            Move("eth_src", "eth_dst", 48), SetField("eth_src", mac))
-
-
 def arp_responder(lvid: int, ip: str, mac: str) -> Flow:
     """Answer an ARP request for a remote port's `ip`, back out of patch-int (still tagged)."""
-    return Flow(t.ARP_RESPONDER, t.PRIORITY_ARP_RESPONSE, _arp_responder_match(lvid, ip),
-                answer_arp(ip, mac) + (Output(OFPP_IN_PORT),))
+    return Flow(t.ARP_RESPONDER, t.PRIORITY_ARP_RESPONSE, neigh.arp_request_match(lvid, ip),
+                neigh.answer_arp(ip, mac) + (Output(OFPP_IN_PORT),))
+
+
+def nd_responder(lvid: int, ip: str, port) -> Flow:
+    """Turn a solicitation for a remote port's IPv6 `ip` into an advertisement -> ND_ADVERT."""
+    return neigh.nd_responder(t.ARP_RESPONDER, lvid, ip, port)
+
+
+def dad_flooded() -> Flow:
+    return neigh.dad_not_answered(t.ARP_RESPONDER, t.FLOOD_TO_TUN)
 
 
 def arp_responder_miss() -> Flow:
@@ -120,17 +125,24 @@ def flood_to_tun(lvid: int, segmentation_id: int, ofports: list[int]) -> Flow:
                 + tuple(Output(p) for p in ofports))
 
 
+# -------------------------------------------------------------------------- ND_ADVERT (27)
+def nd_advert(lvid: int, ip: str, mac: str) -> Flow:
+    """The advertisement for a remote port's `ip` gets its MAC, back out of patch-int."""
+    return neigh.nd_advert(lvid, ip, mac, (Output(OFPP_IN_PORT),))
+
+
 # ------------------------------------------------------------------------------- all of it
 def misses() -> list[Flow]:
     return [Flow(table, t.PRIORITY_MISS)
             for table in (t.TUN_LOCAL_SWITCHING, t.GRE_TUN_TO_LV, t.VXLAN_TUN_TO_LV,
-                          t.FLOOD_TO_TUN)] + [ucast_miss(), arp_responder_miss()]
+                          t.FLOOD_TO_TUN)] + [ucast_miss(), arp_responder_miss(),
+                                              neigh.nd_advert_miss()]
 
 
 def flows(view: NodeView) -> list[Flow]:
     out = misses() + split()
     if view.l2pop:
-        out.append(arp_to_responder())
+        out += [arp_to_responder(), ns_to_responder(), dad_flooded()]
     if view.patch_int is not None:
         out.append(from_patch_int(view.patch_int))
         out.append(to_patch_int(view.patch_int) if view.l2pop
@@ -146,7 +158,9 @@ def flows(view: NodeView) -> list[Flow]:
     for remote in view.remote_ports:
         seg = segments[remote.port.network_id]
         out.append(unicast_to_tun(remote.vlan, seg, remote.port.mac, remote.tunnel.ofport))
-        for ip in remote.port.ips:
-            if ip.version == 4:
-                out.append(arp_responder(remote.vlan, str(ip), remote.port.mac))
+        for ip in neigh.ipv4s(remote.port):
+            out.append(arp_responder(remote.vlan, ip, remote.port.mac))
+        for ip in neigh.ipv6s(remote.port):
+            out += [nd_responder(remote.vlan, ip, remote.port),
+                    nd_advert(remote.vlan, ip, remote.port.mac)]
     return out

@@ -23,16 +23,28 @@ ETH_TYPE_IP = 0x0800
 ETH_TYPE_ARP = 0x0806
 ETH_TYPE_IPV6 = 0x86DD
 ETH_TYPE_8021Q = 0x8100
+IPPROTO_ICMPV6 = 58
+ICMPV6_NS = 135              # neighbour solicitation
+ICMPV6_NA = 136              # neighbour advertisement
+ND_OPT_TLL = 2               # ND option: target link-layer address
+ND_NA_ROUTER = 0x80000000    # NA flags, in the ND "reserved" word
+ND_NA_SOLICITED = 0x40000000
+ND_NA_OVERRIDE = 0x20000000
+IPV6_UNSPECIFIED = "::"      # the source of a duplicate address detection probe
 
 BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
 # (value, mask) pairs on the Ethernet group bit
 UNICAST = ("00:00:00:00:00:00", "01:00:00:00:00:00")
 MULTICAST = ("01:00:00:00:00:00", "01:00:00:00:00:00")
+IPV6_MULTICAST = ("33:33:00:00:00:00", "ff:ff:00:00:00:00")
 
 # Match fields the pipeline uses (OXM names, as os-ken's OFPMatch takes them) and their kinds.
-MAC_FIELDS = {"eth_dst", "eth_src", "arp_sha", "arp_tha"}
-IP_FIELDS = {"arp_spa", "arp_tpa"}
-INT_FIELDS = {"in_port", "eth_type", "vlan_vid", "tunnel_id", "arp_op"}
+# nd_reserved and nd_options_type are OVS's Ericsson OXMs (OVS >= 2.11), used to turn a
+# neighbour solicitation into an advertisement in the switch.
+MAC_FIELDS = {"eth_dst", "eth_src", "arp_sha", "arp_tha", "ipv6_nd_tll"}
+IP_FIELDS = {"arp_spa", "arp_tpa", "ipv6_src", "ipv6_dst", "ipv6_nd_target"}
+INT_FIELDS = {"in_port", "eth_type", "vlan_vid", "tunnel_id", "arp_op", "ip_proto",
+              "icmpv6_type", "nd_reserved", "nd_options_type"}
 FIELDS = MAC_FIELDS | IP_FIELDS | INT_FIELDS
 
 Value = Union[int, str, tuple]

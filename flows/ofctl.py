@@ -9,24 +9,31 @@ from __future__ import annotations
 
 import ipaddress
 
-from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, OFPP_IN_PORT, OFPVID_NONE,
-                        OFPVID_PRESENT, Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Move,
-                        Output, PopVlan, PushVlan, SetField, match)
+from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_ICMPV6, OFPP_IN_PORT,
+                        OFPVID_NONE, OFPVID_PRESENT, Flow, Learn, LearnLoad, LearnMatch,
+                        LearnOutput, Move, Output, PopVlan, PushVlan, SetField, match)
 
 # OXM field -> NXM name, as ovs-ofctl writes learn specs and moves.
 NXM = {"vlan_tci": "NXM_OF_VLAN_TCI", "eth_dst": "NXM_OF_ETH_DST",
        "eth_src": "NXM_OF_ETH_SRC", "tunnel_id": "NXM_NX_TUN_ID", "in_port": "NXM_OF_IN_PORT",
        "arp_sha": "NXM_NX_ARP_SHA", "arp_tha": "NXM_NX_ARP_THA", "arp_spa": "NXM_OF_ARP_SPA",
-       "arp_tpa": "NXM_OF_ARP_TPA"}
+       "arp_tpa": "NXM_OF_ARP_TPA", "ipv6_src": "NXM_NX_IPV6_SRC",
+       "ipv6_dst": "NXM_NX_IPV6_DST"}
 # ovs-ofctl prints the OXM name of a field os-ken encoded as OXM (OXM_OF_IN_PORT): both parse.
 NXM_FIELD = {v: k for k, v in NXM.items()} | {
     "OXM_OF_" + v.split("_", 2)[2]: k for k, v in NXM.items()}
 FIELD_BITS = {"vlan_tci": 16, "eth_dst": 48, "eth_src": 48, "tunnel_id": 64, "in_port": 32,
-              "arp_sha": 48, "arp_tha": 48, "arp_spa": 32, "arp_tpa": 32}
+              "arp_sha": 48, "arp_tha": 48, "arp_spa": 32, "arp_tpa": 32, "ipv6_src": 128,
+              "ipv6_dst": 128}
 # OXM field -> ovs-ofctl match/set_field keyword
 OFCTL = {"eth_dst": "dl_dst", "eth_src": "dl_src", "eth_type": "dl_type", "tunnel_id": "tun_id",
          "in_port": "in_port", "arp_op": "arp_op", "arp_spa": "arp_spa", "arp_tpa": "arp_tpa",
-         "arp_sha": "arp_sha", "arp_tha": "arp_tha", "vlan_vid": "vlan_vid"}
+         "arp_sha": "arp_sha", "arp_tha": "arp_tha", "vlan_vid": "vlan_vid",
+         "ipv6_src": "ipv6_src", "ipv6_dst": "ipv6_dst", "ipv6_nd_target": "nd_target",
+         "icmpv6_type": "icmp_type", "ip_proto": "nw_proto"}
+# set_field keywords where they differ from the match keyword
+OFCTL_SET = {"icmpv6_type": "icmpv6_type", "ipv6_nd_tll": "nd_tll", "nd_reserved": "nd_reserved",
+             "nd_options_type": "nd_options_type"}
 ETH_TYPE_NAMES = {ETH_TYPE_ARP: "arp", ETH_TYPE_IP: "ip", ETH_TYPE_IPV6: "ipv6"}
 
 
@@ -84,7 +91,7 @@ def render_action(action) -> str:
     if isinstance(action, SetField):
         value = action.value
         text = _hex(value) if action.field == "tunnel_id" else str(value)
-        return f"set_field:{text}->{OFCTL[action.field]}"
+        return f"set_field:{text}->{OFCTL_SET.get(action.field) or OFCTL[action.field]}"
     if isinstance(action, Move):
         return f"move:{NXM[action.src]}[]->{NXM[action.dst]}[]"
     if isinstance(action, Learn):
@@ -95,7 +102,10 @@ def render_action(action) -> str:
 def render_match(flow: Flow) -> str:
     fields = dict(flow.match)
     parts = []
-    if "eth_type" in fields:  # protocol keyword first, as ovs-ofctl prints it
+    if fields.get("eth_type") == ETH_TYPE_IPV6 and fields.get("ip_proto") == IPPROTO_ICMPV6:
+        del fields["eth_type"], fields["ip_proto"]
+        parts.append("icmp6")
+    elif "eth_type" in fields:  # protocol keyword first, as ovs-ofctl prints it
         parts.append(_render_field("eth_type", fields.pop("eth_type")))
     parts += [_render_field(name, value) for name, value in fields.items()]
     return ",".join(parts)
@@ -158,9 +168,14 @@ def _parse_vlan(key: str, value) -> int | tuple:
 MATCH_KEYWORDS = {"dl_dst": "eth_dst", "dl_src": "eth_src", "tun_id": "tunnel_id",
                   "in_port": "in_port", "arp_op": "arp_op", "arp_spa": "arp_spa",
                   "arp_tpa": "arp_tpa", "arp_sha": "arp_sha", "arp_tha": "arp_tha",
-                  "dl_type": "eth_type", "eth_type": "eth_type"}
-PROTOCOL_KEYWORDS = {"arp": ETH_TYPE_ARP, "ip": ETH_TYPE_IP, "ipv6": ETH_TYPE_IPV6}
-SET_FIELD_NAMES = {"tun_id": "tunnel_id", "dl_dst": "eth_dst", "dl_src": "eth_src"}
+                  "dl_type": "eth_type", "eth_type": "eth_type", "ipv6_src": "ipv6_src",
+                  "ipv6_dst": "ipv6_dst", "nd_target": "ipv6_nd_target",
+                  "icmp_type": "icmpv6_type", "icmpv6_type": "icmpv6_type", "nw_proto": "ip_proto"}
+PROTOCOL_KEYWORDS = {"arp": {"eth_type": ETH_TYPE_ARP}, "ip": {"eth_type": ETH_TYPE_IP},
+                     "ipv6": {"eth_type": ETH_TYPE_IPV6},
+                     "icmp6": {"eth_type": ETH_TYPE_IPV6, "ip_proto": IPPROTO_ICMPV6}}
+SET_FIELD_NAMES = {"tun_id": "tunnel_id", "dl_dst": "eth_dst", "dl_src": "eth_src",
+                   "nd_tll": "ipv6_nd_tll"}
 
 
 def _parse_match(data: dict) -> dict:
@@ -169,7 +184,7 @@ def _parse_match(data: dict) -> dict:
         if key == "priority":
             continue
         if key in PROTOCOL_KEYWORDS:
-            fields["eth_type"] = PROTOCOL_KEYWORDS[key]
+            fields.update(PROTOCOL_KEYWORDS[key])
         elif key in ("dl_vlan", "vlan_tci", "vlan_vid"):
             fields["vlan_vid"] = _parse_vlan(key, value)
         elif key in MATCH_KEYWORDS:

@@ -22,7 +22,8 @@ COOKIE_MASK = 0xFFFFFFFFFFFFFF00
 INT_LOCAL_SWITCHING = 0
 ARP_SPOOF = 24
 MAC_SPOOF = 25
-LOCAL_ARP_RESPONDER = 26
+LOCAL_RESPONDER = 26
+ND_ADVERT = 27               # (in both bridges) second half of a neighbour advertisement
 TRANSIENT = 60
 
 # ------------------------------------------------------------------------------ br-tun tables
@@ -42,11 +43,17 @@ PRIORITY_MISS = 0            # the last flow of a table: drop, or hand on (see T
 # br-int LOCAL_SWITCHING
 PRIORITY_VM_INGRESS = 10     # untagged frame from a VM port: tag with the local VLAN
 PRIORITY_TUN_INGRESS = 10    # frame from patch-tun tagged with a local VLAN of this node
-# br-int ARP_SPOOF / MAC_SPOOF / LOCAL_ARP_RESPONDER
+# br-int ARP_SPOOF / MAC_SPOOF / LOCAL_RESPONDER
 PRIORITY_ARP_ALLOWED = 2     # ARP from a VM port with its own IP and MAC -> MAC_SPOOF
 PRIORITY_ARP_SPOOFED = 1     # any other ARP from a VM port: drop
+PRIORITY_NA_ALLOWED = 2      # neighbour advertisement from a VM port for its own IPv6
+PRIORITY_NA_SPOOFED = 1      # any other neighbour advertisement from a VM port: drop
 PRIORITY_MAC_ALLOWED = 1     # frame from a VM port with its own source MAC -> on
 PRIORITY_LOCAL_ARP = 1       # ARP request for the IP of a port on this node: answered
+# responders in both bridges (br-int LOCAL_RESPONDER, br-tun ARP_RESPONDER) and ND_ADVERT
+PRIORITY_DAD = 2             # duplicate address detection (NS from ::): never answered
+PRIORITY_ND_RESPONSE = 1     # NS for a known IPv6 -> rewritten into an NA -> ND_ADVERT
+PRIORITY_ND_ADVERT = 1       # ND_ADVERT: the NA gets the target's link-layer address, sent
 # br-int TRANSIENT
 PRIORITY_LOCAL_UNICAST = 3   # (local VLAN, MAC of a port on this node) -> that port
 PRIORITY_LOCAL_FLOOD = 2     # broadcast/multicast -> every port of the local VLAN + patch-tun
@@ -54,7 +61,7 @@ PRIORITY_TO_TUN = 1          # any other unicast of a local VLAN -> patch-tun (r
 # br-tun
 PRIORITY_CLASSIFY = 1        # LOCAL_SWITCHING: by in_port
 PRIORITY_SPLIT = 0           # PATCH_LV_TO_TUN: unicast vs multicast (the two cover everything)
-PRIORITY_TO_RESPONDER = 1    # PATCH_LV_TO_TUN: broadcast ARP -> ARP_RESPONDER
+PRIORITY_TO_RESPONDER = 1    # PATCH_LV_TO_TUN: broadcast ARP, multicast NS -> ARP_RESPONDER
 PRIORITY_TUN_TO_LV = 1       # GRE/VXLAN_TUN_TO_LV: tun_id -> local VLAN
 PRIORITY_LEARN = 1           # LEARN_FROM_TUN
 PRIORITY_LEARNED = 1         # what the learn action writes into UCAST_TO_TUN
@@ -84,20 +91,33 @@ PIPELINE: tuple[Table, ...] = (
           "port that already carries a tag matches nothing and is dropped. A frame from "
           "patch-tun is accepted only with a local VLAN this node uses, and goes straight to "
           "TRANSIENT. Anything else is dropped."),
-    Table(BR_INT, ARP_SPOOF, "ARP_SPOOF", "in_port, ARP sender addresses",
-          (MAC_SPOOF,), "to MAC_SPOOF (not ARP)",
+    Table(BR_INT, ARP_SPOOF, "ARP_SPOOF", "in_port, ARP sender addresses, NA target",
+          (MAC_SPOOF,), "to MAC_SPOOF (neither ARP nor NA)",
           "ARP from a VM port passes only if its sender IP and sender MAC are the port's own; "
           "any other ARP from a VM (a spoofed reply claiming another VM's IP, say) is dropped. "
-          "Other frames go on."),
+          "Likewise an IPv6 neighbour advertisement passes only for the port's own IPv6 "
+          "addresses (its fixed IPs and the link-local address of its MAC). Other frames go "
+          "on."),
     Table(BR_INT, MAC_SPOOF, "MAC_SPOOF", "in_port, source MAC",
-          (LOCAL_ARP_RESPONDER,), "drop",
+          (LOCAL_RESPONDER,), "drop",
           "A frame from a VM port passes only with the port's own source MAC."),
-    Table(BR_INT, LOCAL_ARP_RESPONDER, "LOCAL_ARP_RESPONDER", "local VLAN, ARP request, "
-          "target IP", (TRANSIENT,), "to TRANSIENT",
-          "With L2 population, an ARP request (arp_op=1) from a VM for the IP of another port "
-          "on this node is answered here, back to the asking port, and not flooded: the owner "
-          "is never asked, so it cannot answer a second time (remote IPs are answered in "
-          "br-tun's ARP_RESPONDER). Everything else goes on."),
+    Table(BR_INT, LOCAL_RESPONDER, "LOCAL_RESPONDER", "local VLAN, ARP request / NS, target "
+          "IP", (ND_ADVERT, TRANSIENT), "to TRANSIENT",
+          "With L2 population, an ARP request (arp_op=1) or a multicast IPv6 neighbour "
+          "solicitation from a VM for an address of another port on this node is answered "
+          "here, back to the asking port, and not flooded: the owner is never asked, so it "
+          "cannot answer a second time (remote addresses are answered in br-tun's "
+          "ARP_RESPONDER). The ARP reply is complete here; the solicitation becomes an "
+          "advertisement (type 136, flags solicited and override, addresses swapped, option "
+          "type target link-layer) and goes to ND_ADVERT. A duplicate address detection probe "
+          "(source ::) is never answered. Everything else goes on."),
+    Table(BR_INT, ND_ADVERT, "ND_ADVERT", "local VLAN, NA target",
+          (), "drop",
+          "Second half of an answer from LOCAL_RESPONDER: writes the target's MAC into the "
+          "advertisement's link-layer option, untags it and sends it back out of the asking "
+          "port. A separate stage because OVS checks a set-field's prerequisites against the "
+          "flow's match, and the target link-layer address exists only in an advertisement. "
+          "Only LOCAL_RESPONDER leads here."),
     Table(BR_INT, TRANSIENT, "TRANSIENT", "local VLAN, destination MAC",
           (), "drop",
           "Switching inside a local VLAN with explicit flows where Neutron uses NORMAL: a "
@@ -110,11 +130,11 @@ PIPELINE: tuple[Table, ...] = (
           "Entry of br-tun, classifying by in_port: from patch-int to PATCH_LV_TO_TUN, from a "
           "GRE tunnel to GRE_TUN_TO_LV, from a VXLAN tunnel to VXLAN_TUN_TO_LV. Frames from "
           "any other port are dropped."),
-    Table(BR_TUN, PATCH_LV_TO_TUN, "PATCH_LV_TO_TUN", "destination MAC group bit, ARP",
+    Table(BR_TUN, PATCH_LV_TO_TUN, "PATCH_LV_TO_TUN", "destination MAC group bit, ARP, NS",
           (UCAST_TO_TUN, ARP_RESPONDER, FLOOD_TO_TUN), "(none: two flows cover every frame)",
           "Frames leaving this node: unicast destinations go to UCAST_TO_TUN, broadcast and "
-          "multicast to FLOOD_TO_TUN; with L2 population, broadcast ARP goes to ARP_RESPONDER "
-          "first."),
+          "multicast to FLOOD_TO_TUN; with L2 population, broadcast ARP and multicast IPv6 "
+          "neighbour solicitations go to ARP_RESPONDER first."),
     Table(BR_TUN, GRE_TUN_TO_LV, "GRE_TUN_TO_LV", "tun_id",
           (LEARN_FROM_TUN,), "drop",
           "Frames arriving over GRE: a key that is the segmentation id of a GRE network present "
@@ -138,19 +158,26 @@ PIPELINE: tuple[Table, ...] = (
           "on another node strips the VLAN, sets the network's tun_id and outputs to the tunnel "
           "of that node; without, learned entries (priority 1) do the same. An unknown "
           "destination is flooded like a broadcast."),
-    Table(BR_TUN, ARP_RESPONDER, "ARP_RESPONDER", "local VLAN, ARP request, target IP",
-          (FLOOD_TO_TUN,), "to FLOOD_TO_TUN",
+    Table(BR_TUN, ARP_RESPONDER, "ARP_RESPONDER", "local VLAN, ARP request / NS, target IP",
+          (ND_ADVERT, FLOOD_TO_TUN), "to FLOOD_TO_TUN",
           "With L2 population, an ARP request (arp_op=1, never a reply) for the IP of a port on "
           "another node is answered here: the frame becomes the reply (arp_op=2, the requester "
           "becomes the target, the port's MAC and IP the sender, Ethernet addresses rewritten) "
-          "and goes back out of patch-int, so no ARP crosses the data network. Other ARP is "
-          "flooded."),
+          "and goes back out of patch-int, so no ARP crosses the data network. An IPv6 "
+          "neighbour solicitation for such a port's address becomes the advertisement and goes "
+          "to ND_ADVERT; duplicate address detection (source ::) is not answered. Anything "
+          "else is flooded."),
     Table(BR_TUN, FLOOD_TO_TUN, "FLOOD_TO_TUN", "local VLAN",
           (), "drop",
           "Flooding: one flow per local VLAN strips the VLAN, sets the network's segmentation "
           "id as tun_id and outputs to every tunnel of the network's flood list: with L2 "
           "population the nodes that host the network, without it every tunnel of the "
           "network's type. A VLAN with no flood flow is dropped."),
+    Table(BR_TUN, ND_ADVERT, "ND_ADVERT", "local VLAN, NA target",
+          (), "drop",
+          "Second half of a neighbour advertisement built in ARP_RESPONDER (as in br-int): the "
+          "remote port's MAC goes into the target link-layer option and the frame back out of "
+          "patch-int, so no neighbour discovery crosses the data network."),
 )
 
 

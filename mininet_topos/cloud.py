@@ -48,6 +48,9 @@ def link_exists(name: str) -> bool:
                           capture_output=True).returncode == 0
 
 
+DAD_TIMEOUT = 15.0  # a VM's IPv6 addresses leave "tentative" ~1 s after plugging
+
+
 class EmulatedCloud:
     def __init__(self, cloud: Cloud, rundir: str | None = None):
         self.cloud = cloud
@@ -159,6 +162,26 @@ class EmulatedCloud:
         self.vms[port.name] = vm
         plug_vm(vm, self.nodes[port.node], port, self.cloud)
         return vm
+
+    def wait_vm_addresses(self, timeout: float = DAD_TIMEOUT) -> None:
+        """Poll until no VM has a tentative IPv6 address (duplicate address detection done);
+        an address that failed DAD means someone answered the probe: an error."""
+        deadline = time.monotonic() + timeout
+        pending = list(self.vms)
+        while pending:
+            still = []
+            for name in pending:
+                text = self.vm_run(name, "ip", "-6", "-o", "addr", "show", "dev", "eth0").stdout
+                if "dadfailed" in text:
+                    raise RuntimeError(f"{name}: duplicate address detection failed: {text}")
+                if "tentative" in text:
+                    still.append(name)
+            pending = still
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"IPv6 addresses still tentative after {timeout}s on "
+                                   f"{', '.join(pending)}")
+            if pending:
+                time.sleep(0.1)
 
     # ----------------------------------------------------------------------------- helpers
     def host(self, name: str) -> Host:

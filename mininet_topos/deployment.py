@@ -54,6 +54,7 @@ class Deployment:
         self.timings["cloud"] = time.monotonic() - t0
         if self.with_controller:
             self.timings["converge"] = self.wait_converged(timeout)
+        self.ec.wait_vm_addresses()
         self.timings["total"] = time.monotonic() - t0
         return self
 

@@ -12,6 +12,7 @@ from cloud.model import TYPE_VXLAN, Port
 from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN
 from flows import tables as t
 from flows.flow import Output
+from flows.neigh import ipv4s, ipv6s
 from mininet_topos.converge import installed_flows
 from mininet_topos.deployment import Deployment
 from mininet_topos.node import DATA_IF
@@ -64,7 +65,7 @@ def walk1(d: Deployment, src: str, dst: str) -> Check:
     """
     a, b = port(d, src), port(d, dst)
     ovs = d.ovs[a.node]
-    ping(_pid(d, src), str(b.ips[0]), count=1)  # ARP resolution (its broadcast may flood)
+    ping(_pid(d, src), ipv4s(b)[0], count=1)  # ARP resolution (its broadcast may flood)
     before = flow_counters(ovs, BR_INT)
     from_int = (t.TUN_LOCAL_SWITCHING, t.PRIORITY_CLASSIFY,
                 (("in_port", ovs.ofports(BR_TUN)[PATCH_INT]),))
@@ -74,7 +75,7 @@ def walk1(d: Deployment, src: str, dst: str) -> Check:
         return lambda: sum(n - before.get(k, 0) for k, n in flow_counters(ovs, BR_INT).items()
                            if k[0] == t.TRANSIENT and ("eth_dst", mac) in k[2])
     with _capture(d, a.node, DATA_IF, "") as cap:
-        result = ping(_pid(d, src), str(b.ips[0]), count=COUNT, interval=INTERVAL)
+        result = ping(_pid(d, src), ipv4s(b)[0], count=COUNT, interval=INTERVAL)
         # OVS pushes datapath statistics to flow counters lazily: poll with a deadline
         to_b = poll_until(to(b.mac), lambda n: n >= result.received, COUNTER_DEADLINE)
         to_a = poll_until(to(a.mac), lambda n: n >= result.received, COUNTER_DEADLINE)
@@ -102,7 +103,7 @@ def walk2(d: Deployment, src: str, dst: str) -> Check:
     bpf = "udp port 4789" if vxlan else "ip proto 47"
     marker = f"vni {net.segmentation_id}" if vxlan else f"key=0x{net.segmentation_id:x}"
     with _capture(d, a.node, DATA_IF, bpf) as cap:
-        result = ping(_pid(d, src), str(b.ips[0]), count=COUNT, interval=INTERVAL)
+        result = ping(_pid(d, src), ipv4s(b)[0], count=COUNT, interval=INTERVAL)
     tunnelled = cap.count(marker)
     return Check(f"walk 2, cross host over {net.type.upper()} ({net.name}): "
                  f"{src}@{a.node} -> {dst}@{b.node}",
@@ -111,12 +112,36 @@ def walk2(d: Deployment, src: str, dst: str) -> Check:
                  f"(requests out, replies in)")
 
 
+def walk_nd(d: Deployment, src: str, dst: str) -> Check:
+    """IPv6 across hosts with neighbour discovery answered on the asker's node (L2 population).
+
+    Evidence: the first echo is answered; the asker's neighbour entry for the target is
+    REACHABLE with the target's MAC (a solicited advertisement); no neighbour solicitation or
+    advertisement crosses the data link, and the target never sees a solicitation for itself.
+    """
+    a, b = port(d, src), port(d, dst)
+    target = ipv6s(b)[0]
+    d.ec.vm_run(src, "ip", "-6", "neigh", "flush", "dev", "eth0")
+    with _capture(d, a.node, DATA_IF, "") as wire, _capture(d, dst, "eth0", "icmp6") as at_b:
+        result = ping(_pid(d, src), target, count=1, wait=2, family=6)
+    neigh = d.ec.vm_run(src, "ip", "-6", "neigh", "show", target, "dev", "eth0").stdout.strip()
+    nd_on_wire = wire.count("neighbor solicitation") + wire.count("neighbor advertisement")
+    echoes = wire.count("ICMP6, echo")
+    asked_b = at_b.count(f"neighbor solicitation, who has {target}")
+    return Check(f"IPv6 with ND answered locally: {src}@{a.node} -> {dst}@{b.node} ({target})",
+                 result.ok and b.mac in neigh and "REACHABLE" in neigh and nd_on_wire == 0
+                 and echoes >= 2 and asked_b == 0,
+                 f"{result} to the first echo; neighbour entry '{neigh}'; {nd_on_wire} ND "
+                 f"packets and {echoes} echoes on {a.node}'s data link; {dst} saw {asked_b} "
+                 f"solicitations for itself")
+
+
 def isolation(d: Deployment, src: str, same_ip_other_net: str, same_ip_own_net: str) -> Check:
     """Identical IPs in two networks: each network only ever reaches its own VM, and even
     addressing the other network's VM by its MAC gets no reply."""
     a, other, own = (port(d, n) for n in (src, same_ip_other_net, same_ip_own_net))
-    ip = str(other.ips[0])
-    if ip != str(own.ips[0]) or other.network_id == own.network_id:
+    ip = ipv4s(other)[0]
+    if ip != ipv4s(own)[0] or other.network_id == own.network_id:
         raise ValueError(f"{same_ip_other_net} and {same_ip_own_net} must share an IP in two "
                          "networks")
     src_pid = _pid(d, src)
@@ -141,4 +166,6 @@ def seed_walks(d: Deployment) -> list[Check]:
     """The demo's checks on the seed cloud (or any cloud of its shape)."""
     return [walk1(d, "vm-a1", "vm-a2"), walk1(d, "vm-b1", "vm-b2"),
             walk2(d, "vm-a1", "vm-a3"), walk2(d, "vm-b1", "vm-b3"),
+            *([walk_nd(d, "vm-a1", "vm-a3"), walk_nd(d, "vm-b3", "vm-b1")]
+              if d.cloud.l2_population and ipv6s(port(d, "vm-a3")) else []),
             isolation(d, "vm-a1", "vm-b3", "vm-a3"), isolation(d, "vm-b1", "vm-a3", "vm-b3")]

@@ -22,6 +22,13 @@ def seed_cloud():
 
 
 @pytest.fixture
+def views(seed_cloud):
+    """Each seed node's view with every port plugged (simulated port numbers)."""
+    from flows import cloudsim
+    return {n.name: cloudsim.node_view(seed_cloud, n.name) for n in seed_cloud.nodes}
+
+
+@pytest.fixture
 def learning_cloud(seed_raw):
     """The seed cloud without L2 population: learning and flooding, as Neutron without l2pop."""
     from cloud import schema

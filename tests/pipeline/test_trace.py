@@ -10,6 +10,7 @@ import pytest
 
 from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN, tap_name
 from flows import cloudsim, desired, ofctl
+from flows import tables as t
 from flows.flow import BROADCAST_MAC, ETH_TYPE_IP
 from flows.simulator import Packet
 from flows.tunnels import desired_tunnels
@@ -72,17 +73,34 @@ def test_real_bridge_holds_exactly_the_computed_flows(loaded):
 
 def trace_flow(fields: dict) -> str:
     parts = []
-    # the protocol first: OVS refuses arp_* fields before it knows the packet is ARP
-    for name, value in sorted(fields.items(), key=lambda kv: kv[0] != "eth_type"):
+    # the protocol first: OVS refuses arp_* (icmpv6_*, nd_*) fields before it knows the
+    # packet is ARP (ICMPv6)
+    first = {"eth_type": 0, "ip_proto": 1, "icmpv6_type": 2, "icmpv6_code": 2}
+    for name, value in sorted(fields.items(), key=lambda kv: first.get(kv[0], 3)):
         key = {"eth_src": "dl_src", "eth_dst": "dl_dst", "eth_type": "dl_type",
-               "tunnel_id": "tun_id", "vlan_tci": "vlan_tci"}.get(name, name)
-        text = value if not isinstance(value, int) or name == "arp_op" else hex(value)
+               "tunnel_id": "tun_id", "vlan_tci": "vlan_tci", "ip_proto": "nw_proto",
+               "ipv6_nd_target": "nd_target", "ipv6_nd_sll": "nd_sll"}.get(name, name)
+        text = (hex(value) if isinstance(value, int)
+                and name not in ("arp_op", "ip_proto", "icmpv6_type", "icmpv6_code") else value)
         parts.append(f"{key}={text}")
     return ",".join(parts)
 
 
 def by_name(cloud, name):
     return next(p for p in cloud.ports if p.name == name)
+
+
+def ns(src: str, target: str) -> dict:
+    """A neighbour solicitation, to the target's solicited-node multicast group."""
+    low = target.split(":")[-1].rjust(2, "0")[-2:]
+    return {"eth_type": 0x86DD, "ip_proto": 58, "icmpv6_type": 135, "icmpv6_code": 0,
+            "ipv6_src": src, "ipv6_dst": f"ff02::1:ff00:{low}", "ipv6_nd_target": target,
+            "eth_dst": f"33:33:ff:00:00:{low}"}
+
+
+def na(target: str) -> dict:
+    return {"eth_type": 0x86DD, "ip_proto": 58, "icmpv6_type": 136, "icmpv6_code": 0,
+            "ipv6_src": target, "ipv6_dst": "fd00::4", "ipv6_nd_target": target}
 
 
 CASES = {
@@ -108,6 +126,11 @@ CASES = {
         "eth_type": 0x0806, "arp_op": 2, "arp_spa": "10.0.0.6", "arp_tpa": "10.0.0.4",
         "arp_sha": "fa:16:3e:35:a0:f2"}),
     "frame from a1 with a forged source MAC": ("vm-a1", "vm-a2", {"eth_src": "fa:16:3e:66:66:66"}),
+    "neighbour solicitation from a1 for a3 (remote)": ("vm-a1", None, ns("fd00::4", "fd00::6")),
+    "neighbour solicitation from a1 for a2 (local)": ("vm-a1", None, ns("fd00::4", "fd00::5")),
+    "duplicate address detection from a1": ("vm-a1", None, ns("::", "fd00::4")),
+    "neighbour advertisement from a2 for itself": ("vm-a2", "vm-a1", na("fd00::5")),
+    "spoofed advertisement from a2 claiming a3's IPv6": ("vm-a2", "vm-a1", na("fd00::6")),
 }
 
 
@@ -140,3 +163,29 @@ def test_simulator_agrees_with_ofproto_trace(loaded, case):
     trace = ovstrace.parse(text, {BR_INT: {1}, BR_TUN: {1}}, in_port)
     assert sim_hits == trace.hits, text
     assert sorted(sim_out) == sorted(trace.outputs), text
+
+
+@pytest.mark.parametrize("target, owner", [("fd00::6", "vm-a3"), ("fd00::5", "vm-a2")],
+                         ids=["remote", "local"])
+def test_ovs_turns_a_solicitation_into_a_complete_advertisement(loaded, target, owner):
+    """What the datapath really does to the packet: type 136, flags S|O, option type TLL
+    carrying the owner's MAC (the two-stage ND_ADVERT design exists for this), addresses
+    swapped, and back out of vm-a1's port (a remote target's solicitation is also flooded to
+    vm-a2, like an ARP broadcast); nothing leaves the node."""
+    cloud, ovs, flows, ports = loaded
+    if not any(f.table == t.ND_ADVERT and f.priority for f in flows[BR_TUN].values()):
+        pytest.skip("no ND responder without l2pop")
+    a1, mac = by_name(cloud, "vm-a1"), by_name(cloud, owner).mac
+    fields = dict(eth_src=a1.mac, eth_type=0x86DD, ipv6_nd_sll=a1.mac) | ns("fd00::4", target)
+    in_port = ports.int_ports[tap_name(a1.id)]
+    text = ovs.appctl("ofproto/trace", BR_INT, f"in_port={in_port}," + trace_flow(fields))
+    actions = next(line for line in text.splitlines() if line.startswith("Datapath actions:"))
+    for part in (f"set(eth(src={mac},dst={a1.mac}))", f"set(ipv6(src={target},dst=fd00::4))",
+                 "set(nd_ext(nd_reserved=0x60000000,nd_options_type=2))",
+                 f"set(nd(tll={mac}))", "set(icmpv6(type=136,code=0))"):
+        assert part in actions, text
+    assert actions.index("nd_ext(") < actions.index(f"nd(tll={mac})"), \
+        "the option type is TLL before the MAC is written into the TLL option"
+    outputs = ovstrace.parse(text, {BR_INT: {1}, BR_TUN: {1}}, in_port).outputs
+    assert (BR_INT, in_port) in outputs, text
+    assert not any(bridge == BR_TUN for bridge, _ in outputs), "nothing leaves the node"

@@ -205,7 +205,7 @@ def test_arp_for_a_local_vm_is_answered_once_in_br_int(sim, ports):
     assert (f["arp_op"], f["arp_sha"], f["arp_spa"], f["eth_src"], f["vlan_tci"]) == \
         (2, a2.mac, "10.0.0.5", a2.mac, 0)
     assert result.transmissions == [] and BR_TUN not in {h.bridge for h in result.hits}
-    assert result.hits[-1].flow.table == t.LOCAL_ARP_RESPONDER
+    assert result.hits[-1].flow.table == t.LOCAL_RESPONDER
 
 
 @pytest.mark.parametrize("spoof", ["other vm's IP", "other vm's MAC as sender"])
