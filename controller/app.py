@@ -24,7 +24,7 @@ from controller.config import CONF
 from controller.ovsdb import OvsdbError
 from controller.reconciler import Reconciler
 from controller.registry import Registry, UnknownDatapath, port_name
-from controller.sender import Replies, ReplyTimeout, Sender
+from controller.sender import Refused, Replies, ReplyTimeout, Sender
 
 LOG = logging.getLogger("overlay")
 RETRY_SECONDS = 1.0
@@ -80,7 +80,7 @@ class NodeWorker:
             self.dirty.clear()
             try:
                 self.reconciler.sync(self.node)
-            except (OSError, OvsdbError, ReplyTimeout) as exc:
+            except (OSError, OvsdbError, ReplyTimeout, Refused) as exc:
                 LOG.warning("%s: sync incomplete (%s); retrying in %.0fs", self.node, exc,
                             RETRY_SECONDS)
                 hub.spawn_after(RETRY_SECONDS, self.kick)
@@ -141,9 +141,11 @@ class OverlayController(app_manager.OSKenApp):
     def _port_desc_reply(self, ev) -> None:
         self._multipart_reply(ev)
 
-    @set_ev_cls(ofp_event.EventOFPBarrierReply, MAIN_DISPATCHER)
-    def _barrier_reply(self, ev) -> None:
-        self.replies.receive(ev.msg.datapath, ev.msg.xid)
+    @set_ev_cls(ofp_event.EventONFBundleCtrlMsg, MAIN_DISPATCHER)
+    def _bundle_reply(self, ev) -> None:
+        msg = ev.msg
+        if msg.type == msg.datapath.ofproto.ONF_BCT_COMMIT_REPLY:
+            self.replies.receive(msg.datapath, msg.xid)
 
     @set_ev_cls(ofp_event.EventOFPFlowStatsReply, MAIN_DISPATCHER)
     def _flow_stats_reply(self, ev) -> None:
@@ -160,8 +162,10 @@ class OverlayController(app_manager.OSKenApp):
         msg = ev.msg
         conn = self.registry.find(msg.datapath)
         label = conn.label if conn else f"datapath {msg.datapath.id}"
-        LOG.error("%s: OpenFlow error type=%d code=%d for %s", label, msg.type, msg.code,
-                  self.sender.describe_error(msg.datapath, msg.xid))
+        what = self.sender.describe_error(msg.datapath, msg.xid)
+        LOG.error("%s: OpenFlow error type=%d code=%d for %s", label, msg.type, msg.code, what)
+        self.replies.fail(msg.datapath, msg.xid, f"OpenFlow error type={msg.type} "
+                          f"code={msg.code}")
         if conn is not None:
             conn.installed = None  # unknown now: re-read at the next sync
             hub.spawn_after(RETRY_SECONDS, self.workers[conn.node].kick)

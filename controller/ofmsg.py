@@ -100,6 +100,23 @@ def flow_stats_request(datapath, cookie: int) -> parser.OFPFlowStatsRequest:
                                       cookie, COOKIE_MASK, parser.OFPMatch())
 
 
+BUNDLE_FLAGS = ofp.ONF_BF_ATOMIC | ofp.ONF_BF_ORDERED
+
+
+def bundle_open(datapath, bundle_id: int) -> parser.ONFBundleCtrlMsg:
+    return parser.ONFBundleCtrlMsg(datapath, bundle_id, ofp.ONF_BCT_OPEN_REQUEST, BUNDLE_FLAGS,
+                                   [])
+
+
+def bundle_add(datapath, bundle_id: int, message) -> parser.ONFBundleAddMsg:
+    return parser.ONFBundleAddMsg(datapath, bundle_id, BUNDLE_FLAGS, message, [])
+
+
+def bundle_commit(datapath, bundle_id: int) -> parser.ONFBundleCtrlMsg:
+    return parser.ONFBundleCtrlMsg(datapath, bundle_id, ofp.ONF_BCT_COMMIT_REQUEST,
+                                   BUNDLE_FLAGS, [])
+
+
 def port_desc_request(datapath) -> parser.OFPPortDescStatsRequest:
     return parser.OFPPortDescStatsRequest(datapath, 0)
 
@@ -109,8 +126,16 @@ def _decode_value(value):
     return tuple(value) if isinstance(value, (tuple, list)) else value
 
 
+def _field(name: str) -> str:
+    """os-ken names a field OVS sends back with its NXM header `<oxm name>_nxm`."""
+    return name.removesuffix("_nxm")
+
+
 def _decode_spec(spec):
-    src, dst = spec.src, spec.dst
+    src = (_field(spec.src[0]),) + tuple(spec.src[1:]) if isinstance(spec.src, tuple) \
+        else spec.src
+    dst = (_field(spec.dst[0]),) + tuple(spec.dst[1:]) if isinstance(spec.dst, tuple) \
+        else spec.dst
     if isinstance(spec, parser.NXFlowSpecMatch):
         return LearnMatch(dst=dst[0], src=src[0], n_bits=spec.n_bits)
     if isinstance(spec, parser.NXFlowSpecLoad):
@@ -133,7 +158,7 @@ def _decode_action(action):
     if isinstance(action, parser.NXActionRegMove):
         if action.src_ofs or action.dst_ofs:
             raise UndecodableFlow("reg-move with offsets")
-        return Move(action.src_field, action.dst_field, action.n_bits)
+        return Move(_field(action.src_field), _field(action.dst_field), action.n_bits)
     if isinstance(action, parser.NXActionLearn):
         return Learn(table=action.table_id, priority=action.priority,
                      hard_timeout=action.hard_timeout, cookie=action.cookie,

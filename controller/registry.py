@@ -27,6 +27,7 @@ class BridgeConn:
     datapath: object
     installed: dict[tuple, Flow] | None = None   # None: not read from the switch yet
     flow_mods: int = 0                             # sent on this connection
+    bundles: int = 0                               # bundle ids used on this connection
     ports: dict[str, int] | None = None            # name -> ofport, read at each sync
 
     @property

@@ -1,10 +1,12 @@
 """The one send path: every flow read from and written to a switch goes through here.
 
-`read_flows` asks a bridge for every flow of our cookie and decodes them (what is installed);
-`apply` sends a diff as ordered flow-mods (adds, then modifies, then deletes) followed by a
-barrier, waits for the barrier reply, and only then records the change as installed. Every
-flow-mod is logged in ovs-ofctl syntax at debug level and counted; an OpenFlow error names
-the bridge, the operation and the flow that caused it.
+`read_ports` and `read_flows` ask a bridge for its ports and for every flow of our cookie
+(what is installed); `apply` sends a diff as one atomic, ordered ONF bundle (OpenFlow 1.3
+bundle extension: open, the flow-mods as adds then modifies then deletes, commit), waits for
+the commit reply, and only then records the change as installed: the switch applies all of
+it or, if any flow-mod fails, none of it. Every flow-mod is logged in ovs-ofctl syntax at
+debug level and counted; an OpenFlow error names the bridge, the operation and the flow that
+caused it, and fails the commit it belongs to.
 """
 from __future__ import annotations
 
@@ -29,11 +31,16 @@ class ReplyTimeout(Exception):
     pass
 
 
+class Refused(Exception):
+    """The switch answered a request with an OpenFlow error (a bundle not committed)."""
+
+
 class _Pending:
     def __init__(self) -> None:
         self.event = hub.Event()
         self.parts: list = []
         self.lost = False
+        self.error: str | None = None
 
 
 class Replies:
@@ -56,6 +63,13 @@ class Replies:
         if not more:
             pending.event.set()
 
+    def fail(self, datapath, xid: int, error: str) -> None:
+        """An OpenFlow error answered this request."""
+        pending = self._pending.get((id(datapath), xid))
+        if pending is not None:
+            pending.error = error
+            pending.event.set()
+
     def abandon(self, datapath) -> None:
         """The connection is gone: wake everyone waiting on it."""
         for (dp, _), pending in self._pending.items():
@@ -70,6 +84,8 @@ class Replies:
                 raise ReplyTimeout(f"no {what} reply within {timeout:.0f}s")
             if pending.lost:
                 raise ReplyTimeout(f"connection lost waiting for the {what} reply")
+            if pending.error is not None:
+                raise Refused(f"{what}: {pending.error}")
             return pending.parts
         finally:
             self._pending.pop(key, None)
@@ -90,14 +106,6 @@ class Sender:
                 self._sent.popitem(last=False)
         dp.send_msg(msg)
         return msg.xid
-
-    def _barrier(self, conn: BridgeConn) -> None:
-        dp = conn.datapath
-        msg = dp.ofproto_parser.OFPBarrierRequest(dp)
-        dp.set_xid(msg)
-        key = self.replies.expect(dp, msg.xid)
-        dp.send_msg(msg)
-        self.replies.wait(key, self.timeout, f"{conn.label} barrier")
 
     def _request(self, conn: BridgeConn, msg, what: str) -> list:
         """Send a multipart request, return the parts of its reply."""
@@ -135,28 +143,38 @@ class Sender:
         return installed
 
     def apply(self, conn: BridgeConn, changes: Changes) -> int:
-        """Send changes, confirm with a barrier, record them as installed; returns flow-mods."""
+        """Send changes as one bundle, wait for its commit, record them as installed;
+        returns the number of flow-mods."""
         if not changes:
             return 0
         dp = conn.datapath
+        conn.bundles += 1
+        bundle = conn.bundles
+        self._send(conn, ofmsg.bundle_open(dp, bundle), f"open of bundle {bundle}")
         batches = ((ofp.OFPFC_ADD, "add", changes.add),
                    (ofp.OFPFC_MODIFY_STRICT, "modify", changes.modify),
                    (ofp.OFPFC_DELETE_STRICT, "delete", changes.delete))
         for command, verb, flows in batches:
             for flow in flows:
                 text = ofctl.render(flow)
-                LOG.debug("%s: %s %s", conn.label, verb, text)
-                self._send(conn, ofmsg.flow_mod(dp, flow, command), f"{verb} {text}")
-        self._barrier(conn)
+                LOG.debug("%s: bundle %d: %s %s", conn.label, bundle, verb, text)
+                self._send(conn, ofmsg.bundle_add(dp, bundle, ofmsg.flow_mod(dp, flow, command)),
+                           f"{verb} {text} (bundle {bundle})")
+        commit = ofmsg.bundle_commit(dp, bundle)
+        dp.set_xid(commit)
+        self._sent[(id(dp), commit.xid)] = f"commit of bundle {bundle}"
+        key = self.replies.expect(dp, commit.xid)
+        dp.send_msg(commit)
+        self.replies.wait(key, self.timeout, f"{conn.label} commit of bundle {bundle}")
         for flow in changes.add + changes.modify:
             conn.installed[flow.key] = flow
         for flow in changes.delete:
             conn.installed.pop(flow.key, None)
         count = len(changes)
         conn.flow_mods += count
-        LOG.info("%s: %d flow-mods (+%d ~%d -%d), %d flows installed, %d flow-mods on this "
-                 "connection", conn.label, count, len(changes.add), len(changes.modify),
-                 len(changes.delete), len(conn.installed), conn.flow_mods)
+        LOG.info("%s: bundle %d committed: %d flow-mods (+%d ~%d -%d), %d flows installed, "
+                 "%d flow-mods on this connection", conn.label, bundle, count, len(changes.add),
+                 len(changes.modify), len(changes.delete), len(conn.installed), conn.flow_mods)
         return count
 
     def describe_error(self, datapath, xid: int) -> str:

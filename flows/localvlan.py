@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+from flows import tables as t
+from flows.flow import SetField
+
 MIN_VLAN = 1
 MAX_VLAN = 4094
 
@@ -37,3 +40,38 @@ def allocate(previous: Mapping[str, int], wanted: Iterable[str]) -> dict[str, in
                                 f"({MAX_VLAN} networks on one node)")
         result[net] = vid
     return result
+
+
+def recover(tun_flows: Iterable, int_flows: Iterable, segments: Mapping[tuple[str, int], str],
+            port_networks: Mapping[int, str]) -> dict[str, int]:
+    """The local VLANs a node's switches already use, read back from their flows.
+
+    A restarted controller adopts them instead of allocating afresh, so that flows already
+    right stay untouched. Sources: br-tun's GRE/VXLAN_TUN_TO_LV flows ((type, segmentation
+    id) -> VLAN, via `segments`: (type, segmentation id) -> network id) and br-int's VM
+    ingress flows (ofport -> VLAN, via `port_networks`: ofport -> network id). A network seen
+    with two VLANs, or a VLAN claimed by two networks, is left out (and renumbered).
+    """
+    by_table = {table: kind for kind, table in t.TUN_TO_LV.items()}
+    seen: dict[str, set[int]] = {}
+    for flow in tun_flows:
+        kind = by_table.get(flow.table)
+        net = segments.get((kind, flow.get("tunnel_id"))) if kind else None
+        vids = [a.value & 0xFFF for a in flow.actions
+                if isinstance(a, SetField) and a.field == "vlan_vid"]
+        if net is not None and vids:
+            seen.setdefault(net, set()).add(vids[0])
+    for flow in int_flows:
+        if (flow.table, flow.priority) != (t.INT_LOCAL_SWITCHING, t.PRIORITY_VM_INGRESS):
+            continue
+        net = port_networks.get(flow.get("in_port"))
+        vids = [a.value & 0xFFF for a in flow.actions
+                if isinstance(a, SetField) and a.field == "vlan_vid"]
+        if net is not None and vids:
+            seen.setdefault(net, set()).add(vids[0])
+    single = {net: next(iter(vids)) for net, vids in seen.items() if len(vids) == 1}
+    claims: dict[int, int] = {}
+    for vid in single.values():
+        claims[vid] = claims.get(vid, 0) + 1
+    return {net: vid for net, vid in single.items()
+            if claims[vid] == 1 and MIN_VLAN <= vid <= MAX_VLAN}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import re
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from mininet_topos.state import State
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = "apps/overlay.py"
 # What makes a controller log a failure: errors, tracebacks, OpenFlow errors.
+FIRST_SYNC = re.compile(r"(\S+/br-\w+): first sync on this connection: \d+ flows of ours were "
+                        r"installed, (\d+) flow-mods sent")
 FAILURE = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback|OFPErrorMsg")
 
 
@@ -56,6 +59,28 @@ class ControllerProcess:
         if self.proc is not None and self.proc.poll() is None:
             stop_pid(self.proc.pid)
             self.proc.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no goodbye to the switches."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def log_size(self) -> int:
+        """Bytes in the main log so far: an offset for reading what a later run appends."""
+        return os.path.getsize(self.log) if os.path.exists(self.log) else 0
+
+    def log_since(self, offset: int) -> str:
+        if not os.path.exists(self.log):
+            return ""
+        with open(self.log, "rb") as fh:
+            fh.seek(offset)
+            return fh.read().decode(errors="replace")
+
+    def first_syncs(self, since: int = 0) -> dict[str, int]:
+        """Bridge label -> flow-mods its connection's first sync sent, from the main log after
+        byte offset `since` (the controller logs one such line per connection)."""
+        return {m.group(1): int(m.group(2)) for m in FIRST_SYNC.finditer(self.log_since(since))}
 
     def log_text(self) -> str:
         text = ""

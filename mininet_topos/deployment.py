@@ -17,10 +17,28 @@ from cloud.model import Cloud
 from mininet_topos import converge
 from mininet_topos.cloud import EmulatedCloud
 from mininet_topos.controller_proc import ControllerProcess
+from cloud.naming import BR_PHY
+from mininet_topos.node import configure_phy, seed_tunnel_neighbours
+from mininet_topos.ovs import OvsError
 from mininet_topos.ovs import OvsInstance
 from mininet_topos.state import proc_name
 
 CONVERGE_TIMEOUT = 60.0
+RESTART_TIMEOUT = 10.0
+
+
+def poll(good, timeout: float, what: str, interval: float = 0.05) -> None:
+    """Until good() (an OvsError counts as not yet), or TimeoutError naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if good():
+                return
+        except OvsError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not within {timeout}s: {what}")
+        time.sleep(interval)
 
 
 class Deployment:
@@ -62,6 +80,25 @@ class Deployment:
         self.controller = ControllerProcess(self.cloud, self.cloud_file, self.ec.rundir,
                                             self.ec.state, debug=self.debug).start()
         return self.controller
+
+    def restart_controller(self) -> ControllerProcess:
+        """A new osken-manager on the same log (appended), after the old one stopped or died."""
+        if self.controller is not None and self.controller.alive:
+            raise RuntimeError("the controller is still running")
+        return self.start_controller()
+
+    def restart_vswitchd(self, node: str) -> None:
+        """Restart one node's ovs-vswitchd; the userspace tunnel neighbour cache goes with
+        it and is seeded again, as at first start."""
+        host, spec = self.ec.nodes[node], self.cloud.node(node)
+        pid = host.ovs.restart_vswitchd()
+        if pid:
+            self.ec.state.add_pid(pid, "ovs-vswitchd")
+        # br-phy's device appears once the new daemon has read its database
+        poll(lambda: BR_PHY in host.ovs.appctl("dpif/show"), RESTART_TIMEOUT,
+             f"{node}: br-phy back in ovs-vswitchd")
+        configure_phy(host, spec, self.cloud.fabric)
+        seed_tunnel_neighbours(host, spec, self.cloud)
 
     def wait_converged(self, timeout: float = CONVERGE_TIMEOUT) -> float:
         alive = (lambda: self.controller.alive) if self.controller else (lambda: True)

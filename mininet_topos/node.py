@@ -54,7 +54,6 @@ def in_ns(host: Host, *argv: str) -> str:
 def configure_node(host: NeutronNode, node: Node, fabric: Fabric) -> None:
     """Addresses, the node's OVS daemons and its bridges (eth0/eth1 already moved in)."""
     mgmt_prefix = fabric.management_cidr.prefixlen
-    data_prefix = fabric.data_cidr.prefixlen
     for cmd in (["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"],
                 ["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"],
                 # eth1 is an OVS port, yet the kernel sees its frames too: it must not answer
@@ -86,10 +85,7 @@ def configure_node(host: NeutronNode, node: Node, fabric: Fabric) -> None:
              f"other_config:hwaddr={phy_mac(node)}",
              "--", "add-port", BR_PHY, DATA_IF]
     host.ovs.vsctl(*args)
-    # the kernel's br-phy device must carry the bridge MAC OVS terminates tunnels on
-    in_ns(host, "ip", "link", "set", BR_PHY, "address", phy_mac(node))
-    in_ns(host, "ip", "addr", "add", f"{node.tunnel_ip}/{data_prefix}", "dev", BR_PHY)
-    in_ns(host, "ip", "link", "set", BR_PHY, "up")
+    configure_phy(host, node, fabric)
     # Each Controller row is created complete, in one transaction for both bridges.
     # (OVS 3.1 here kept its default 1-2-4-8 s reconnect schedule whatever max_backoff said,
     # so the deployment starts the controller before the nodes instead.)
@@ -100,6 +96,15 @@ def configure_node(host: NeutronNode, node: Node, fabric: Fabric) -> None:
         args += ["--", f"--id={ref}", "create", "controller", f'target="{target}"',
                  "connection-mode=out-of-band", "--", "set", "bridge", br, f"controller={ref}"]
     host.ovs.vsctl(*args)
+
+
+def configure_phy(host: NeutronNode, node: Node, fabric: Fabric) -> None:
+    """The tunnel endpoint: br-phy's kernel device (a tap ovs-vswitchd creates, so again after
+    each restart of it) gets the bridge MAC OVS terminates tunnels on and the tunnel IP."""
+    in_ns(host, "ip", "link", "set", BR_PHY, "address", phy_mac(node))
+    in_ns(host, "ip", "addr", "replace", f"{node.tunnel_ip}/{fabric.data_cidr.prefixlen}",
+          "dev", BR_PHY)
+    in_ns(host, "ip", "link", "set", BR_PHY, "up")
 
 
 def seed_tunnel_neighbours(host: NeutronNode, node: Node, cloud: Cloud) -> None:

@@ -144,6 +144,15 @@ class OvsInstance:
             "--pidfile=" + self.pidfile("ovs-vswitchd"), "--detach", "-vconsole:off",
             "--log-file=" + os.path.join(self.rundir, "ovs-vswitchd.log")], env=self.env)
 
+    def restart_vswitchd(self) -> int:
+        """Stop ovs-vswitchd (flows and datapath state go with it) and start it again on the
+        same database, as `systemctl restart` would; returns the new pid."""
+        pid = self.pid("ovs-vswitchd")
+        if pid:
+            stop_pid(pid)
+        self.start_vswitchd()
+        return self.pid("ovs-vswitchd")
+
     def stop(self) -> None:
         for daemon in DAEMONS:
             pid = self.pid(daemon)

@@ -26,3 +26,34 @@ def test_exhaustion_is_an_error():
     many = [f"n{i}" for i in range(localvlan.MAX_VLAN + 1)]
     with pytest.raises(localvlan.VlanExhausted, match="no free local VLAN for network n4094"):
         localvlan.allocate({}, many)
+
+
+def test_recover_reads_vlans_back_from_both_bridges(views, seed_cloud):
+    """What a restarted controller adopts: exactly the allocation the flows were made with."""
+    from cloud.naming import BR_INT, BR_TUN, tap_name
+    from flows import desired
+    view = views["compute1"]
+    segments = {(n.type, n.segmentation_id): n.id for n in seed_cloud.networks}
+    by_tap = {tap_name(p.id): p.network_id for p in seed_cloud.ports_on("compute1")}
+    port_networks = {lp.ofport: by_tap[tap_name(lp.port.id)] for lp in view.ports}
+    want = {n.network.id: n.vlan for n in view.networks}
+    tun = desired.bridge_flows(view, BR_TUN).values()
+    integ = desired.bridge_flows(view, BR_INT).values()
+    assert localvlan.recover(tun, integ, segments, port_networks) == want
+    assert localvlan.recover(tun, (), segments, {}) == want, "br-tun alone is enough"
+    assert localvlan.recover((), integ, {}, port_networks) == want, "br-int alone too"
+    assert localvlan.recover((), (), segments, port_networks) == {}
+
+
+def test_recover_leaves_out_contradictions(views, seed_cloud):
+    """A VLAN claimed by two networks is not adopted (those networks get renumbered)."""
+    import dataclasses
+    from cloud.naming import BR_TUN
+    from flows import desired
+    from flows import tables as t
+    view = views["compute1"]
+    segments = {(n.type, n.segmentation_id): n.id for n in seed_cloud.networks}
+    tun = list(desired.bridge_flows(view, BR_TUN).values())
+    a, b = [f for f in tun if f.table in t.TUN_TO_LV.values() and f.priority]
+    b_forged = dataclasses.replace(b, actions=a.actions)  # both networks on a's VLAN
+    assert localvlan.recover([a, b_forged], (), segments, {}) == {}
