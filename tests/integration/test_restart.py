@@ -103,3 +103,27 @@ def controller_back(seed):
     yield
     if not seed.controller.alive:
         restart_and_settle(seed)
+
+
+def test_a_port_that_goes_and_comes_back_is_one_bundle_each_way(seed):
+    """vm-a2's tap leaves compute1's br-int: one bundle removes its flows there (nothing on
+    other bridges); plugged back, one bundle restores them and vm-a1 reaches it again."""
+    import re
+    from cloud.naming import tap_name
+    a2 = walks.port(seed, "vm-a2")
+    tap, ovs = tap_name(a2.id), seed.ovs["compute1"]
+    since = seed.controller.log_size()
+    ovs.vsctl("del-port", BR_INT, tap)
+    seed.wait_converged(10)
+    gone = seed.controller.log_since(since)
+    bundles = re.findall(r"(\S+): bundle \d+ committed: \d+ flow-mods \(\+(\d+) ~(\d+) -(\d+)\)",
+                         gone)
+    assert [b[0] for b in bundles] == ["compute1/br-int"], gone
+    assert int(bundles[0][3]) >= 5 and int(bundles[0][1]) == 0, bundles
+    since = seed.controller.log_size()
+    ovs.vsctl("add-port", BR_INT, tap, "--", "set", "interface", tap,
+              f"external_ids:iface-id={a2.id}", f"external_ids:attached-mac={a2.mac}")
+    seed.wait_converged(10)
+    back = re.findall(r"(\S+): bundle \d+ committed", seed.controller.log_since(since))
+    assert back == ["compute1/br-int"]
+    assert ping(seed.ec.host("vm-a1").pid, "10.0.0.5", count=3, interval=0.05).ok
