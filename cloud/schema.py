@@ -55,7 +55,7 @@ NETWORK: Spec = {
     "name": (True, v.text),
     "type": (True, v.choice(*model.TUNNEL_TYPES)),
     "segmentation_id": (True, v.integer),
-    "cidr": (True, v.one_or_many(v.cidr)),
+    "cidr": (False, v.one_or_many(v.cidr)),          # none: a network without subnets
     "gateway_ip": (False, v.ip_address),
 }
 PORT: Spec = {
@@ -64,7 +64,7 @@ PORT: Spec = {
     "network": (True, v.text),
     "node": (True, v.short_name),
     "mac": (True, v.mac),
-    "ip": (True, v.one_or_many(v.ip_address)),
+    "ip": (False, v.one_or_many(v.ip_address)),      # none: a port without fixed IPs
     "device_owner": (False, v.text),
 }
 DEFAULT_CONTROLLER_PORT = 6653
@@ -113,16 +113,20 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def load(path: str) -> model.Cloud:
-    """Read and validate a cloud file; raise CloudError naming every fault."""
+def read(path: str) -> Any:
+    """A cloud file's content, not yet validated (CloudError if unreadable or not YAML)."""
     try:
         with open(path, encoding="utf-8") as fh:
-            raw = yaml.load(fh, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+            return yaml.load(fh, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except OSError as exc:
         raise CloudError(path, [("file", f"cannot read: {exc.strerror}")]) from None
     except yaml.YAMLError as exc:
         raise CloudError(path, [("file", f"not valid YAML: {exc}")]) from None
-    return parse(raw, path)
+
+
+def load(path: str) -> model.Cloud:
+    """Read and validate a cloud file; raise CloudError naming every fault."""
+    return parse(read(path), path)
 
 
 def parse(raw: Any, source: str) -> model.Cloud:
@@ -230,7 +234,7 @@ def _networks(raw_list: list, faults: _Faults) -> list[model.Network]:
         else:
             ok &= _first_seen(segments, (kind, seg), label, f"{kind} segmentation_id {seg}",
                               faults)
-        cidrs = f["cidr"]
+        cidrs = f.get("cidr", ())
         if len({c.version for c in cidrs}) != len(cidrs):
             faults.add(label, "at most one IPv4 and one IPv6 cidr per network")
             ok = False
@@ -279,11 +283,12 @@ def _ports(raw_list: list, nodes: list[model.Node], networks: list[model.Network
             faults.add(label, f"device_owner {owner} needs a {wanted_role} node; "
                        f"{node.name} is a {node.role} node")
             ok = False
+        port_ips = f.get("ip", ())
         if net is not None:
-            ok &= _check_port_ips(label, f["ip"], net, ips, faults)
+            ok &= _check_port_ips(label, port_ips, net, ips, faults)
         if ok:
             ports.append(model.Port(id=f["id"], name=f["name"], network_id=net.id,
-                                    node=node.name, mac=f["mac"], ips=f["ip"],
+                                    node=node.name, mac=f["mac"], ips=port_ips,
                                     device_owner=owner))
     return ports
 

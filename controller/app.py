@@ -9,7 +9,11 @@ are retried with a warning; anything else is logged with its traceback.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+
+import eventlet
+import eventlet.wsgi
 
 from os_ken.base import app_manager
 from os_ken.controller import ofp_event
@@ -19,8 +23,11 @@ from os_ken.lib import hub
 from os_ken.ofproto import ofproto_v1_3
 
 from cloud import schema
-from cloud.naming import BR_TUN
-from controller.config import CONF
+from cloud.naming import BR_INT, BR_TUN
+from controller.api import Api
+from controller.config import CONF, STATE_DIR
+from controller.keeper import Keeper
+from controller.store import Store
 from controller.ovsdb import OvsdbError
 from controller.reconciler import Reconciler
 from controller.registry import Registry, UnknownDatapath, port_name
@@ -62,6 +69,13 @@ def load_cloud():
     return cloud
 
 
+class ApiLog:
+    """eventlet.wsgi's request log, into ours at debug level."""
+
+    def write(self, text: str) -> None:
+        LOG.debug("api: %s", text.rstrip())
+
+
 class NodeWorker:
     """Syncs one node whenever kicked; one sync at a time, retried after transient errors."""
 
@@ -95,7 +109,15 @@ class OverlayController(app_manager.OSKenApp):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         format_logs()
-        self.cloud = load_cloud()
+        seed = load_cloud()
+        state = CONF.overlay.state_file or os.path.join(STATE_DIR, seed.name + ".sqlite")
+        try:
+            self.keeper = Keeper(Store(state), seed.source, self._cloud_changed)
+        except (OSError, schema.CloudError) as exc:
+            LOG.error("refusing to start, the state file %s cannot be used: %s", state, exc)
+            sys.stderr.write(f"{state}: {exc}\n")
+            raise SystemExit(2) from None
+        self.cloud = self.keeper.cloud
         self.registry = Registry(self.cloud)
         self.replies = Replies()
         self.sender = Sender(self.replies, CONF.overlay.reply_timeout)
@@ -105,6 +127,27 @@ class OverlayController(app_manager.OSKenApp):
         LOG.info("cloud %s from %s: %d nodes, %d networks, %d ports", self.cloud.name,
                  self.cloud.source, len(self.cloud.nodes), len(self.cloud.networks),
                  len(self.cloud.ports))
+
+    def start(self):
+        thread = super().start()
+        if CONF.overlay.api_port:
+            host = CONF.overlay.api_host or CONF.ofp_listen_host or "0.0.0.0"
+            sock = eventlet.listen((host, CONF.overlay.api_port))
+            api = Api(self.keeper, self._bridges_of)
+            hub.spawn(eventlet.wsgi.server, sock, api, log=ApiLog(), log_output=False)
+            LOG.info("API on http://%s:%d/v2.0", host, CONF.overlay.api_port)
+        return thread
+
+    def _cloud_changed(self, cloud) -> None:
+        """A change the Keeper accepted and saved: every node re-syncs (a node it does not
+        concern finds nothing to send)."""
+        self.cloud = self.registry.cloud = self.reconciler.cloud = cloud
+        for worker in self.workers.values():
+            worker.kick()
+
+    def _bridges_of(self, node: str) -> dict[str, bool]:
+        conns = self.registry.of_node(node)
+        return {b: b in conns for b in (BR_INT, BR_TUN)}
 
     @set_ev_cls(ofp_event.EventOFPStateChange, [MAIN_DISPATCHER, DEAD_DISPATCHER])
     def _state_change(self, ev) -> None:

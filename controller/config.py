@@ -4,7 +4,9 @@
     ofp_listen_host = 192.168.10.1     # os-ken's own: where OpenFlow switches connect
     ofp_tcp_listen_port = 6653
     [overlay]
-    cloud_file = clouds/seed.yaml
+    cloud_file = clouds/seed.yaml      # seeds a new state file
+    state_file = /var/lib/neutron-overlay/seed.sqlite
+    api_port = 9696                    # Neutron's port; on ofp_listen_host unless api_host
 """
 from __future__ import annotations
 
@@ -16,6 +18,13 @@ OPTS = [
     cfg.StrOpt("cloud_file", help="the cloud description (YAML) this controller realises"),
     cfg.IntOpt("ovsdb_port", default=6640, help="TCP port of each node's OVSDB manager"),
     cfg.FloatOpt("reply_timeout", default=10.0,
-                 help="seconds to wait for a switch's barrier or flow-stats reply"),
+                 help="seconds to wait for a switch's reply (bundle commit, flow-stats)"),
+    cfg.StrOpt("state_file", default="",
+               help="SQLite file of the cloud's state (default: "
+                    "/var/lib/neutron-overlay/<cloud>.sqlite); seeded from cloud_file"),
+    cfg.StrOpt("api_host", default="", help="address of the REST API (default: "
+                                            "ofp_listen_host)"),
+    cfg.IntOpt("api_port", default=9696, help="TCP port of the REST API (0: no API)"),
 ]
+STATE_DIR = "/var/lib/neutron-overlay"
 CONF.register_opts(OPTS, group="overlay")

@@ -17,7 +17,8 @@ from mininet.log import setLogLevel
 from mininet.net import Mininet
 from mininet.node import Host
 
-from cloud.model import Cloud
+from cloud.model import Cloud, Port
+from cloud.naming import BR_INT, tap_name
 from mininet_topos.node import (DATA_IF, MGMT_IF, NeutronNode, configure_node, plug_vm,
                                 seed_tunnel_neighbours)
 from mininet_topos.ovs import DAEMONS, run
@@ -59,6 +60,7 @@ class EmulatedCloud:
         self.net: Mininet | None = None
         self.nodes: dict[str, NeutronNode] = {}
         self.vms: dict[str, Host] = {}
+        self.plugged: dict[str, Port] = {}  # VM name -> the port it was plugged for
         self.timings: dict[str, float] = {}
 
     # --------------------------------------------------------------------------- lifecycle
@@ -105,6 +107,7 @@ class EmulatedCloud:
             self.state = None
         self.nodes.clear()
         self.vms.clear()
+        self.plugged.clear()
 
     def __enter__(self) -> "EmulatedCloud":
         try:
@@ -156,12 +159,23 @@ class EmulatedCloud:
         return host
 
     def add_vm(self, port_name: str) -> Host:
+        """A VM for a port of the cloud (as it is now: see Deployment.refresh), plugged into
+        its node's br-int."""
         port = next(p for p in self.cloud.ports if p.name == port_name)
         vm = self.net.addHost(port.name, ip=None)
         self.state.add_pid(vm.pid, "mininet:" + port.name)
         self.vms[port.name] = vm
+        self.plugged[port.name] = port
         plug_vm(vm, self.nodes[port.node], port, self.cloud)
         return vm
+
+    def remove_vm(self, port_name: str) -> None:
+        """Unplug a VM from br-int (as Nova does when it deletes an instance) and end it."""
+        port = self.plugged.pop(port_name)
+        vm = self.vms.pop(port_name)
+        self.nodes[port.node].ovs.vsctl("--if-exists", "del-port", BR_INT, tap_name(port.id))
+        vm.terminate()
+        self.net.hosts.remove(vm)
 
     def wait_vm_addresses(self, timeout: float = DAD_TIMEOUT) -> None:
         """Poll until no VM has a tentative IPv6 address (duplicate address detection done);

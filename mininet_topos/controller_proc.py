@@ -19,10 +19,16 @@ FIRST_SYNC = re.compile(r"(\S+/br-\w+): first sync on this connection: \d+ flows
 FAILURE = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback|OFPErrorMsg")
 
 
-def config_text(cloud: Cloud, cloud_file: str) -> str:
-    return (f"[DEFAULT]\nofp_listen_host = {cloud.fabric.controller_ip}\n"
+API_PORT = 9696
+
+
+def config_text(cloud: Cloud, cloud_file: str, state_file: str | None = None) -> str:
+    text = (f"[DEFAULT]\nofp_listen_host = {cloud.fabric.controller_ip}\n"
             f"ofp_tcp_listen_port = {cloud.fabric.controller_port}\n\n"
-            f"[overlay]\ncloud_file = {os.path.abspath(cloud_file)}\n")
+            f"[overlay]\ncloud_file = {os.path.abspath(cloud_file)}\napi_port = {API_PORT}\n")
+    if state_file:
+        text += f"state_file = {state_file}\n"
+    return text
 
 
 class ControllerProcess:
@@ -33,6 +39,7 @@ class ControllerProcess:
         self.debug = debug
         self.conf = os.path.join(rundir, "overlay.conf")
         self.log = os.path.join(rundir, "controller.log")
+        self.state_file = os.path.join(rundir, "state.sqlite")  # survives restarts of the run
         self.proc: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
@@ -43,13 +50,17 @@ class ControllerProcess:
     def start(self) -> "ControllerProcess":
         os.makedirs(self.rundir, exist_ok=True)
         with open(self.conf, "w") as fh:
-            fh.write(config_text(self.cloud, self.cloud_file))
+            fh.write(config_text(self.cloud, self.cloud_file, self.state_file))
         with open(self.log + ".stderr", "ab") as err:
             self.proc = subprocess.Popen(self.command(), cwd=ROOT, stdin=subprocess.DEVNULL,
                                          stdout=err, stderr=err, start_new_session=True)
         if self.state is not None:
             self.state.add_pid(self.proc.pid, "osken-manager")
         return self
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.cloud.fabric.controller_ip}:{API_PORT}/v2.0"
 
     @property
     def alive(self) -> bool:

@@ -14,6 +14,7 @@ import time
 
 from cloud import schema
 from cloud.model import Cloud
+from controller.client import Client
 from mininet_topos import converge
 from mininet_topos.cloud import EmulatedCloud
 from mininet_topos.controller_proc import ControllerProcess
@@ -80,6 +81,24 @@ class Deployment:
         self.controller = ControllerProcess(self.cloud, self.cloud_file, self.ec.rundir,
                                             self.ec.state, debug=self.debug).start()
         return self.controller
+
+    # ------------------------------------------------------------------ a live cloud
+    @property
+    def api(self) -> Client:
+        return Client(self.controller.api_url)
+
+    def refresh(self) -> Cloud:
+        """Adopt the controller's current cloud (changed through its API) as ours."""
+        self.cloud = self.ec.cloud = schema.parse(self.api.cloud()["cloud"], "api")
+        return self.cloud
+
+    def plug(self, port_name: str) -> None:
+        """Start and plug the VM of a port the API created (Nova's part)."""
+        self.refresh()
+        self.ec.add_vm(port_name)
+
+    def unplug(self, port_name: str) -> None:
+        self.ec.remove_vm(port_name)
 
     def restart_controller(self) -> ControllerProcess:
         """A new osken-manager on the same log (appended), after the old one stopped or died."""

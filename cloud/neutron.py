@@ -1,0 +1,42 @@
+"""The parsed cloud as Neutron's v2.0 API shows it: networks, subnets, ports (and the
+read-only nodes this API adds), as JSON-ready dicts."""
+from __future__ import annotations
+
+from cloud.model import Cloud, Network, Node, Port
+from cloud.ops import subnet_id
+
+
+def network(net: Network) -> dict:
+    return {"id": net.id, "name": net.name, "provider:network_type": net.type,
+            "provider:segmentation_id": net.segmentation_id,
+            "subnets": [subnet_id(net.id, str(c)) for c in net.cidrs], "mtu": net.mtu,
+            "status": "ACTIVE", "admin_state_up": True}
+
+
+def subnets_of(net: Network) -> list[dict]:
+    out = []
+    for cidr in net.cidrs:
+        gateway = net.gateway_ip if net.gateway_ip is not None and net.gateway_ip in cidr \
+            else None
+        out.append({"id": subnet_id(net.id, str(cidr)), "network_id": net.id,
+                    "cidr": str(cidr), "ip_version": cidr.version,
+                    "gateway_ip": str(gateway) if gateway is not None else None})
+    return out
+
+
+def port(cloud: Cloud, p: Port) -> dict:
+    net = cloud.network(p.network_id)
+    fixed = []
+    for ip in p.ips:
+        cidr = next(c for c in net.cidrs if ip in c)
+        fixed.append({"subnet_id": subnet_id(net.id, str(cidr)), "ip_address": str(ip)})
+    return {"id": p.id, "name": p.name, "network_id": p.network_id, "binding:host_id": p.node,
+            "mac_address": p.mac, "fixed_ips": fixed, "device_owner": p.device_owner,
+            "status": "ACTIVE", "admin_state_up": True}
+
+
+def node(n: Node, bridges: dict[str, bool]) -> dict:
+    return {"name": n.name, "role": n.role, "management_ip": str(n.management_ip),
+            "tunnel_ip": str(n.tunnel_ip),
+            "bridges": {b: ("connected" if up else "disconnected")
+                        for b, up in sorted(bridges.items())}}

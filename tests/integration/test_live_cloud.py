@@ -1,0 +1,84 @@
+"""A live cloud: networks and ports created and deleted through the API while the seed cloud
+runs, VMs plugged and unplugged as Nova would, and the switches following with minimal
+bundles; a restarted controller answers the same and sends nothing."""
+import re
+
+from cloud.naming import BR_INT, BR_TUN
+from flows import tables as t
+from flows.flow import SetField
+from mininet_topos import converge
+from mininet_topos.traffic import ping
+from mininet_topos.walks import poll_until
+
+
+def flows_text(d) -> dict[str, str]:
+    return {f"{n}/{b}": ovs.dump_flows(b) for n, ovs in d.ovs.items() for b in (BR_INT, BR_TUN)}
+
+
+def test_ports_through_the_api_then_deleted_leave_nothing_behind(seed):
+    api = seed.api
+    net = api.create("networks", name="TenantC-Net", **{"provider:network_type": "gre"})
+    api.create("subnets", network_id=net["id"], cidr="10.2.0.0/24")
+    c1 = api.create("ports", network_id=net["id"], name="vm-c1", **{"binding:host_id": "compute1"})
+    c2 = api.create("ports", network_id=net["id"], name="vm-c2", **{"binding:host_id": "compute2"})
+    seed.plug("vm-c1")
+    seed.plug("vm-c2")
+    seed.wait_converged(20)
+    ip2 = c2["fixed_ips"][0]["ip_address"]
+    assert ping(seed.ec.host("vm-c1").pid, ip2, count=3, interval=0.05).ok
+
+    since = seed.controller.log_size()
+    seed.unplug("vm-c2")
+    api.delete("ports", c2["id"])
+    seed.refresh()
+    seed.wait_converged(20)
+    for label, text in flows_text(seed).items():
+        assert c2["mac_address"] not in text, f"{label} still mentions {c2['mac_address']}"
+        assert f"={ip2}," not in text and f"={ip2} " not in text, f"{label} mentions {ip2}"
+    # compute2 hosted the network's last port there: its local VLAN and every flow of it are
+    # gone on compute2, and no node floods the network to compute2 any more
+    vlans = seed.controller.log_since(since)
+    assert "compute2/br-int: bundle" in vlans and "compute2/br-tun: bundle" in vlans
+    bundles = re.findall(r"(\S+): bundle \d+ committed", vlans)
+    assert set(bundles) <= {"compute1/br-tun", "compute2/br-int", "compute2/br-tun",
+                            "network/br-tun"}, bundles
+    c2_tun = converge.installed_flows(seed.ovs["compute2"], BR_TUN)
+    assert not any(f.get("tunnel_id") == net["provider:segmentation_id"]
+                   for f in c2_tun.values())
+    c1_tun = converge.installed_flows(seed.ovs["compute1"], BR_TUN)
+    seg = SetField("tunnel_id", net["provider:segmentation_id"])
+    assert not [f for f in c1_tun.values() if f.table == t.FLOOD_TO_TUN and seg in f.actions], \
+        "no flood flow for the network on compute1: no other node hosts it"
+
+    seed.unplug("vm-c1")
+    api.delete("ports", c1["id"])
+    api.delete("networks", net["id"])
+    seed.refresh()
+    seed.wait_converged(20)
+    for label, text in flows_text(seed).items():
+        assert c1["mac_address"] not in text, label
+
+
+def test_restart_with_a_populated_cloud_answers_the_same_and_sends_nothing(seed):
+    api = seed.api
+    net = api.create("networks", name="TenantD-Net")
+    api.create("subnets", network_id=net["id"], cidr="10.3.0.0/24")
+    port = api.create("ports", network_id=net["id"], name="vm-d1",
+                      **{"binding:host_id": "compute2"})
+    seed.plug("vm-d1")
+    seed.wait_converged(20)
+    before = {coll: api.list(coll) for coll in ("networks", "subnets", "ports")}
+    seed.controller.stop()
+    since = seed.controller.log_size()
+    seed.restart_controller()
+    syncs = poll_until(lambda: seed.controller.first_syncs(since), lambda s: len(s) == 6, 30)
+    assert syncs == {f"{n}/{b}": 0 for n in ("network", "compute1", "compute2")
+                     for b in (BR_INT, BR_TUN)}
+    after = {coll: seed.api.list(coll) for coll in ("networks", "subnets", "ports")}
+    assert after == before
+    seed.wait_converged(20)
+    seed.unplug("vm-d1")
+    seed.api.delete("ports", port["id"])
+    seed.api.delete("networks", net["id"])
+    seed.refresh()
+    seed.wait_converged(20)
