@@ -29,8 +29,41 @@ DATA_BRIDGE = "ovl-data"
 
 
 class CloudCLI(CLI):
-    """Mininet's CLI, accepting node names with dashes (`vm-a1 ping vm-a3`)."""
+    """Mininet's CLI, accepting node names with dashes (`vm-a1 ping vm-a3`), with `plug` and
+    `unplug` for VMs of ports created through the controller's API while the cloud runs."""
     identchars = CLI.identchars + "-"
+
+    def __init__(self, net, deployment=None, **kwargs):
+        self.deployment = deployment  # set first: Mininet's CLI runs its loop in __init__
+        super().__init__(net, **kwargs)
+
+    def _live(self, verb: str, line: str):
+        name = line.strip()
+        if self.deployment is None or self.deployment.controller is None or not name:
+            print(f"usage: {verb} PORT-NAME (needs the controller's API)")
+            return None
+        return name
+
+    def do_plug(self, line: str) -> None:
+        """plug PORT-NAME: start the VM of a port created through the API and plug it into
+        its node's br-int as tap<port id[:11]>."""
+        name = self._live("plug", line)
+        if name:
+            try:
+                self.deployment.plug(name)
+                print(f"*** {name} plugged")
+            except (StopIteration, KeyError):
+                print(f"*** no port named {name} in the controller's cloud")
+
+    def do_unplug(self, line: str) -> None:
+        """unplug PORT-NAME: unplug the VM from br-int and stop it (the port stays)."""
+        name = self._live("unplug", line)
+        if name:
+            try:
+                self.deployment.unplug(name)
+                print(f"*** {name} unplugged")
+            except KeyError:
+                print(f"*** no VM {name} is plugged")
 
 
 def segment_mac(controller_ip, index: int) -> str:
@@ -204,9 +237,10 @@ class EmulatedCloud:
     def vm_run(self, vm: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
         return run(["mnexec", "-a", str(self.vms[vm].pid), *argv], check=check, timeout=120)
 
-    def cli(self, script: str | None = None) -> None:
+    def cli(self, script: str | None = None, deployment=None, **kwargs) -> None:
+        """Mininet's CLI on this cloud (kwargs: Mininet CLI's, e.g. stdin)."""
         setLogLevel("output")  # the CLI prints command output at this level
         try:
-            CloudCLI(self.net, script=script)
+            CloudCLI(self.net, deployment=deployment, script=script, **kwargs)
         finally:
             setLogLevel("warning")

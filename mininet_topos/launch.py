@@ -72,13 +72,15 @@ def main(argv=None) -> int:
         if args.no_cli:
             return 0
         if args.script:
-            deployment.ec.cli(script=args.script)
+            deployment.ec.cli(script=args.script, deployment=deployment)
         else:
             print("*** nodes: " + " ".join(n.name for n in cloud.nodes)
                   + "\n*** VMs:   " + " ".join(p.name for p in cloud.ports)
                   + "\n*** try:   compute1 ovs-ofctl -O OpenFlow13 dump-flows br-tun"
-                  + "\n           vm-a1 ping -c3 10.0.0.6")
-            deployment.ec.cli()
+                  + "\n           vm-a1 ping -c3 10.0.0.6"
+                  + "\n           (overlay port-create TenantA-Net --host compute2 --name vm-x)"
+                  + "\n           plug vm-x")
+            deployment.ec.cli(deployment=deployment)
         return 0
     except KeyboardInterrupt:
         return 130

@@ -1,9 +1,13 @@
 """A live cloud: networks and ports created and deleted through the API while the seed cloud
 runs, VMs plugged and unplugged as Nova would, and the switches following with minimal
 bundles; a restarted controller answers the same and sends nothing."""
+import json
+import os
 import re
+import subprocess
+import sys
 
-from cloud.naming import BR_INT, BR_TUN
+from cloud.naming import BR_INT, BR_TUN, tap_name
 from flows import tables as t
 from flows.flow import SetField
 from mininet_topos import converge
@@ -15,12 +19,31 @@ def flows_text(d) -> dict[str, str]:
     return {f"{n}/{b}": ovs.dump_flows(b) for n, ovs in d.ovs.items() for b in (BR_INT, BR_TUN)}
 
 
-def test_ports_through_the_api_then_deleted_leave_nothing_behind(seed):
+def overlay(seed, *argv: str, status: int = 0) -> dict | str:
+    """The `overlay` command-line client against the deployment's controller."""
+    cli = os.path.join(os.path.dirname(sys.executable), "overlay")
+    proc = subprocess.run([cli, "--url", seed.controller.api_url, *argv], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == status, proc.stderr
+    if status:
+        return proc.stderr
+    return json.loads(proc.stdout) if "--json" in argv else proc.stdout
+
+
+def test_ports_through_the_client_then_deleted_leave_nothing_behind(seed):
+    """overlay net-create / subnet-create / port-create on two nodes; VMs plugged; ping;
+    port-delete: no flow anywhere mentions its MAC or IP, and its node, which hosted the
+    network's last port there, keeps nothing of the network."""
     api = seed.api
-    net = api.create("networks", name="TenantC-Net", **{"provider:network_type": "gre"})
-    api.create("subnets", network_id=net["id"], cidr="10.2.0.0/24")
-    c1 = api.create("ports", network_id=net["id"], name="vm-c1", **{"binding:host_id": "compute1"})
-    c2 = api.create("ports", network_id=net["id"], name="vm-c2", **{"binding:host_id": "compute2"})
+    net = overlay(seed, "--json", "net-create", "TenantC-Net", "--type", "gre")
+    overlay(seed, "subnet-create", "TenantC-Net", "10.2.0.0/24")
+    c1 = overlay(seed, "--json", "port-create", "TenantC-Net", "--host", "compute1",
+                 "--name", "vm-c1")
+    c2 = overlay(seed, "--json", "port-create", "TenantC-Net", "--host", "compute2",
+                 "--name", "vm-c2")
+    assert "vm-c2" in overlay(seed, "port-list")
+    assert "unknown node 'compute9'" in overlay(seed, "port-create", "TenantC-Net", "--host",
+                                                 "compute9", status=1)
     seed.plug("vm-c1")
     seed.plug("vm-c2")
     seed.wait_converged(20)
@@ -29,7 +52,7 @@ def test_ports_through_the_api_then_deleted_leave_nothing_behind(seed):
 
     since = seed.controller.log_size()
     seed.unplug("vm-c2")
-    api.delete("ports", c2["id"])
+    overlay(seed, "port-delete", "vm-c2")
     seed.refresh()
     seed.wait_converged(20)
     for label, text in flows_text(seed).items():
@@ -80,5 +103,25 @@ def test_restart_with_a_populated_cloud_answers_the_same_and_sends_nothing(seed)
     seed.unplug("vm-d1")
     seed.api.delete("ports", port["id"])
     seed.api.delete("networks", net["id"])
+    seed.refresh()
+    seed.wait_converged(20)
+
+
+def test_the_mininet_cli_plugs_and_unplugs_a_vm_of_an_api_port(seed, tmp_path):
+    port = seed.api.create("ports", network_id="TenantA-Net", name="vm-e1",
+                           **{"binding:host_id": "compute2"})
+    script = tmp_path / "plug.cli"
+    script.write_text("plug vm-e1\n")
+    with open(os.devnull) as stdin:  # (the CLI polls stdin even when it runs a script)
+        seed.ec.cli(script=str(script), deployment=seed, stdin=stdin)
+    seed.wait_converged(20)
+    ip = port["fixed_ips"][0]["ip_address"]
+    assert ping(seed.ec.host("vm-a1").pid, ip, count=3, interval=0.05).ok
+    script.write_text("unplug vm-e1\n")
+    with open(os.devnull) as stdin:
+        seed.ec.cli(script=str(script), deployment=seed, stdin=stdin)
+    assert "vm-e1" not in seed.ec.vms
+    assert tap_name(port["id"]) not in seed.ovs["compute2"].ofports(BR_INT)
+    seed.api.delete("ports", port["id"])
     seed.refresh()
     seed.wait_converged(20)
