@@ -1,7 +1,8 @@
 """Is every bridge of an emulated cloud exactly as the controller should have made it?
 
-The expectation is computed with flows/ from the cloud file and the port numbers each node's
-OVSDB reports, independently of the controller process; the actual state is each bridge's
+The expectation is computed with flows/ from the cloud (the file's, or the controller's current
+one after API changes) and the port numbers each node's OVSDB reports, independently of the
+controller process (only local VLAN numbers, its private choice, are read back from the flows); the actual state is each bridge's
 `ovs-ofctl dump-flows` parsed with python-ovs's flow parser, and each br-tun's tunnel ports.
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from cloud.model import Cloud
-from cloud.naming import BR_INT, BR_TUN, parse_tunnel_port_name
+from cloud.naming import BR_INT, BR_TUN, parse_tunnel_port_name, tap_name
 from flows import localvlan, ofctl
 from flows.desired import MANAGED_BRIDGES, bridge_flows, index
 from flows.diff import Changes, diff
@@ -38,19 +39,33 @@ def installed_flows(ovs: OvsInstance, bridge: str) -> dict:
     return index([f for f in ofctl.parse_dump(ovs.dump_flows(bridge)) if f.cookie == COOKIE])
 
 
-def expected_flows(cloud: Cloud, node: str, ovs: OvsInstance) -> dict[str, dict]:
-    vlans = localvlan.allocate({}, [n.id for n in cloud.networks_on(node)])
-    view = build_view(cloud, node, vlans, ovs.ofports(BR_INT), ovs.ofports(BR_TUN))
+def expected_flows(cloud: Cloud, node: str, ovs: OvsInstance,
+                   installed: dict[str, dict] | None = None) -> dict[str, dict]:
+    """The node's flows as flows/ computes them. Local VLAN numbers are the controller's own
+    choice and stay put as a cloud changes, so they are taken from the installed flows where
+    these say (consistently) which VLAN a network has; any other network gets the allocation
+    a fresh controller would make."""
+    int_ports, tun_ports = ovs.ofports(BR_INT), ovs.ofports(BR_TUN)
+    recovered = {}
+    if installed is not None:
+        segments = {(n.type, n.segmentation_id): n.id for n in cloud.networks}
+        by_tap = {tap_name(p.id): p.network_id for p in cloud.ports_on(node)}
+        port_networks = {no: by_tap[name] for name, no in int_ports.items() if name in by_tap}
+        recovered = localvlan.recover(installed[BR_TUN].values(), installed[BR_INT].values(),
+                                      segments, port_networks)
+    vlans = localvlan.allocate(recovered, [n.id for n in cloud.networks_on(node)])
+    view = build_view(cloud, node, vlans, int_ports, tun_ports)
     return {br: bridge_flows(view, br) for br in MANAGED_BRIDGES}
 
 
 def check_node(cloud: Cloud, node: str, ovs: OvsInstance) -> list[BridgeReport]:
-    expected = expected_flows(cloud, node, ovs)
+    installed = {br: installed_flows(ovs, br) for br in MANAGED_BRIDGES}
+    expected = expected_flows(cloud, node, ovs, installed)
     tunnels = {p for p in ovs.ofports(BR_TUN) if parse_tunnel_port_name(p)}
     want = set(desired_tunnels(cloud, node))
     reports = []
     for br in MANAGED_BRIDGES:
-        changes = diff(installed_flows(ovs, br), expected[br])
+        changes = diff(installed[br], expected[br])
         missing, extra = (want - tunnels, tunnels - want) if br == BR_TUN else (set(), set())
         reports.append(BridgeReport(node, br, changes, missing, extra))
     return reports

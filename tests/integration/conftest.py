@@ -7,19 +7,28 @@ from tests.support.clean import leftovers, recorded_pids
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def seed():
-    """The seed cloud with its controller, converged; shared by a module's tests, which only
-    observe or restore what they change (one emulated cloud owns the segments at a time)."""
-    d = Deployment.from_file(SEED)
+def run_deployment(path: str):
+    """The body of a module-scoped deployment fixture (`yield from run_deployment(path)`):
+    start and converge, hand out, stop; then nothing it started may be left, and its
+    controller must have logged no failure."""
+    d = Deployment.from_file(str(path))
     try:
         d.start()
         pids = recorded_pids(d)
         yield d
+        assert not d.controller.failures(), "controller log:\n" + "\n".join(
+            d.controller.failures())
     finally:
         d.stop()
     left = leftovers(d.ec.rundir, pids)
-    assert not left, f"the seed deployment left: {left}"
+    assert not left, f"the deployment left: {left}"
+
+
+@pytest.fixture(scope="module")
+def seed():
+    """The seed cloud with its controller, converged; shared by a module's tests, which only
+    observe or restore what they change (one emulated cloud owns the segments at a time)."""
+    yield from run_deployment(SEED)
 
 
 @pytest.fixture(autouse=True)

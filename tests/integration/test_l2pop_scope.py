@@ -6,11 +6,10 @@ import pytest
 import yaml
 
 from mininet_topos import frames, walks
-from mininet_topos.deployment import Deployment
 from mininet_topos.node import DATA_IF
 from mininet_topos.traffic import Capture, send_frames
 from tests.conftest import uneven_raw
-from tests.support.clean import leftovers, recorded_pids
+from tests.integration.conftest import run_deployment
 
 
 def capture(d, host, iface="eth0", bpf=""):
@@ -22,15 +21,7 @@ def capture(d, host, iface="eth0", bpf=""):
 def uneven(tmp_path_factory):
     path = tmp_path_factory.mktemp("uneven") / "uneven.yaml"
     path.write_text(yaml.safe_dump(uneven_raw(), sort_keys=False))
-    d = Deployment.from_file(str(path))
-    try:
-        d.start()
-        pids = recorded_pids(d)
-        yield d
-        assert not d.controller.failures(), d.controller.failures()
-    finally:
-        d.stop()
-    assert not leftovers(d.ec.rundir, pids)
+    yield from run_deployment(path)
 
 
 @pytest.mark.parametrize("src,reached", [("vm-a1", {"compute2", "compute3"}),
