@@ -58,6 +58,7 @@ class Network:
     segmentation_id: int
     cidrs: tuple[IPNetwork, ...]
     gateway_ip: IPAddress | None = None
+    allocation_pools: tuple[tuple[IPAddress, IPAddress], ...] = ()  # (first, last) each
 
     @property
     def mtu(self) -> int:

@@ -3,7 +3,7 @@ read-only nodes this API adds), as JSON-ready dicts."""
 from __future__ import annotations
 
 from cloud.model import Cloud, Network, Node, Port
-from cloud.ops import subnet_id
+from cloud.ops import pools_in, subnet_id
 
 
 def network(net: Network) -> dict:
@@ -14,13 +14,16 @@ def network(net: Network) -> dict:
 
 
 def subnets_of(net: Network) -> list[dict]:
+    given = {"allocation_pools": [f"{a}-{b}" for a, b in net.allocation_pools]}
     out = []
     for cidr in net.cidrs:
+        pools = [{"start": str(a), "end": str(b)} for a, b in pools_in(given, str(cidr))]
         gateway = net.gateway_ip if net.gateway_ip is not None and net.gateway_ip in cidr \
             else None
         out.append({"id": subnet_id(net.id, str(cidr)), "network_id": net.id,
                     "cidr": str(cidr), "ip_version": cidr.version,
-                    "gateway_ip": str(gateway) if gateway is not None else None})
+                    "gateway_ip": str(gateway) if gateway is not None else None,
+                    "allocation_pools": pools})
     return out
 
 

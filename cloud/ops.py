@@ -62,6 +62,14 @@ def network_entry(doc: Doc, ident: str) -> dict:
     raise not_found("network", ident)
 
 
+def referenced_network(doc: Doc, ident: str) -> dict:
+    """A network named in a request's body: unknown is invalid input (400), not a 404."""
+    try:
+        return network_entry(doc, ident)
+    except Refused:
+        raise Refused(400, f"Invalid input: network {ident} does not exist.") from None
+
+
 def port_entry(doc: Doc, ident: str) -> dict:
     for port in doc.get("ports", []):
         if port.get("id") == ident:
@@ -123,12 +131,12 @@ def delete_network(doc: Doc, ident: str) -> Doc:
 
 # ------------------------------------------------------------------------------- subnets
 SUBNET_ATTRS = {"network_id", "cidr", "ip_version", "gateway_ip", "name", "enable_dhcp",
-                "tenant_id", "project_id"}
+                "tenant_id", "project_id", "allocation_pools"}
 
 
 def create_subnet(doc: Doc, body: Any) -> tuple[Doc, str]:
     attrs = _only(body, "subnet", SUBNET_ATTRS, required=("network_id", "cidr"))
-    net = network_entry(doc, str(attrs["network_id"]))
+    net = referenced_network(doc, str(attrs["network_id"]))
     try:
         cidr = ipaddress.ip_network(str(attrs["cidr"]))
     except ValueError as exc:
@@ -142,6 +150,13 @@ def create_subnet(doc: Doc, body: Any) -> tuple[Doc, str]:
         raise Refused(400, f"Network {net['id']} already has an IPv{cidr.version} subnet; "
                       "this cloud takes one per IP version.")
     net["cidr"] = cidrs + [str(cidr)]
+    pools = attrs.get("allocation_pools") or []
+    if not isinstance(pools, list) or not all(isinstance(p, dict) and set(p) == {"start", "end"}
+                                              for p in pools):
+        raise Refused(400, "Invalid input for allocation_pools: a list of {start, end}.")
+    if pools:
+        net["allocation_pools"] = _as_list(net.get("allocation_pools")) + [
+            f"{p['start']}-{p['end']}" for p in pools]
     gateway = attrs.get("gateway_ip", "" if net.get("gateway_ip") else str(cidr[1]))
     if gateway:
         if net.get("gateway_ip"):
@@ -160,6 +175,12 @@ def delete_subnet(doc: Doc, ident: str) -> Doc:
                           "ports have an IP allocation from this subnet.")
     net["cidr"] = [c for c in _as_list(net.get("cidr"))
                    if ipaddress.ip_network(str(c)) != block]
+    pools = [p for p in _as_list(net.get("allocation_pools"))
+             if ipaddress.ip_address(str(p).split("-")[0].strip()) not in block]
+    if pools:
+        net["allocation_pools"] = pools
+    else:
+        net.pop("allocation_pools", None)
     if not net["cidr"]:
         del net["cidr"]
     gateway = net.get("gateway_ip")
@@ -182,16 +203,32 @@ def _free_mac(doc: Doc, rng: random.Random) -> str:
             return mac
 
 
-def _free_ip(doc: Doc, net: dict, cidr: str) -> str:
+def pools_in(net: dict, cidr: str) -> list[tuple]:
+    """The allocation pools (first, last) of one subnet; by default its hosts from .2 / ::2
+    (.1 / ::1 being the conventional gateway) to the last."""
     block = ipaddress.ip_network(cidr)
+    pools = []
+    for text in _as_list(net.get("allocation_pools")):
+        first, _, last = str(text).partition("-")
+        first, last = ipaddress.ip_address(first.strip()), ipaddress.ip_address(last.strip())
+        if first in block:
+            pools.append((first, last))
+    if pools or block.num_addresses < 4:
+        return pools
+    return [(block[2], block[-2])]
+
+
+def _free_ip(doc: Doc, net: dict, cidr: str) -> str:
     used = {ipaddress.ip_address(str(ip)) for p in ports_of(doc, net)
             for ip in _as_list(p.get("ip"))}
     if net.get("gateway_ip"):
         used.add(ipaddress.ip_address(str(net["gateway_ip"])))
-    for offset in range(2, min(block.num_addresses - 1, 1 << 20)):  # .1 / ::1: the gateway
-        ip = block[offset]
-        if ip not in used:
-            return str(ip)
+    for first, last in pools_in(net, cidr):
+        ip, tries = first, 0
+        while ip <= last and tries < 1 << 20:
+            if ip not in used:
+                return str(ip)
+            ip, tries = ip + 1, tries + 1
     raise Refused(409, f"No more IP addresses available on network {net['id']}.")
 
 
@@ -219,7 +256,7 @@ def _fixed_ips(doc: Doc, net: dict, given: Any) -> list[str]:
 
 def create_port(doc: Doc, body: Any, rng: random.Random | None = None) -> tuple[Doc, str]:
     attrs = _only(body, "port", PORT_ATTRS, required=("network_id", "binding:host_id"))
-    net = network_entry(doc, str(attrs["network_id"]))
+    net = referenced_network(doc, str(attrs["network_id"]))
     ident = attrs.get("id") or str(uuid.uuid4())
     entry = {"id": ident, "name": attrs.get("name") or f"vm-{ident[:8]}",
              "network": net["id"], "node": attrs["binding:host_id"],

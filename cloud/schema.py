@@ -57,7 +57,8 @@ NETWORK: Spec = {
     "segmentation_id": (True, v.integer),
     "cidr": (False, v.one_or_many(v.cidr)),          # none: a network without subnets
     "gateway_ip": (False, v.ip_address),
-}
+    "allocation_pools": (False, v.one_or_many(v.ip_range)),  # "FIRST-LAST", where IPs
+}                                                             # are allocated automatically
 PORT: Spec = {
     "id": (True, v.uuid_text),
     "name": (True, v.short_name),
@@ -242,10 +243,32 @@ def _networks(raw_list: list, faults: _Faults) -> list[model.Network]:
         if gateway is not None and not any(gateway in c for c in cidrs):
             faults.add(label, f"gateway_ip {gateway} is outside {', '.join(map(str, cidrs))}")
             ok = False
+        pools = f.get("allocation_pools", ())
+        ok &= _check_pools(label, pools, cidrs, gateway, faults)
         if ok:
             networks.append(model.Network(id=f["id"], name=f["name"], type=kind,
-                                          segmentation_id=seg, cidrs=cidrs, gateway_ip=gateway))
+                                          segmentation_id=seg, cidrs=cidrs, gateway_ip=gateway,
+                                          allocation_pools=pools))
     return networks
+
+
+def _check_pools(label: str, pools: tuple, cidrs: tuple, gateway, faults: _Faults) -> bool:
+    ok = True
+    for first, last in pools:
+        text = f"allocation pool {first}-{last}"
+        if not any(first in c and last in c for c in cidrs):
+            faults.add(label, f"{text} is not inside one of the network's cidrs")
+            ok = False
+        elif gateway is not None and first <= gateway <= last and \
+                gateway.version == first.version:
+            faults.add(label, f"{text} contains the gateway_ip {gateway}")
+            ok = False
+    ordered = sorted(pools, key=lambda p: (p[0].version, p[0]))
+    for (_, a_last), (b_first, _) in zip(ordered, ordered[1:], strict=False):
+        if a_last.version == b_first.version and b_first <= a_last:
+            faults.add(label, f"allocation pools overlap at {b_first}")
+            ok = False
+    return ok
 
 
 def _ports(raw_list: list, nodes: list[model.Node], networks: list[model.Network],

@@ -75,6 +75,17 @@ def ip_address(value: Any) -> model.IPAddress:
         raise ValueError(f"{value!r} is not an IP address") from None
 
 
+def ip_range(value: Any) -> tuple[model.IPAddress, model.IPAddress]:
+    """"FIRST-LAST" (an allocation pool), both of one IP version, FIRST <= LAST."""
+    first, sep, last = text(value).partition("-")
+    if not sep:
+        raise ValueError(f"{value!r} is not a range FIRST-LAST")
+    a, b = ip_address(first.strip()), ip_address(last.strip())
+    if a.version != b.version or a > b:
+        raise ValueError(f"{value!r} is not a range FIRST-LAST of one IP version")
+    return a, b
+
+
 def mapping(value: Any) -> dict:
     if not isinstance(value, dict):
         raise ValueError(f"expected a mapping, got {type(value).__name__}")

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from cloud.naming import BR_INT, BR_TUN, tap_name
+from cloud.naming import BR_INT, BR_TUN, tap_name, tunnel_port_name
 from flows import tables as t
 from flows.flow import SetField
 from mininet_topos import converge
@@ -123,5 +123,31 @@ def test_the_mininet_cli_plugs_and_unplugs_a_vm_of_an_api_port(seed, tmp_path):
     assert "vm-e1" not in seed.ec.vms
     assert tap_name(port["id"]) not in seed.ovs["compute2"].ofports(BR_INT)
     seed.api.delete("ports", port["id"])
+    seed.refresh()
+    seed.wait_converged(20)
+
+
+def test_a_tunnel_no_network_needs_any_more_is_removed(seed):
+    """l2pop tunnels follow the ports: a DHCP port on the network node brings GRE tunnels
+    between it and compute1 (the other host of the network); deleting it removes them."""
+    api = seed.api
+    net = api.create("networks", name="TenantF-Net", **{"provider:network_type": "gre"})
+    api.create("subnets", network_id=net["id"], cidr="10.6.0.0/24")
+    vm = api.create("ports", network_id=net["id"], **{"binding:host_id": "compute1"})
+    dhcp = api.create("ports", network_id=net["id"], device_owner="network:dhcp",
+                      **{"binding:host_id": "network"})
+    cloud = seed.refresh()
+    seed.wait_converged(20)
+    to_network = tunnel_port_name("gre", cloud.node("network").tunnel_ip)
+    to_compute1 = tunnel_port_name("gre", cloud.node("compute1").tunnel_ip)
+    assert to_network in seed.ovs["compute1"].ofports(BR_TUN)
+    assert to_compute1 in seed.ovs["network"].ofports(BR_TUN)
+    api.delete("ports", dhcp["id"])
+    seed.refresh()
+    seed.wait_converged(20)
+    assert to_network not in seed.ovs["compute1"].ofports(BR_TUN)
+    assert to_compute1 not in seed.ovs["network"].ofports(BR_TUN)
+    api.delete("ports", vm["id"])
+    api.delete("networks", net["id"])
     seed.refresh()
     seed.wait_converged(20)

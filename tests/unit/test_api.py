@@ -115,7 +115,7 @@ def test_port_move_and_delete(api):
     ("POST", "/ports", {"port": {"network_id": TENANT_A, "binding:host_id": "compute9"}},
      400, "unknown node 'compute9'"),
     ("POST", "/ports", {"port": {"network_id": "no-such-net", "binding:host_id": "compute1"}},
-     404, "Network no-such-net could not be found"),
+     400, "network no-such-net does not exist"),
     ("POST", "/ports", {"port": {"network_id": TENANT_A, "binding:host_id": "compute1",
                                  "colour": "blue"}},
      400, "Unrecognized attribute(s) 'colour'"),
@@ -135,3 +135,39 @@ def test_subnet_in_use_is_a_conflict(api):
     sub = next(s for s in call(api, "GET", "/subnets")[1]["subnets"]
                if s["network_id"] == TENANT_A and s["ip_version"] == 4)
     refused(api, "DELETE", f"/subnets/{sub['id']}", None, 409, "IP allocation from this subnet")
+
+
+def test_allocation_pools_steer_automatic_addresses(api):
+    net = call(api, "POST", "/networks", {"network": {"name": "pooled"}})[1]["network"]
+    code, sub = call(api, "POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "cidr": "10.7.0.0/24",
+        "allocation_pools": [{"start": "10.7.0.100", "end": "10.7.0.101"}]}})
+    assert code == 201
+    assert sub["subnet"]["allocation_pools"] == [{"start": "10.7.0.100", "end": "10.7.0.101"}]
+    ips = []
+    for _ in range(2):
+        port = call(api, "POST", "/ports", {"port": {"network_id": net["id"],
+                                                    "binding:host_id": "compute1"}})[1]["port"]
+        ips.append(port["fixed_ips"][0]["ip_address"])
+    assert ips == ["10.7.0.100", "10.7.0.101"]
+    api.changes.clear()
+    refused(api, "POST", "/ports", {"port": {"network_id": net["id"],
+                                             "binding:host_id": "compute1"}},
+            409, "No more IP addresses available")
+    # an address outside the pool but inside the subnet may still be asked for explicitly
+    code, _ = call(api, "POST", "/ports", {"port": {"network_id": net["id"],
+                                                   "binding:host_id": "compute1",
+                                                   "fixed_ips": [{"ip_address": "10.7.0.9"}]}})
+    assert code == 201
+
+
+@pytest.mark.parametrize("pool, fragment", [
+    ({"start": "10.8.0.1", "end": "10.8.0.20"}, "contains the gateway_ip 10.8.0.1"),
+    ({"start": "10.9.0.5", "end": "10.9.0.20"}, "is not inside one of the network's cidrs"),
+    ({"start": "10.8.0.20", "end": "10.8.0.5"}, "is not a range FIRST-LAST"),
+])
+def test_bad_allocation_pools_change_nothing(api, pool, fragment):
+    net = call(api, "POST", "/networks", {"network": {"name": "pooled"}})[1]["network"]
+    api.changes.clear()
+    refused(api, "POST", "/subnets", {"subnet": {"network_id": net["id"], "cidr": "10.8.0.0/24",
+                                                 "allocation_pools": [pool]}}, 400, fragment)
