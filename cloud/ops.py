@@ -120,6 +120,19 @@ def create_network(doc: Doc, body: Any) -> tuple[Doc, str]:
     return doc, ident
 
 
+def update_network(doc: Doc, ident: str, body: Any) -> Doc:
+    """Rename (type and segmentation id are fixed once ports may use them)."""
+    attrs = _only(body, "network", {"name"})
+    net = network_entry(doc, ident)
+    if "name" in attrs:
+        old = net["name"]
+        net["name"] = attrs["name"]
+        for port in doc.get("ports", []):  # ports may refer to their network by name
+            if port.get("network") == old:
+                port["network"] = net["id"]
+    return doc
+
+
 def delete_network(doc: Doc, ident: str) -> Doc:
     net = network_entry(doc, ident)
     if ports_of(doc, net):

@@ -67,10 +67,11 @@ class Api:
             return self._show(coll, ident) if item else self._list(coll)
         if method == "POST" and not item:
             return self._create(coll, self._body(req))
-        if method == "PUT" and item and coll == "ports":
+        if method == "PUT" and item and coll in ("networks", "ports"):
             body = self._body(req)
-            self.keeper.change(lambda d: ops.update_port(d, ident, body), f"update port {ident}")
-            return webob.Response(json_body={"port": self._get("ports", ident)}, status=200)
+            update = ops.update_network if coll == "networks" else ops.update_port
+            self.keeper.change(lambda d: update(d, ident, body), f"update {coll[:-1]} {ident}")
+            return webob.Response(json_body={coll[:-1]: self._get(coll, ident)}, status=200)
         if method == "DELETE" and item:
             delete = {"networks": ops.delete_network, "subnets": ops.delete_subnet,
                       "ports": ops.delete_port}[coll]

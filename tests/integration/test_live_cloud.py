@@ -42,6 +42,9 @@ def test_ports_through_the_client_then_deleted_leave_nothing_behind(seed):
     c2 = overlay(seed, "--json", "port-create", "TenantC-Net", "--host", "compute2",
                  "--name", "vm-c2")
     assert "vm-c2" in overlay(seed, "port-list")
+    nodes = overlay(seed, "--json", "node-list")
+    assert {n["name"]: n["bridges"] for n in nodes}["compute2"] == {
+        "br-int": "connected", "br-tun": "connected"}
     assert "unknown node 'compute9'" in overlay(seed, "port-create", "TenantC-Net", "--host",
                                                  "compute9", status=1)
     seed.plug("vm-c1")
@@ -149,5 +152,37 @@ def test_a_tunnel_no_network_needs_any_more_is_removed(seed):
     assert to_compute1 not in seed.ovs["network"].ofports(BR_TUN)
     api.delete("ports", vm["id"])
     api.delete("networks", net["id"])
+    seed.refresh()
+    seed.wait_converged(20)
+
+
+def test_a_moved_port_leaves_no_flow_pointing_at_its_old_node(seed):
+    """vm-g1 lives on compute2, then Nova moves it to compute1 (unplug, rebind, plug): no
+    bridge anywhere still sends its MAC towards compute2, and vm-a1 reaches it locally."""
+    cloud = seed.refresh()
+    port = seed.api.create("ports", network_id="TenantA-Net", name="vm-g1",
+                           **{"binding:host_id": "compute2"})
+    ip, mac = port["fixed_ips"][0]["ip_address"], port["mac_address"]
+    seed.plug("vm-g1")
+    seed.wait_converged(20)
+    # (the address may have belonged to a deleted port: vm-a1 forgets its old MAC)
+    seed.ec.vm_run("vm-a1", "ip", "neigh", "flush", "dev", "eth0")
+    assert ping(seed.ec.host("vm-a1").pid, ip, count=2, interval=0.05).ok
+    seed.unplug("vm-g1")
+    overlay(seed, "port-update", "vm-g1", "--host", "compute1")
+    seed.plug("vm-g1")
+    seed.wait_converged(20)
+    to_compute2 = {tunnel_port_name(t, cloud.node("compute2").tunnel_ip) for t in ("vxlan", "gre")}
+    for node, ovs in seed.ovs.items():
+        ports = {no: name for name, no in ovs.ofports(BR_TUN).items()}
+        for flow in converge.installed_flows(ovs, BR_TUN).values():
+            if flow.get("eth_dst") == mac:
+                outs = {ports.get(a.port) for a in flow.actions if hasattr(a, "port")}
+                assert not outs & to_compute2, f"{node}: {flow}"
+    assert not [f for f in converge.installed_flows(seed.ovs["compute2"], BR_INT).values()
+                if f.get("eth_dst") == mac], "compute2's br-int forgot it"
+    assert ping(seed.ec.host("vm-a1").pid, ip, count=2, interval=0.05).ok
+    seed.unplug("vm-g1")
+    seed.api.delete("ports", port["id"])
     seed.refresh()
     seed.wait_converged(20)

@@ -36,12 +36,13 @@ def call(api, method, path, body=None):
 def refused(api, method, path, body, status, fragment):
     """The request gets `status` with `fragment` in its message, and changes nothing."""
     doc, version = json.dumps(api.keeper.doc, sort_keys=True), api.keeper.version
+    announced = len(api.changes)
     code, answer = call(api, method, path, body)
     assert code == status, answer
     assert fragment in answer["NeutronError"]["message"], answer
     assert json.dumps(api.keeper.doc, sort_keys=True) == doc
     assert Store(api.path).load() == (version, api.keeper.doc)
-    assert api.changes == []
+    assert len(api.changes) == announced, "no change announced to the controller"
 
 
 def test_lists_are_neutron_shaped(api):
@@ -80,6 +81,15 @@ def test_create_allocates_and_persists(api):
     # a new Keeper on the same store (a restarted controller) answers the same
     again = Api(Keeper(Store(api.path), SEED, lambda c: None), lambda n: {})
     assert call(again, "GET", f"/ports/{port['id']}")[1]["port"] == port
+
+
+def test_network_rename_keeps_its_ports(api):
+    code, net = call(api, "PUT", f"/networks/{TENANT_A}", {"network": {"name": "Blue"}})
+    assert code == 200 and net["network"]["name"] == "Blue"
+    ports = call(api, "GET", "/ports")[1]["ports"]
+    assert sum(p["network_id"] == TENANT_A for p in ports) == 3
+    refused(api, "PUT", f"/networks/{TENANT_A}", {"network": {"provider:segmentation_id": 9}},
+            400, "Unrecognized attribute(s) 'provider:segmentation_id'")
 
 
 def test_port_move_and_delete(api):
@@ -150,7 +160,6 @@ def test_allocation_pools_steer_automatic_addresses(api):
                                                     "binding:host_id": "compute1"}})[1]["port"]
         ips.append(port["fixed_ips"][0]["ip_address"])
     assert ips == ["10.7.0.100", "10.7.0.101"]
-    api.changes.clear()
     refused(api, "POST", "/ports", {"port": {"network_id": net["id"],
                                              "binding:host_id": "compute1"}},
             409, "No more IP addresses available")
@@ -168,6 +177,5 @@ def test_allocation_pools_steer_automatic_addresses(api):
 ])
 def test_bad_allocation_pools_change_nothing(api, pool, fragment):
     net = call(api, "POST", "/networks", {"network": {"name": "pooled"}})[1]["network"]
-    api.changes.clear()
     refused(api, "POST", "/subnets", {"subnet": {"network_id": net["id"], "cidr": "10.8.0.0/24",
                                                  "allocation_pools": [pool]}}, 400, fragment)
