@@ -59,6 +59,7 @@ class Network:
     cidrs: tuple[IPNetwork, ...]
     gateway_ip: IPAddress | None = None
     allocation_pools: tuple[tuple[IPAddress, IPAddress], ...] = ()  # (first, last) each
+    enable_dhcp: bool = False  # IPv4 by DHCP from the network node's qdhcp namespace
 
     @property
     def mtu(self) -> int:

@@ -58,7 +58,9 @@ NETWORK: Spec = {
     "cidr": (False, v.one_or_many(v.cidr)),          # none: a network without subnets
     "gateway_ip": (False, v.ip_address),
     "allocation_pools": (False, v.one_or_many(v.ip_range)),  # "FIRST-LAST", where IPs
-}                                                             # are allocated automatically
+                                                              # are allocated automatically
+    "enable_dhcp": (False, v.boolean),  # needs a network:dhcp port with an IPv4 address
+}
 PORT: Spec = {
     "id": (True, v.uuid_text),
     "name": (True, v.short_name),
@@ -147,6 +149,7 @@ def parse(raw: Any, source: str) -> model.Cloud:
     declared = {"node": _declared(top["nodes"], "name"),
                 "network": _declared(top["networks"], "name") | _declared(top["networks"], "id")}
     ports = _ports(top.get("ports", []), nodes, networks, declared, faults)
+    _check_dhcp(networks, ports, faults)
     if faults.items:
         raise CloudError(source, faults.items)
     return model.Cloud(name=top["cloud"], source=source, fabric=fabric, nodes=tuple(nodes),
@@ -248,8 +251,22 @@ def _networks(raw_list: list, faults: _Faults) -> list[model.Network]:
         if ok:
             networks.append(model.Network(id=f["id"], name=f["name"], type=kind,
                                           segmentation_id=seg, cidrs=cidrs, gateway_ip=gateway,
-                                          allocation_pools=pools))
+                                          allocation_pools=pools,
+                                          enable_dhcp=f.get("enable_dhcp", False)))
     return networks
+
+
+def _check_dhcp(networks: list[model.Network], ports: list[model.Port],
+                faults: _Faults) -> None:
+    for net in networks:
+        if not net.enable_dhcp:
+            continue
+        servers = [p for p in ports if p.network_id == net.id and p.device_owner ==
+                   model.OWNER_DHCP and any(ip.version == 4 for ip in p.ips)]
+        if len(servers) != 1:
+            faults.add(f"network {net.name}", "enable_dhcp needs exactly one port with "
+                       f"device_owner {model.OWNER_DHCP} and an IPv4 address (found "
+                       f"{len(servers)})")
 
 
 def _check_pools(label: str, pools: tuple, cidrs: tuple, gateway, faults: _Faults) -> bool:

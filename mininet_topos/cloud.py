@@ -17,10 +17,11 @@ from mininet.log import setLogLevel
 from mininet.net import Mininet
 from mininet.node import Host
 
-from cloud.model import Cloud, Port
+from cloud.model import OWNER_DHCP, Cloud, Port
 from cloud.naming import BR_INT, tap_name
 from mininet_topos.node import (DATA_IF, MGMT_IF, NeutronNode, configure_node, plug_vm,
                                 seed_tunnel_neighbours)
+from mininet_topos import dhcp
 from mininet_topos.ovs import DAEMONS, run
 from mininet_topos.state import BASE_DIR, State
 
@@ -94,6 +95,7 @@ class EmulatedCloud:
         self.nodes: dict[str, NeutronNode] = {}
         self.vms: dict[str, Host] = {}
         self.plugged: dict[str, Port] = {}  # VM name -> the port it was plugged for
+        self.dhcp_clients: list[subprocess.Popen] = []
         self.timings: dict[str, float] = {}
 
     # --------------------------------------------------------------------------- lifecycle
@@ -125,11 +127,19 @@ class EmulatedCloud:
         self.timings["nodes"] = time.monotonic() - t0
         t1 = time.monotonic()
         for port in self.cloud.ports:
-            self.add_vm(port.name)
+            if port.device_owner == OWNER_DHCP:
+                self.add_dhcp_server(port)
+            else:
+                self.add_vm(port.name)
         self.timings["vms"] = time.monotonic() - t1
         return self
 
     def stop(self) -> None:
+        for proc in self.dhcp_clients:  # udhcpc that never got a lease
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        self.dhcp_clients.clear()
         for host in self.nodes.values():
             host.ovs.stop()
         if self.net is not None:
@@ -200,7 +210,32 @@ class EmulatedCloud:
         self.vms[port.name] = vm
         self.plugged[port.name] = port
         plug_vm(vm, self.nodes[port.node], port, self.cloud)
+        if self.cloud.network(port.network_id).enable_dhcp:
+            self.start_dhcp_client(port.name)
         return vm
+
+    def start_dhcp_client(self, vm_name: str) -> subprocess.Popen:
+        """udhcpc in the VM, in the background: it exits once it has a lease (see
+        wait_vm_addresses); recorded for cleanup in case it never gets one."""
+        script = dhcp.write_client_script(self.rundir)
+        proc = subprocess.Popen(["mnexec", "-a", str(self.vms[vm_name].pid),
+                                 *dhcp.client_argv(script)], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.state.add_pid(proc.pid, "udhcpc")
+        self.dhcp_clients.append(proc)
+        return proc
+
+    def add_dhcp_server(self, port: Port) -> None:
+        """The network's qdhcp namespace and dnsmasq on the node of its DHCP port."""
+        net = self.cloud.network(port.network_id)
+
+        def record(kind, value):
+            if kind == "netns":
+                self.state.add_netns(value)
+            else:
+                self.state.add_pid(*value)
+        dhcp.start_server(self.nodes[port.node], net, port, self.cloud,
+                          os.path.join(self.rundir, "dhcp", net.id), record)
 
     def remove_vm(self, port_name: str) -> None:
         """Unplug a VM from br-int (as Nova does when it deletes an instance) and end it."""
@@ -211,21 +246,25 @@ class EmulatedCloud:
         self.net.hosts.remove(vm)
 
     def wait_vm_addresses(self, timeout: float = DAD_TIMEOUT) -> None:
-        """Poll until no VM has a tentative IPv6 address (duplicate address detection done);
-        an address that failed DAD means someone answered the probe: an error."""
+        """Poll until no VM has a tentative IPv6 address (duplicate address detection done)
+        and every VM of a DHCP network has its IPv4 lease; an address that failed DAD means
+        someone answered the probe: an error."""
         deadline = time.monotonic() + timeout
         pending = list(self.vms)
         while pending:
             still = []
             for name in pending:
-                text = self.vm_run(name, "ip", "-6", "-o", "addr", "show", "dev", "eth0").stdout
+                text = self.vm_run(name, "ip", "-o", "addr", "show", "dev", "eth0").stdout
                 if "dadfailed" in text:
                     raise RuntimeError(f"{name}: duplicate address detection failed: {text}")
-                if "tentative" in text:
+                port = self.plugged[name]
+                by_dhcp = self.cloud.network(port.network_id).enable_dhcp and any(
+                    ip.version == 4 for ip in port.ips)
+                if "tentative" in text or (by_dhcp and " inet " not in text):
                     still.append(name)
             pending = still
             if pending and time.monotonic() > deadline:
-                raise TimeoutError(f"IPv6 addresses still tentative after {timeout}s on "
+                raise TimeoutError(f"addresses still tentative or not leased after {timeout}s on "
                                    f"{', '.join(pending)}")
             if pending:
                 time.sleep(0.1)

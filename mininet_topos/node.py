@@ -147,12 +147,17 @@ def plug_vm(vm: Host, host: NeutronNode, port: Port, cloud: Cloud) -> Link:
     if ipv6:  # static addresses, as from a config drive: no router to solicit here
         in_ns(vm, "sysctl", "-qw", *(f"net.ipv6.conf.eth0.{key}={value}"
                                      for key, value in VM_IPV6_SYSCTLS.items()))
-    for ip in port.ips:
+    # With DHCP the VM learns its IPv4 address, default route and MTU from the network node
+    # (mininet_topos/dhcp.py starts the client once the NIC is plugged); IPv6 stays static.
+    static = [ip for ip in port.ips if not (net.enable_dhcp and ip.version == 4)]
+    for ip in static:
         cidr = next(c for c in net.cidrs if ip in c)
         in_ns(vm, "ip", "addr", "add", f"{ip}/{cidr.prefixlen}", "dev", "eth0")
-    in_ns(vm, "ip", "link", "set", "eth0", "mtu", str(net.mtu), "up")
+    if not net.enable_dhcp:
+        in_ns(vm, "ip", "link", "set", "eth0", "mtu", str(net.mtu))
+    in_ns(vm, "ip", "link", "set", "eth0", "up")
     in_ns(vm, "ethtool", "-K", "eth0", "tx", "off")  # veth TX checksum offload breaks TCP
-    if net.gateway_ip is not None and net.gateway_ip.version == 4:
+    if not net.enable_dhcp and net.gateway_ip is not None and net.gateway_ip.version == 4:
         in_ns(vm, "ip", "route", "add", "default", "via", str(net.gateway_ip))
     in_ns(host, "ethtool", "-K", tap, "tx", "off")
     in_ns(host, "ip", "link", "set", tap, "up")

@@ -55,6 +55,11 @@ class State:
         self.data["bridges"].append(name)
         self._save()
 
+    def add_netns(self, name: str) -> None:
+        """A named network namespace (`ip netns`), e.g. the network node's qdhcp-*."""
+        self.data.setdefault("netns", []).append(name)
+        self._save()
+
     def is_empty(self) -> bool:
         return not any(self.data.values())
 
@@ -71,6 +76,10 @@ class State:
             if shown.returncode == 0:
                 subprocess.run(["ip", "link", "del", "dev", name], capture_output=True)
                 done.append(f"deleted link {name}")
+        for name in reversed(self.data.get("netns", [])):
+            if os.path.exists(os.path.join("/run/netns", name)):
+                subprocess.run(["ip", "netns", "del", name], capture_output=True)
+                done.append(f"deleted namespace {name}")
         self.data = {"pids": [], "links": [], "bridges": []}
         shutil.rmtree(self.rundir, ignore_errors=True)
         return done

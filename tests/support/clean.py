@@ -18,7 +18,10 @@ def leftovers(rundir: str, pids: list[int]) -> list[str]:
             found.append(f"link {name} still exists")
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     found += [f"namespace {ln.split()[0]} left" for ln in netns.splitlines()
-              if ln.startswith("ovl-")]
+              if ln.startswith(("ovl-", "qdhcp-", "qrouter-"))]
+    zombies = subprocess.run(["ps", "-eo", "stat,comm"], capture_output=True, text=True).stdout
+    found += [f"zombie {ln.split()[1]} left" for ln in zombies.splitlines()[1:]
+              if ln.startswith("Z") and ln.split()[1] in ("dnsmasq", "udhcpc", "tcpdump")]
     return found
 
 

@@ -192,3 +192,10 @@ def test_not_a_mapping(tmp_path):
     path.write_text("- a\n- b\n")
     with pytest.raises(CloudError, match="top level: expected a mapping"):
         schema.load(str(path))
+
+
+def test_dhcp_needs_exactly_one_dhcp_port(write_cloud, seed_raw):
+    seed_raw["networks"][0]["enable_dhcp"] = True
+    expect_fault(write_cloud, seed_raw, "network TenantA-Net",
+                 "enable_dhcp needs exactly one port with device_owner network:dhcp and an "
+                 "IPv4 address (found 0)")

@@ -1,0 +1,135 @@
+"""DHCP over the tunnel, as Neutron's DHCP agent and a cloud image do it.
+
+The network node's side: per network with `enable_dhcp`, a `qdhcp-<network id>` namespace
+holding the network's DHCP port (`ns-<port id[:11]>`, the far end of a veth whose near end
+`tap<port id[:11]>` is on the network node's br-int, so the controller programs it like any
+port) and a dnsmasq that answers every port of the network with its fixed IPv4 by MAC, the
+gateway, itself as DNS server and the network's MTU (option 26).
+
+The VM's side: busybox's udhcpc with a script that applies address, default route and MTU.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+
+from cloud.model import Cloud, Network, Port
+from cloud.naming import BR_INT, tap_name
+from mininet_topos.ovs import run, wait_for
+
+UDHCPC_SCRIPT = """#!/bin/sh
+# udhcpc's hook: apply the lease to the interface (address, default route, MTU)
+case "$1" in
+  deconfig) ip -4 addr flush dev "$interface" ;;
+  bound|renew)
+    ip -4 addr flush dev "$interface"
+    ip -4 addr add "$ip/$mask" dev "$interface"
+    [ -n "$mtu" ] && ip link set dev "$interface" mtu "$mtu"
+    for r in $router; do ip route replace default via "$r" dev "$interface"; break; done
+    ;;
+esac
+exit 0
+"""
+LEASE_SECONDS = 86400
+
+
+def qdhcp_name(net: Network) -> str:
+    return "qdhcp-" + net.id
+
+
+def ns_name(port: Port) -> str:
+    return "ns-" + port.id[:11]
+
+
+def in_netns(ns: str, *argv: str) -> subprocess.CompletedProcess:
+    return run(["ip", "netns", "exec", ns, *argv])
+
+
+def ipv4_cidr(net: Network):
+    return next(c for c in net.cidrs if c.version == 4)
+
+
+def hosts_file(cloud: Cloud, net: Network, server: Port) -> str:
+    """dnsmasq's --dhcp-hostsfile: every other port of the network with an IPv4, by MAC."""
+    lines = []
+    for port in cloud.ports:
+        if port.network_id == net.id and port.id != server.id:
+            for ip in port.ips:
+                if ip.version == 4:
+                    lines.append(f"{port.mac},{port.name},{ip}\n")
+    return "".join(lines)
+
+
+def dnsmasq_argv(net: Network, server: Port, workdir: str) -> list[str]:
+    cidr = ipv4_cidr(net)
+    server_ip = next(ip for ip in server.ips if ip.version == 4)
+    argv = ["dnsmasq", "--conf-file=/dev/null", "--no-hosts", "--no-resolv", "--user=root",
+            "--group=root", "--bind-interfaces", f"--interface={ns_name(server)}",
+            "--except-interface=lo", f"--pid-file={workdir}/dnsmasq.pid",
+            f"--dhcp-leasefile={workdir}/leases", f"--dhcp-hostsfile={workdir}/hosts",
+            f"--dhcp-range=set:net,{cidr.network_address},static,{cidr.netmask},"
+            f"{LEASE_SECONDS}s",
+            f"--dhcp-option=tag:net,option:mtu,{net.mtu}",
+            f"--dhcp-option=tag:net,option:dns-server,{server_ip}",
+            f"--log-facility={workdir}/dnsmasq.log", "--log-dhcp"]
+    if net.gateway_ip is not None and net.gateway_ip.version == 4:
+        argv.append(f"--dhcp-option=tag:net,option:router,{net.gateway_ip}")
+    return argv
+
+
+def start_server(host, net: Network, server: Port, cloud: Cloud, workdir: str,
+                 record) -> int:
+    """The qdhcp namespace, its port on the network node's br-int, and dnsmasq; returns
+    dnsmasq's pid. record(kind, value) registers what was made (for cleanup)."""
+    from mininet_topos.node import in_ns
+    ns, tap, inner = qdhcp_name(net), tap_name(server.id), ns_name(server)
+    os.makedirs(workdir, exist_ok=True)
+    record("netns", ns)
+    run(["ip", "netns", "add", ns])
+    # made inside the namespace, the peer sent to the node by pid (the node has its own mount
+    # namespace, where /run/netns/<ns> is not visible)
+    in_netns(ns, "ip", "link", "add", inner, "type", "veth", "peer", "name", tap,
+             "netns", str(host.pid))
+    cidr = ipv4_cidr(net)
+    server_ip = next(ip for ip in server.ips if ip.version == 4)
+    for argv in (["ip", "link", "set", "lo", "up"],
+                 ["ip", "link", "set", inner, "address", server.mac, "mtu", str(net.mtu)],
+                 ["ip", "addr", "add", f"{server_ip}/{cidr.prefixlen}", "dev", inner],
+                 ["ethtool", "-K", inner, "tx", "off"],
+                 ["ip", "link", "set", inner, "up"]):
+        in_netns(ns, *argv)
+    in_ns(host, "ethtool", "-K", tap, "tx", "off")
+    in_ns(host, "ip", "link", "set", tap, "up")
+    host.ovs.vsctl("--", "add-port", BR_INT, tap, "--", "set", "interface", tap,
+                   f"external_ids:iface-id={server.id}",
+                   f"external_ids:attached-mac={server.mac}",
+                   "external_ids:iface-status=active")
+    with open(os.path.join(workdir, "hosts"), "w") as fh:
+        fh.write(hosts_file(cloud, net, server))
+    # in the foreground, as our own child (a daemonizing dnsmasq leaves its intermediate
+    # process as an unreaped zombie under a subreaper); `ip netns exec` execs it in place
+    proc = subprocess.Popen(["ip", "netns", "exec", ns, *dnsmasq_argv(net, server, workdir),
+                             "--keep-in-foreground"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    record("pid", (proc.pid, "dnsmasq"))
+    wait_for(lambda: os.path.exists(os.path.join(workdir, "dnsmasq.pid")) or
+             proc.poll() is not None, 10, "dnsmasq to start")
+    if proc.poll() is not None:
+        with open(os.path.join(workdir, "dnsmasq.log"), errors="replace") as fh:
+            raise RuntimeError(f"dnsmasq for {net.name} exited: {fh.read()[-500:]}")
+    return proc.pid
+
+
+def client_argv(script: str) -> list[str]:
+    """udhcpc in the foreground until it has a lease (then it exits), asking for the MTU."""
+    return ["busybox", "udhcpc", "-i", "eth0", "-s", script, "-q", "-n", "-t", "30", "-T", "1",
+            "-O", "mtu", "-f"]
+
+
+def write_client_script(rundir: str) -> str:
+    path = os.path.join(rundir, "udhcpc.script")
+    if not os.path.exists(path):
+        with open(path, "w") as fh:
+            fh.write(UDHCPC_SCRIPT)
+        os.chmod(path, 0o755)
+    return path
