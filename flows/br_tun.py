@@ -1,9 +1,11 @@
 """br-tun's flows, Neutron's tables with Neutron's numbers, one function per flow family."""
 from __future__ import annotations
 
+from cloud.model import OWNER_DHCP
 from flows import neigh
 from flows import tables as t
-from flows.flow import (BROADCAST_MAC, ETH_TYPE_ARP, MULTICAST, OFPP_IN_PORT, UNICAST, Flow,
+from flows.flow import (BROADCAST_MAC, DHCP_SERVER_PORT, ETH_TYPE_ARP, ETH_TYPE_IP, IPPROTO_UDP,
+                        MULTICAST, OFPP_IN_PORT, UNICAST, Flow,
                         Learn, LearnLoad, LearnMatch, LearnOutput, Output, PopVlan, PushVlan,
                         SetField, match, vlan)
 from flows.view import NodeView
@@ -131,6 +133,18 @@ def nd_advert(lvid: int, ip: str, mac: str) -> Flow:
     return neigh.nd_advert(lvid, ip, mac, (Output(OFPP_IN_PORT),))
 
 
+def _dhcp_to_server_match(lvid: int):
+    return match(eth_type=ETH_TYPE_IP, ip_proto=IPPROTO_UDP, udp_dst=DHCP_SERVER_PORT,
+                 vlan_vid=vlan(lvid))
+
+
+def dhcp_to_server(lvid: int, segmentation_id: int, ofports: list[int]) -> Flow:
+    """A DHCP request (a broadcast) of a network with DHCP: only to its server's node."""
+    return Flow(t.FLOOD_TO_TUN, t.PRIORITY_DHCP_TO_SERVER, _dhcp_to_server_match(lvid),
+                (PopVlan(), SetField("tunnel_id", segmentation_id))
+                + tuple(Output(p) for p in ofports))
+
+
 # ------------------------------------------------------------------------------- all of it
 def misses() -> list[Flow]:
     return [Flow(table, t.PRIORITY_MISS)
@@ -155,6 +169,12 @@ def flows(view: NodeView) -> list[Flow]:
         if flood:
             out.append(flood_to_tun(net.vlan, net.network.segmentation_id, flood))
     segments = {n.network.id: n.network.segmentation_id for n in view.networks}
+    for net in view.networks:
+        servers = sorted({r.tunnel.ofport for r in view.remote_ports
+                          if r.port.network_id == net.network.id
+                          and r.port.device_owner == OWNER_DHCP})
+        if net.network.enable_dhcp and servers:
+            out.append(dhcp_to_server(net.vlan, net.network.segmentation_id, servers))
     for remote in view.remote_ports:
         seg = segments[remote.port.network_id]
         out.append(unicast_to_tun(remote.vlan, seg, remote.port.mac, remote.tunnel.ofport))

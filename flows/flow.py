@@ -23,7 +23,9 @@ ETH_TYPE_IP = 0x0800
 ETH_TYPE_ARP = 0x0806
 ETH_TYPE_IPV6 = 0x86DD
 ETH_TYPE_8021Q = 0x8100
+IPPROTO_UDP = 17
 IPPROTO_ICMPV6 = 58
+DHCP_SERVER_PORT = 67
 ICMPV6_NS = 135              # neighbour solicitation
 ICMPV6_NA = 136              # neighbour advertisement
 ND_OPT_TLL = 2               # ND option: target link-layer address
@@ -44,7 +46,7 @@ IPV6_MULTICAST = ("33:33:00:00:00:00", "ff:ff:00:00:00:00")
 MAC_FIELDS = {"eth_dst", "eth_src", "arp_sha", "arp_tha", "ipv6_nd_tll"}
 IP_FIELDS = {"arp_spa", "arp_tpa", "ipv6_src", "ipv6_dst", "ipv6_nd_target"}
 INT_FIELDS = {"in_port", "eth_type", "vlan_vid", "tunnel_id", "arp_op", "ip_proto",
-              "icmpv6_type", "nd_reserved", "nd_options_type"}
+              "icmpv6_type", "nd_reserved", "nd_options_type", "udp_dst"}
 FIELDS = MAC_FIELDS | IP_FIELDS | INT_FIELDS
 
 Value = Union[int, str, tuple]

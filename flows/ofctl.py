@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_ICMPV6, OFPP_IN_PORT,
+from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_ICMPV6, IPPROTO_UDP,
+                        OFPP_IN_PORT,
                         OFPVID_NONE, OFPVID_PRESENT, Flow, Learn, LearnLoad, LearnMatch,
                         LearnOutput, Move, Output, PopVlan, PushVlan, SetField, match)
 
@@ -30,7 +31,7 @@ OFCTL = {"eth_dst": "dl_dst", "eth_src": "dl_src", "eth_type": "dl_type", "tunne
          "in_port": "in_port", "arp_op": "arp_op", "arp_spa": "arp_spa", "arp_tpa": "arp_tpa",
          "arp_sha": "arp_sha", "arp_tha": "arp_tha", "vlan_vid": "vlan_vid",
          "ipv6_src": "ipv6_src", "ipv6_dst": "ipv6_dst", "ipv6_nd_target": "nd_target",
-         "icmpv6_type": "icmp_type", "ip_proto": "nw_proto"}
+         "icmpv6_type": "icmp_type", "ip_proto": "nw_proto", "udp_dst": "tp_dst"}
 # set_field keywords where they differ from the match keyword
 OFCTL_SET = {"icmpv6_type": "icmpv6_type", "ipv6_nd_tll": "nd_tll", "nd_reserved": "nd_reserved",
              "nd_options_type": "nd_options_type"}
@@ -105,6 +106,9 @@ def render_match(flow: Flow) -> str:
     if fields.get("eth_type") == ETH_TYPE_IPV6 and fields.get("ip_proto") == IPPROTO_ICMPV6:
         del fields["eth_type"], fields["ip_proto"]
         parts.append("icmp6")
+    elif fields.get("eth_type") == ETH_TYPE_IP and fields.get("ip_proto") == IPPROTO_UDP:
+        del fields["eth_type"], fields["ip_proto"]
+        parts.append("udp")
     elif "eth_type" in fields:  # protocol keyword first, as ovs-ofctl prints it
         parts.append(_render_field("eth_type", fields.pop("eth_type")))
     parts += [_render_field(name, value) for name, value in fields.items()]
@@ -170,10 +174,12 @@ MATCH_KEYWORDS = {"dl_dst": "eth_dst", "dl_src": "eth_src", "tun_id": "tunnel_id
                   "arp_tpa": "arp_tpa", "arp_sha": "arp_sha", "arp_tha": "arp_tha",
                   "dl_type": "eth_type", "eth_type": "eth_type", "ipv6_src": "ipv6_src",
                   "ipv6_dst": "ipv6_dst", "nd_target": "ipv6_nd_target",
-                  "icmp_type": "icmpv6_type", "icmpv6_type": "icmpv6_type", "nw_proto": "ip_proto"}
+                  "icmp_type": "icmpv6_type", "icmpv6_type": "icmpv6_type", "nw_proto": "ip_proto",
+                  "tp_dst": "udp_dst", "udp_dst": "udp_dst"}
 PROTOCOL_KEYWORDS = {"arp": {"eth_type": ETH_TYPE_ARP}, "ip": {"eth_type": ETH_TYPE_IP},
                      "ipv6": {"eth_type": ETH_TYPE_IPV6},
-                     "icmp6": {"eth_type": ETH_TYPE_IPV6, "ip_proto": IPPROTO_ICMPV6}}
+                     "icmp6": {"eth_type": ETH_TYPE_IPV6, "ip_proto": IPPROTO_ICMPV6},
+                     "udp": {"eth_type": ETH_TYPE_IP, "ip_proto": IPPROTO_UDP}}
 SET_FIELD_NAMES = {"tun_id": "tunnel_id", "dl_dst": "eth_dst", "dl_src": "eth_src",
                    "nd_tll": "ipv6_nd_tll"}
 

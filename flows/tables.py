@@ -68,6 +68,7 @@ PRIORITY_LEARNED = 1         # what the learn action writes into UCAST_TO_TUN
 PRIORITY_L2POP_UCAST = 2     # UCAST_TO_TUN: (local VLAN, remote MAC) -> its node's tunnel
 PRIORITY_ARP_RESPONSE = 1    # ARP_RESPONDER: a request for a known IP answered in the switch
 PRIORITY_FLOOD_TO_TUN = 1    # FLOOD_TO_TUN: one flood flow per local VLAN
+PRIORITY_DHCP_TO_SERVER = 2  # FLOOD_TO_TUN: a DHCP request goes to its server's node only
 
 LEARNED_HARD_TIMEOUT = 300   # seconds, as Neutron's learn action
 
@@ -167,12 +168,14 @@ PIPELINE: tuple[Table, ...] = (
           "neighbour solicitation for such a port's address becomes the advertisement and goes "
           "to ND_ADVERT; duplicate address detection (source ::) is not answered. Anything "
           "else is flooded."),
-    Table(BR_TUN, FLOOD_TO_TUN, "FLOOD_TO_TUN", "local VLAN",
+    Table(BR_TUN, FLOOD_TO_TUN, "FLOOD_TO_TUN", "local VLAN (DHCP requests)",
           (), "drop",
           "Flooding: one flow per local VLAN strips the VLAN, sets the network's segmentation "
           "id as tun_id and outputs to every tunnel of the network's flood list: with L2 "
           "population the nodes that host the network, without it every tunnel of the "
-          "network's type. A VLAN with no flood flow is dropped."),
+          "network's type. With L2 population, a DHCP request (UDP to port 67) of a network "
+          "with DHCP goes only to the node of its DHCP port. A VLAN with no flood flow is "
+          "dropped."),
     Table(BR_TUN, ND_ADVERT, "ND_ADVERT", "local VLAN, NA target",
           (), "drop",
           "Second half of a neighbour advertisement built in ARP_RESPONDER (as in br-int): the "

@@ -119,3 +119,4 @@ def test_router_ports_advertise_the_router_flag(ports):
 
 def test_link_local_is_eui64_of_the_mac():
     assert neigh.link_local("fa:16:3e:eb:06:2d") == "fe80::f816:3eff:feeb:62d"
+

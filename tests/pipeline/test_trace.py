@@ -21,10 +21,13 @@ NODE = "compute1"
 pytestmark = pytest.mark.ovs
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["l2pop", "learning"])
+@pytest.fixture(scope="module", params=["l2pop", "learning", "dhcp"])
 def loaded(request, seed_raw_module):
     from cloud import schema
-    cloud = schema.parse(dict(seed_raw_module, l2_population=request.param), "<seed>")
+    from tests.conftest import dhcp_raw
+    raw = {"l2pop": seed_raw_module, "dhcp": dhcp_raw(),
+           "learning": dict(seed_raw_module, l2_population=False)}[request.param]
+    cloud = schema.parse(raw, f"<{request.param}>")
     ports = cloudsim.number_ports(cloud, NODE)
     flows = desired.node_flows(cloudsim.node_view(cloud, NODE, ports))
     specs = desired_tunnels(cloud, NODE)
@@ -75,13 +78,16 @@ def trace_flow(fields: dict) -> str:
     parts = []
     # the protocol first: OVS refuses arp_* (icmpv6_*, nd_*) fields before it knows the
     # packet is ARP (ICMPv6)
-    first = {"eth_type": 0, "ip_proto": 1, "icmpv6_type": 2, "icmpv6_code": 2}
+    first = {"eth_type": 0, "ip_proto": 1, "icmpv6_type": 2, "icmpv6_code": 2, "udp_dst": 2,
+             "udp_src": 2}
     for name, value in sorted(fields.items(), key=lambda kv: first.get(kv[0], 3)):
         key = {"eth_src": "dl_src", "eth_dst": "dl_dst", "eth_type": "dl_type",
                "tunnel_id": "tun_id", "vlan_tci": "vlan_tci", "ip_proto": "nw_proto",
-               "ipv6_nd_target": "nd_target", "ipv6_nd_sll": "nd_sll"}.get(name, name)
+               "ipv6_nd_target": "nd_target", "ipv6_nd_sll": "nd_sll",
+               "ip_src": "nw_src", "ip_dst": "nw_dst"}.get(name, name)
         text = (hex(value) if isinstance(value, int)
-                and name not in ("arp_op", "ip_proto", "icmpv6_type", "icmpv6_code") else value)
+                and name not in ("arp_op", "ip_proto", "icmpv6_type", "icmpv6_code", "udp_dst",
+                                 "udp_src") else value)
         parts.append(f"{key}={text}")
     return ",".join(parts)
 
@@ -126,6 +132,8 @@ CASES = {
         "eth_type": 0x0806, "arp_op": 2, "arp_spa": "10.0.0.6", "arp_tpa": "10.0.0.4",
         "arp_sha": "fa:16:3e:35:a0:f2"}),
     "frame from a1 with a forged source MAC": ("vm-a1", "vm-a2", {"eth_src": "fa:16:3e:66:66:66"}),
+    "dhcp request from a1": ("vm-a1", None, {"ip_proto": 17, "udp_dst": 67, "udp_src": 68,
+                                             "ip_src": "0.0.0.0", "ip_dst": "255.255.255.255"}),
     "neighbour solicitation from a1 for a3 (remote)": ("vm-a1", None, ns("fd00::4", "fd00::6")),
     "neighbour solicitation from a1 for a2 (local)": ("vm-a1", None, ns("fd00::4", "fd00::5")),
     "duplicate address detection from a1": ("vm-a1", None, ns("::", "fd00::4")),

@@ -57,3 +57,15 @@ def test_moves_read_back_with_nxm_headers_decode_to_the_same_flow():
         action = parser.NXActionRegMove(src_field=src + "_nxm", dst_field=dst + "_nxm",
                                         n_bits=bits, src_ofs=0, dst_ofs=0)
         assert ofmsg._decode_action(action) == Move(src, dst, bits)
+
+
+def test_dhcp_cloud_flows_survive_the_wire():
+    from cloud import schema
+    from flows import cloudsim
+    from tests.conftest import dhcp_raw
+    cloud = schema.parse(dhcp_raw(), "<dhcp>")
+    flows = [f for n in cloud.nodes for v in [cloudsim.node_view(cloud, n.name)]
+             for b in (BR_INT, BR_TUN) for f in desired.bridge_flows(v, b).values()]
+    assert any(f.get("udp_dst") == 67 for f in flows)
+    for flow in flows:
+        assert round_trip(flow) == flow
