@@ -9,6 +9,7 @@ command, after a crash) removes exactly what this cloud made.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 
@@ -96,6 +97,7 @@ class EmulatedCloud:
         self.vms: dict[str, Host] = {}
         self.plugged: dict[str, Port] = {}  # VM name -> the port it was plugged for
         self.dhcp_clients: list[subprocess.Popen] = []
+        self.dhcp_servers: dict[str, tuple] = {}  # network id -> (dnsmasq pid, dir, port)
         self.timings: dict[str, float] = {}
 
     # --------------------------------------------------------------------------- lifecycle
@@ -140,6 +142,7 @@ class EmulatedCloud:
                 proc.kill()
             proc.wait()
         self.dhcp_clients.clear()
+        self.dhcp_servers.clear()
         for host in self.nodes.values():
             host.ovs.stop()
         if self.net is not None:
@@ -211,6 +214,8 @@ class EmulatedCloud:
         self.plugged[port.name] = port
         plug_vm(vm, self.nodes[port.node], port, self.cloud)
         if self.cloud.network(port.network_id).enable_dhcp:
+            if self.net is not None and port.network_id in self.dhcp_servers:
+                self.refresh_dhcp()  # (a port the API created since the server started)
             self.start_dhcp_client(port.name)
         return vm
 
@@ -234,8 +239,20 @@ class EmulatedCloud:
                 self.state.add_netns(value)
             else:
                 self.state.add_pid(*value)
-        dhcp.start_server(self.nodes[port.node], net, port, self.cloud,
-                          os.path.join(self.rundir, "dhcp", net.id), record)
+        workdir = os.path.join(self.rundir, "dhcp", net.id)
+        pid = dhcp.start_server(self.nodes[port.node], net, port, self.cloud, workdir, record)
+        self.dhcp_servers[net.id] = (pid, workdir, port)
+
+    def refresh_dhcp(self) -> None:
+        """Rewrite every dnsmasq's hosts file from the cloud as it is now (ports created
+        through the API) and have it re-read them (SIGHUP)."""
+        for net_id, (pid, workdir, server) in self.dhcp_servers.items():
+            if not any(n.id == net_id for n in self.cloud.networks):
+                continue
+            net = self.cloud.network(net_id)
+            dhcp.write_hosts(self.cloud, net, server, workdir)
+            os.kill(pid, signal.SIGHUP)
+            dhcp.release_stale_leases(self.cloud, net, server, workdir)
 
     def remove_vm(self, port_name: str) -> None:
         """Unplug a VM from br-int (as Nova does when it deletes an instance) and end it."""

@@ -96,6 +96,7 @@ class Deployment:
         """Start and plug the VM of a port the API created (Nova's part)."""
         self.refresh()
         self.ec.add_vm(port_name)
+        self.ec.wait_vm_addresses()  # (a DHCP network's VM: until it has its lease)
 
     def unplug(self, port_name: str) -> None:
         self.ec.remove_vm(port_name)

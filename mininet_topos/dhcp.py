@@ -4,7 +4,8 @@ The network node's side: per network with `enable_dhcp`, a `qdhcp-<network id>` 
 holding the network's DHCP port (`ns-<port id[:11]>`, the far end of a veth whose near end
 `tap<port id[:11]>` is on the network node's br-int, so the controller programs it like any
 port) and a dnsmasq that answers every port of the network with its fixed IPv4 by MAC, the
-gateway, itself as DNS server and the network's MTU (option 26).
+gateway, itself as DNS server and the network's MTU (option 26). When ports change, the
+hosts file is rewritten, stale leases are released and dnsmasq re-reads (SIGHUP).
 
 The VM's side: busybox's udhcpc with a script that applies address, default route and MTU.
 """
@@ -60,6 +61,31 @@ def hosts_file(cloud: Cloud, net: Network, server: Port) -> str:
     return "".join(lines)
 
 
+def write_hosts(cloud: Cloud, net: Network, server: Port, workdir: str) -> None:
+    tmp = os.path.join(workdir, "hosts.tmp")
+    with open(tmp, "w") as fh:
+        fh.write(hosts_file(cloud, net, server))
+    os.replace(tmp, os.path.join(workdir, "hosts"))
+
+
+def release_stale_leases(cloud: Cloud, net: Network, server: Port, workdir: str) -> list[str]:
+    """Release (dhcp_release, as Neutron's DHCP agent does) every lease whose MAC and IP no
+    longer belong together in the cloud: a deleted port's address can then go to a new one."""
+    wanted = {(p.mac, str(ip)) for p in cloud.ports if p.network_id == net.id
+              for ip in p.ips if ip.version == 4}
+    released = []
+    path = os.path.join(workdir, "leases")
+    if not os.path.exists(path):
+        return released
+    with open(path) as fh:
+        for line in fh:
+            fields = line.split()  # expiry, MAC, IP, name, client id
+            if len(fields) >= 3 and (fields[1], fields[2]) not in wanted:
+                in_netns(qdhcp_name(net), "dhcp_release", ns_name(server), fields[2], fields[1])
+                released.append(fields[2])
+    return released
+
+
 def dnsmasq_argv(net: Network, server: Port, workdir: str) -> list[str]:
     cidr = ipv4_cidr(net)
     server_ip = next(ip for ip in server.ips if ip.version == 4)
@@ -104,8 +130,7 @@ def start_server(host, net: Network, server: Port, cloud: Cloud, workdir: str,
                    f"external_ids:iface-id={server.id}",
                    f"external_ids:attached-mac={server.mac}",
                    "external_ids:iface-status=active")
-    with open(os.path.join(workdir, "hosts"), "w") as fh:
-        fh.write(hosts_file(cloud, net, server))
+    write_hosts(cloud, net, server, workdir)
     # in the foreground, as our own child (a daemonizing dnsmasq leaves its intermediate
     # process as an unreaped zombie under a subreaper); `ip netns exec` execs it in place
     proc = subprocess.Popen(["ip", "netns", "exec", ns, *dnsmasq_argv(net, server, workdir),

@@ -51,9 +51,13 @@ def _pid(d: Deployment, name: str) -> int:
     return d.ec.host(name).pid
 
 
+def _capture_pid(d: Deployment, pid: int, iface: str, bpf: str) -> Capture:
+    """tcpdump in the namespaces of process `pid`, recorded for cleanup."""
+    return Capture(pid, iface, bpf, on_start=lambda p: d.ec.state.add_pid(p, "tcpdump"))
+
+
 def _capture(d: Deployment, host: str, iface: str, bpf: str) -> Capture:
-    return Capture(_pid(d, host), iface, bpf,
-                   on_start=lambda pid: d.ec.state.add_pid(pid, "tcpdump"))
+    return _capture_pid(d, _pid(d, host), iface, bpf)
 
 
 def walk1(d: Deployment, src: str, dst: str) -> Check:
@@ -136,6 +140,50 @@ def walk_nd(d: Deployment, src: str, dst: str) -> Check:
                  f"solicitations for itself")
 
 
+def walk4(d: Deployment, vm: str) -> Check:
+    """Seed 002's walk 4: the VM asks for its address by DHCP. Evidence: DISCOVER/REQUEST
+    broadcast and OFFER/ACK unicast seen in the network node's qdhcp namespace; on the VM's
+    node's data link the requests go to the network node only and the replies come back
+    unicast; no other compute sees any of it; the VM ends with its IP, gateway and MTU."""
+    from mininet_topos import dhcp
+    p = port(d, vm)
+    net = d.cloud.network(p.network_id)
+    pid, _, server = d.ec.dhcp_servers[net.id]
+    server_node = d.cloud.node(server.node)
+    others = [n.name for n in d.cloud.nodes if n.role == "compute" and n.name != p.node]
+    script = dhcp.write_client_script(d.ec.rundir)
+    caps = [_capture_pid(d, pid, dhcp.ns_name(server), "udp port 67 or udp port 68"),
+            _capture(d, p.node, DATA_IF, "")] + [_capture(d, n, DATA_IF, "") for n in others]
+    for cap in caps:
+        cap.__enter__()
+    try:
+        d.ec.vm_run(vm, *dhcp.client_argv(script))
+    finally:
+        for cap in reversed(caps):
+            cap.__exit__(None, None, None)
+    in_ns, wire, rest = caps[0], caps[1], caps[2:]
+    asked = in_ns.count("ff:ff:ff:ff:ff:ff", f"BOOTP/DHCP, Request from {p.mac}")
+    answered = in_ns.count(f"{server.mac} > {p.mac}", "BOOTP/DHCP, Reply")
+    requests = [x for x in wire.packets if "BOOTP/DHCP, Request" in x]
+    towards = (f"> {server_node.tunnel_ip}.", f"> {server_node.tunnel_ip}:")  # VXLAN / GRE
+    to_server = bool(requests) and all(any(t in x for t in towards) for x in requests)
+    unicast = all(f"> {p.mac}" in x for x in wire.packets if "BOOTP/DHCP, Reply" in x)
+    elsewhere = sum(c.count("BOOTP/DHCP") for c in rest)
+    conf = d.ec.vm_run(vm, "sh", "-c", "ip -4 -o addr show dev eth0; ip -4 route; "
+                       "cat /sys/class/net/eth0/mtu").stdout
+    ip = ipv4s(p)[0]
+    configured = (f"inet {ip}/" in conf and f"default via {net.gateway_ip}" in conf
+                  and conf.split()[-1] == str(net.mtu))
+    return Check(f"walk 4, DHCP ({net.name}): {vm}@{p.node} <- dnsmasq in qdhcp on "
+                 f"{server.node}",
+                 asked >= 2 and answered >= 2 and to_server and unicast and elsewhere == 0
+                 and configured,
+                 f"qdhcp saw {asked} broadcast requests and {answered} unicast replies; "
+                 f"{len(requests)} requests left {p.node} for {server.node} only; "
+                 f"{elsewhere} DHCP packets on {', '.join(others) or 'no other compute'}; "
+                 f"{vm} has {ip}, gateway {net.gateway_ip}, MTU {conf.split()[-1]}")
+
+
 def isolation(d: Deployment, src: str, same_ip_other_net: str, same_ip_own_net: str) -> Check:
     """Identical IPs in two networks: each network only ever reaches its own VM, and even
     addressing the other network's VM by its MAC gets no reply."""
@@ -166,6 +214,8 @@ def seed_walks(d: Deployment) -> list[Check]:
     """The demo's checks on the seed cloud (or any cloud of its shape)."""
     return [walk1(d, "vm-a1", "vm-a2"), walk1(d, "vm-b1", "vm-b2"),
             walk2(d, "vm-a1", "vm-a3"), walk2(d, "vm-b1", "vm-b3"),
+            *[walk4(d, vm) for vm in ("vm-a1", "vm-b3")
+              if d.cloud.network(port(d, vm).network_id).enable_dhcp],
             *([walk_nd(d, "vm-a1", "vm-a3"), walk_nd(d, "vm-b3", "vm-b1")]
               if d.cloud.l2_population and ipv6s(port(d, "vm-a3")) else []),
             isolation(d, "vm-a1", "vm-b3", "vm-a3"), isolation(d, "vm-b1", "vm-a3", "vm-b3")]

@@ -52,21 +52,15 @@ def uneven_raw():
     return raw
 
 
-DHCP_PORT = {"id": "d0c0ffee-1111-4222-8333-444455556666", "name": "dhcp-a",
-             "network": "TenantA-Net", "node": "network", "mac": "fa:16:3e:dd:00:02",
-             "ip": "10.0.0.2", "device_owner": "network:dhcp"}
-
-
 def dhcp_raw() -> dict:
-    """The seed with DHCP on TenantA-Net (its DHCP port on the network node) and a third
-    compute that hosts only TenantB-Net."""
+    """The seed (DHCP on both networks, servers on the network node) with a third compute
+    that hosts only TenantB-Net."""
     with open(SEED) as fh:
         raw = yaml.safe_load(fh)
     raw["cloud"] = "dhcp"
-    raw["networks"][0]["enable_dhcp"] = True
     raw["nodes"].append({"name": "compute3", "role": "compute", "management_ip": "192.168.10.13",
                          "tunnel_ip": "192.168.100.13"})
-    raw["ports"] += [DHCP_PORT, {"id": "b4b4b4b4-0000-4000-8000-00000000b004", "name": "vm-b4",
+    raw["ports"] += [{"id": "b4b4b4b4-0000-4000-8000-00000000b004", "name": "vm-b4",
                                  "network": "TenantB-Net", "node": "compute3",
                                  "mac": "fa:16:3e:b4:00:04", "ip": "10.0.0.7"}]
     return raw

@@ -62,4 +62,6 @@ def test_cleanup_command_after_sigkill(launched):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "stopped osken-manager" in result.stdout
     wait_for(lambda: not any(pid_alive(p) for p in pids), 10, "every recorded process to end")
+    for pid in pids:  # the orphans came to us (subreaper): collect them before looking
+        reap(pid, timeout=0.5)
     assert not leftovers(RUNDIR, pids)

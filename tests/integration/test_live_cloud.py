@@ -130,32 +130,6 @@ def test_the_mininet_cli_plugs_and_unplugs_a_vm_of_an_api_port(seed, tmp_path):
     seed.wait_converged(20)
 
 
-def test_a_tunnel_no_network_needs_any_more_is_removed(seed):
-    """l2pop tunnels follow the ports: a DHCP port on the network node brings GRE tunnels
-    between it and compute1 (the other host of the network); deleting it removes them."""
-    api = seed.api
-    net = api.create("networks", name="TenantF-Net", **{"provider:network_type": "gre"})
-    api.create("subnets", network_id=net["id"], cidr="10.6.0.0/24")
-    vm = api.create("ports", network_id=net["id"], **{"binding:host_id": "compute1"})
-    dhcp = api.create("ports", network_id=net["id"], device_owner="network:dhcp",
-                      **{"binding:host_id": "network"})
-    cloud = seed.refresh()
-    seed.wait_converged(20)
-    to_network = tunnel_port_name("gre", cloud.node("network").tunnel_ip)
-    to_compute1 = tunnel_port_name("gre", cloud.node("compute1").tunnel_ip)
-    assert to_network in seed.ovs["compute1"].ofports(BR_TUN)
-    assert to_compute1 in seed.ovs["network"].ofports(BR_TUN)
-    api.delete("ports", dhcp["id"])
-    seed.refresh()
-    seed.wait_converged(20)
-    assert to_network not in seed.ovs["compute1"].ofports(BR_TUN)
-    assert to_compute1 not in seed.ovs["network"].ofports(BR_TUN)
-    api.delete("ports", vm["id"])
-    api.delete("networks", net["id"])
-    seed.refresh()
-    seed.wait_converged(20)
-
-
 def test_a_moved_port_leaves_no_flow_pointing_at_its_old_node(seed):
     """vm-g1 lives on compute2, then Nova moves it to compute1 (unplug, rebind, plug): no
     bridge anywhere still sends its MAC towards compute2, and vm-a1 reaches it locally."""

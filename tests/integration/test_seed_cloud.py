@@ -49,9 +49,10 @@ def test_switches_look_like_neutron(seed):
     ids = ovs.vsctl("get", "interface", tap, "external_ids")
     assert f'iface-id="{a1.id}"' in ids and f'attached-mac="{a1.mac}"' in ids
     assert "vm-uuid=" in ids
-    # L2 population: tunnels only to compute2, the one node sharing networks with compute1
+    # L2 population: tunnels to the nodes sharing networks with compute1: compute2 (VMs) and
+    # the network node (the DHCP ports)
     assert {p for p in ovs.vsctl("list-ports", BR_TUN).split()} == {
-        "patch-int", "vxlan-c0a8640c", "gre-c0a8640c"}
+        "patch-int", "vxlan-c0a8640c", "gre-c0a8640c", "vxlan-c0a8640a", "gre-c0a8640a"}
     for br in (BR_INT, BR_TUN):
         assert ovs.vsctl("get", "bridge", br, "fail_mode").strip() == "secure"
         assert ovs.vsctl("--columns=is_connected", "list", "controller", br).split()[-1] == \
@@ -128,3 +129,9 @@ def test_segments_keep_a_fixed_mac_as_nodes_join(seed):
     from mininet_topos.ovs import run
     link = run(["ip", "-br", "link", "show", MGMT_BRIDGE]).stdout.split()
     assert link[2] == segment_mac(seed.cloud.fabric.controller_ip, 0)
+
+
+@pytest.mark.parametrize("vm", ["vm-a1", "vm-b3"])
+def test_walk4_dhcp(seed, vm):
+    check = walks.walk4(seed, vm)
+    assert check.passed, str(check)

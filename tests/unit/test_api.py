@@ -87,7 +87,7 @@ def test_network_rename_keeps_its_ports(api):
     code, net = call(api, "PUT", f"/networks/{TENANT_A}", {"network": {"name": "Blue"}})
     assert code == 200 and net["network"]["name"] == "Blue"
     ports = call(api, "GET", "/ports")[1]["ports"]
-    assert sum(p["network_id"] == TENANT_A for p in ports) == 3
+    assert sum(p["network_id"] == TENANT_A for p in ports) == 4  # 3 VMs and the DHCP port
     refused(api, "PUT", f"/networks/{TENANT_A}", {"network": {"provider:segmentation_id": 9}},
             400, "Unrecognized attribute(s) 'provider:segmentation_id'")
 

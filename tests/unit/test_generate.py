@@ -4,10 +4,12 @@ from cloud import generate, schema
 
 
 def shape(cloud):
-    """Per node: (role, management IP, tunnel IP, the (network name, IP) of its ports)."""
+    """Per node: (role, management IP, tunnel IP, the (network name, IP) of its VM ports).
+    (Generated clouds leave out the seed's IPv6 and DHCP: scale figures stay comparable.)"""
     nets = {n.id: n.name for n in cloud.networks}
     return {n.name: (n.role, str(n.management_ip), str(n.tunnel_ip),
-                     sorted((nets[p.network_id], str(p.ips[0])) for p in cloud.ports_on(n.name)))
+                     sorted((nets[p.network_id], str(p.ips[0])) for p in cloud.ports_on(n.name)
+                            if p.is_vm))
             for n in cloud.nodes}
 
 

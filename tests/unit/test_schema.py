@@ -22,7 +22,8 @@ def expect_fault(write_cloud, raw, entry, *words):
 def test_seed_cloud_loads(seed_cloud):
     assert [n.name for n in seed_cloud.nodes] == ["network", "compute1", "compute2"]
     assert {n.type for n in seed_cloud.networks} == {"vxlan", "gre"}
-    assert len(seed_cloud.ports) == 6
+    assert len([p for p in seed_cloud.ports if p.is_vm]) == 6
+    assert {p.node for p in seed_cloud.ports if not p.is_vm} == {"network"}  # DHCP ports
     # same CIDR in both networks, on purpose
     assert len({n.cidrs for n in seed_cloud.networks}) == 1
     assert seed_cloud.network(seed_cloud.ports[0].network_id).mtu == 1450
@@ -195,7 +196,7 @@ def test_not_a_mapping(tmp_path):
 
 
 def test_dhcp_needs_exactly_one_dhcp_port(write_cloud, seed_raw):
-    seed_raw["networks"][0]["enable_dhcp"] = True
+    seed_raw["ports"] = [p for p in seed_raw["ports"] if p["name"] != "dhcp-a"]
     expect_fault(write_cloud, seed_raw, "network TenantA-Net",
                  "enable_dhcp needs exactly one port with device_owner network:dhcp and an "
                  "IPv4 address (found 0)")
