@@ -224,7 +224,8 @@ class EmulatedCloud:
         wait_vm_addresses); recorded for cleanup in case it never gets one."""
         script = dhcp.write_client_script(self.rundir)
         proc = subprocess.Popen(["mnexec", "-a", str(self.vms[vm_name].pid),
-                                 *dhcp.client_argv(script)], stdin=subprocess.DEVNULL,
+                                 *dhcp.client_argv(script, until_leased=True)],
+                                stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.state.add_pid(proc.pid, "udhcpc")
         self.dhcp_clients.append(proc)
@@ -262,10 +263,10 @@ class EmulatedCloud:
         vm.terminate()
         self.net.hosts.remove(vm)
 
-    def wait_vm_addresses(self, timeout: float = DAD_TIMEOUT) -> None:
+    def wait_vm_addresses(self, timeout: float = DAD_TIMEOUT, leases: bool = True) -> None:
         """Poll until no VM has a tentative IPv6 address (duplicate address detection done)
-        and every VM of a DHCP network has its IPv4 lease; an address that failed DAD means
-        someone answered the probe: an error."""
+        and (with `leases`) every VM of a DHCP network has its IPv4 lease; an address that
+        failed DAD means someone answered the probe: an error."""
         deadline = time.monotonic() + timeout
         pending = list(self.vms)
         while pending:
@@ -275,7 +276,7 @@ class EmulatedCloud:
                 if "dadfailed" in text:
                     raise RuntimeError(f"{name}: duplicate address detection failed: {text}")
                 port = self.plugged[name]
-                by_dhcp = self.cloud.network(port.network_id).enable_dhcp and any(
+                by_dhcp = leases and self.cloud.network(port.network_id).enable_dhcp and any(
                     ip.version == 4 for ip in port.ips)
                 if "tentative" in text or (by_dhcp and " inet " not in text):
                     still.append(name)

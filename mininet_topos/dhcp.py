@@ -145,10 +145,12 @@ def start_server(host, net: Network, server: Port, cloud: Cloud, workdir: str,
     return proc.pid
 
 
-def client_argv(script: str) -> list[str]:
-    """udhcpc in the foreground until it has a lease (then it exits), asking for the MTU."""
-    return ["busybox", "udhcpc", "-i", "eth0", "-s", script, "-q", "-n", "-t", "30", "-T", "1",
-            "-O", "mtu", "-f"]
+def client_argv(script: str, until_leased: bool = False) -> list[str]:
+    """udhcpc in the foreground, asking for the MTU, exiting once it has a lease; after 30
+    unanswered tries (1 s apart) it gives up, or with until_leased keeps trying (a VM booted
+    before any controller programmed its port)."""
+    return (["busybox", "udhcpc", "-i", "eth0", "-s", script, "-q", "-t", "30", "-T", "1",
+             "-O", "mtu", "-f"] + ([] if until_leased else ["-n"]))
 
 
 def write_client_script(rundir: str) -> str:

@@ -61,7 +61,10 @@ def main(argv=None) -> int:
     try:
         deployment.start()
         t = deployment.timings
-        print(f"*** cloud {cloud.name}: {len(cloud.nodes)} nodes, {len(cloud.ports)} VMs up in "
+        vms = [p for p in cloud.ports if p.is_vm]
+        services = len(cloud.ports) - len(vms)
+        print(f"*** cloud {cloud.name}: {len(cloud.nodes)} nodes, {len(vms)} VMs"
+              + (f", {services} DHCP ports" if services else "") + " up in "
               f"{t['cloud']:.1f}s" + (f", every bridge exact {t['converge']:.1f}s later "
                                       f"({deployment.flow_count()} flows)"
                                       if "converge" in t else ", no controller started"))
@@ -75,7 +78,7 @@ def main(argv=None) -> int:
             deployment.ec.cli(script=args.script, deployment=deployment)
         else:
             print("*** nodes: " + " ".join(n.name for n in cloud.nodes)
-                  + "\n*** VMs:   " + " ".join(p.name for p in cloud.ports)
+                  + "\n*** VMs:   " + " ".join(p.name for p in cloud.ports if p.is_vm)
                   + "\n*** try:   compute1 ovs-ofctl -O OpenFlow13 dump-flows br-tun"
                   + "\n           vm-a1 ping -c3 10.0.0.6"
                   + "\n           (overlay port-create TenantA-Net --host compute2 --name vm-x)"
