@@ -23,7 +23,8 @@ def subnets_of(net: Network) -> list[dict]:
         out.append({"id": subnet_id(net.id, str(cidr)), "network_id": net.id,
                     "cidr": str(cidr), "ip_version": cidr.version,
                     "gateway_ip": str(gateway) if gateway is not None else None,
-                    "allocation_pools": pools})
+                    "allocation_pools": pools,
+                    "enable_dhcp": net.enable_dhcp and cidr.version == 4})
     return out
 
 

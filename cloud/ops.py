@@ -149,6 +149,9 @@ SUBNET_ATTRS = {"network_id", "cidr", "ip_version", "gateway_ip", "name", "enabl
 
 def create_subnet(doc: Doc, body: Any) -> tuple[Doc, str]:
     attrs = _only(body, "subnet", SUBNET_ATTRS, required=("network_id", "cidr"))
+    if attrs.get("enable_dhcp"):
+        raise Refused(400, "enable_dhcp: DHCP servers come from the cloud file for now; "
+                      "subnets created through the API have no DHCP (send enable_dhcp=false)")
     net = referenced_network(doc, str(attrs["network_id"]))
     try:
         cidr = ipaddress.ip_network(str(attrs["cidr"]))

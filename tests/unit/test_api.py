@@ -130,6 +130,8 @@ def test_port_move_and_delete(api):
                                  "colour": "blue"}},
      400, "Unrecognized attribute(s) 'colour'"),
     ("POST", "/ports", b"{not json", 400, "Malformed request body"),
+    ("POST", "/subnets", {"subnet": {"network_id": TENANT_A, "cidr": "10.5.0.0/24",
+                                     "enable_dhcp": True}}, 400, "enable_dhcp"),
     ("GET", "/ports/0000", None, 404, "Port 0000 could not be found"),
     ("DELETE", "/networks/0000", None, 404, "Network 0000 could not be found"),
     ("DELETE", f"/networks/{TENANT_A}", None, 409, "one or more ports still in use"),
