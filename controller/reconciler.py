@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from cloud.model import Cloud
-from cloud.naming import BR_INT, BR_TUN, tap_name
+from cloud.naming import BR_INT, BR_TUN
 from controller.ovsdb import OvsdbClient, reconcile_tunnels
 from controller.registry import Registry
 from controller.sender import Sender
@@ -52,7 +52,11 @@ class Reconciler:
             if id(conn) in first:
                 conn.installed = self.sender.read_flows(conn)
         if node not in self.vlans:  # (re)started controller: adopt what the switches use
-            self.vlans[node] = self._recover_vlans(node, conns)
+            int_conn, tun_conn = conns.get(BR_INT), conns.get(BR_TUN)
+            self.vlans[node] = localvlan.recover(
+                self.cloud, node, int_conn.ports if int_conn else {},
+                tun_conn.installed.values() if tun_conn else (),
+                int_conn.installed.values() if int_conn else ())
             if self.vlans[node]:
                 LOG.info("%s: local VLANs recovered from its flows: %s", node,
                          ", ".join(f"{self.cloud.network(n).name}={v}"
@@ -69,18 +73,6 @@ class Reconciler:
             if id(conn) in first:
                 LOG.info("%s: first sync on this connection: %d flows of ours were installed, "
                          "%d flow-mods sent", conn.label, right, sent)
-
-    def _recover_vlans(self, node: str, conns: dict) -> dict[str, int]:
-        segments = {(n.type, n.segmentation_id): n.id for n in self.cloud.networks}
-        int_conn, tun_conn = conns.get(BR_INT), conns.get(BR_TUN)
-        port_networks = {}
-        if int_conn is not None:
-            by_tap = {tap_name(p.id): p.network_id for p in self.cloud.ports_on(node)}
-            port_networks = {no: by_tap[name] for name, no in int_conn.ports.items()
-                             if name in by_tap}
-        return localvlan.recover(tun_conn.installed.values() if tun_conn else (),
-                                 int_conn.installed.values() if int_conn else (),
-                                 segments, port_networks)
 
     def _sync_tunnels(self, node: str) -> None:
         desired = desired_tunnels(self.cloud, node)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+from cloud.model import Cloud
+from cloud.naming import tap_name
 from flows import tables as t
 from flows.flow import SetField
 
@@ -42,29 +44,27 @@ def allocate(previous: Mapping[str, int], wanted: Iterable[str]) -> dict[str, in
     return result
 
 
-def recover(tun_flows: Iterable, int_flows: Iterable, segments: Mapping[tuple[str, int], str],
-            port_networks: Mapping[int, str]) -> dict[str, int]:
+def recover(cloud: Cloud, node: str, int_ports: Mapping[str, int], tun_flows: Iterable,
+            int_flows: Iterable) -> dict[str, int]:
     """The local VLANs a node's switches already use, read back from their flows.
 
     A restarted controller adopts them instead of allocating afresh, so that flows already
-    right stay untouched. Sources: br-tun's GRE/VXLAN_TUN_TO_LV flows ((type, segmentation
-    id) -> VLAN, via `segments`: (type, segmentation id) -> network id) and br-int's VM
-    ingress flows (ofport -> VLAN, via `port_networks`: ofport -> network id). A network seen
-    with two VLANs, or a VLAN claimed by two networks, is left out (and renumbered).
+    right stay untouched (and the convergence checker reads them, the controller's private
+    choice, the same way). Sources: br-tun's GRE/VXLAN_TUN_TO_LV flows (segmentation id ->
+    VLAN) and br-int's VM ingress flows (the port's network -> VLAN; int_ports: name ->
+    ofport). A network seen with two VLANs, or a VLAN claimed by two networks, is left out
+    (and renumbered).
     """
-    by_table = {table: kind for kind, table in t.TUN_TO_LV.items()}
+    kinds = {table: kind for kind, table in t.TUN_TO_LV.items()}
+    segments = {(n.type, n.segmentation_id): n.id for n in cloud.networks}
+    by_tap = {tap_name(p.id): p.network_id for p in cloud.ports_on(node)}
+    port_networks = {no: by_tap[name] for name, no in int_ports.items() if name in by_tap}
+    owned = [(segments.get((kinds[f.table], f.get("tunnel_id"))), f)
+             for f in tun_flows if f.table in kinds]
+    owned += [(port_networks.get(f.get("in_port")), f) for f in int_flows
+              if (f.table, f.priority) == (t.INT_LOCAL_SWITCHING, t.PRIORITY_VM_INGRESS)]
     seen: dict[str, set[int]] = {}
-    for flow in tun_flows:
-        kind = by_table.get(flow.table)
-        net = segments.get((kind, flow.get("tunnel_id"))) if kind else None
-        vids = [a.value & 0xFFF for a in flow.actions
-                if isinstance(a, SetField) and a.field == "vlan_vid"]
-        if net is not None and vids:
-            seen.setdefault(net, set()).add(vids[0])
-    for flow in int_flows:
-        if (flow.table, flow.priority) != (t.INT_LOCAL_SWITCHING, t.PRIORITY_VM_INGRESS):
-            continue
-        net = port_networks.get(flow.get("in_port"))
+    for net, flow in owned:
         vids = [a.value & 0xFFF for a in flow.actions
                 if isinstance(a, SetField) and a.field == "vlan_vid"]
         if net is not None and vids:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from cloud.model import Cloud
-from cloud.naming import BR_INT, BR_TUN, parse_tunnel_port_name, tap_name
+from cloud.naming import BR_INT, BR_TUN, parse_tunnel_port_name
 from flows import localvlan, ofctl
 from flows.desired import MANAGED_BRIDGES, bridge_flows, index
 from flows.diff import Changes, diff
@@ -46,13 +46,8 @@ def expected_flows(cloud: Cloud, node: str, ovs: OvsInstance,
     these say (consistently) which VLAN a network has; any other network gets the allocation
     a fresh controller would make."""
     int_ports, tun_ports = ovs.ofports(BR_INT), ovs.ofports(BR_TUN)
-    recovered = {}
-    if installed is not None:
-        segments = {(n.type, n.segmentation_id): n.id for n in cloud.networks}
-        by_tap = {tap_name(p.id): p.network_id for p in cloud.ports_on(node)}
-        port_networks = {no: by_tap[name] for name, no in int_ports.items() if name in by_tap}
-        recovered = localvlan.recover(installed[BR_TUN].values(), installed[BR_INT].values(),
-                                      segments, port_networks)
+    recovered = {} if installed is None else localvlan.recover(
+        cloud, node, int_ports, installed[BR_TUN].values(), installed[BR_INT].values())
     vlans = localvlan.allocate(recovered, [n.id for n in cloud.networks_on(node)])
     view = build_view(cloud, node, vlans, int_ports, tun_ports)
     return {br: bridge_flows(view, br) for br in MANAGED_BRIDGES}

@@ -33,16 +33,14 @@ def test_recover_reads_vlans_back_from_both_bridges(views, seed_cloud):
     from cloud.naming import BR_INT, BR_TUN, tap_name
     from flows import desired
     view = views["compute1"]
-    segments = {(n.type, n.segmentation_id): n.id for n in seed_cloud.networks}
-    by_tap = {tap_name(p.id): p.network_id for p in seed_cloud.ports_on("compute1")}
-    port_networks = {lp.ofport: by_tap[tap_name(lp.port.id)] for lp in view.ports}
+    int_ports = {tap_name(lp.port.id): lp.ofport for lp in view.ports}
     want = {n.network.id: n.vlan for n in view.networks}
     tun = desired.bridge_flows(view, BR_TUN).values()
     integ = desired.bridge_flows(view, BR_INT).values()
-    assert localvlan.recover(tun, integ, segments, port_networks) == want
-    assert localvlan.recover(tun, (), segments, {}) == want, "br-tun alone is enough"
-    assert localvlan.recover((), integ, {}, port_networks) == want, "br-int alone too"
-    assert localvlan.recover((), (), segments, port_networks) == {}
+    assert localvlan.recover(seed_cloud, "compute1", int_ports, tun, integ) == want
+    assert localvlan.recover(seed_cloud, "compute1", {}, tun, ()) == want, "br-tun alone"
+    assert localvlan.recover(seed_cloud, "compute1", int_ports, (), integ) == want, "br-int"
+    assert localvlan.recover(seed_cloud, "compute1", int_ports, (), ()) == {}
 
 
 def test_recover_leaves_out_contradictions(views, seed_cloud):
@@ -51,9 +49,7 @@ def test_recover_leaves_out_contradictions(views, seed_cloud):
     from cloud.naming import BR_TUN
     from flows import desired
     from flows import tables as t
-    view = views["compute1"]
-    segments = {(n.type, n.segmentation_id): n.id for n in seed_cloud.networks}
-    tun = list(desired.bridge_flows(view, BR_TUN).values())
+    tun = list(desired.bridge_flows(views["compute1"], BR_TUN).values())
     a, b = [f for f in tun if f.table in t.TUN_TO_LV.values() and f.priority]
     b_forged = dataclasses.replace(b, actions=a.actions)  # both networks on a's VLAN
-    assert localvlan.recover([a, b_forged], (), segments, {}) == {}
+    assert localvlan.recover(seed_cloud, "compute1", {}, [a, b_forged], ()) == {}
