@@ -1,7 +1,6 @@
 """IPv6 neighbour discovery through the computed tables of the (dual-stack) seed cloud: with
 L2 population a solicitation for any known address is answered on the asker's node, duplicate
 address detection is never answered, a VM advertises only its own addresses."""
-import pytest
 
 from cloud.model import Port
 from cloud.naming import BR_TUN, tap_name
@@ -10,16 +9,6 @@ from flows import tables as t
 from flows.flow import (ICMPV6_NA, ICMPV6_NS, ND_NA_OVERRIDE, ND_NA_ROUTER, ND_NA_SOLICITED,
                         ND_OPT_TLL)
 from flows.simulator import Packet
-
-
-@pytest.fixture
-def sim(seed_cloud):
-    return cloudsim.build(seed_cloud)
-
-
-@pytest.fixture
-def ports(seed_cloud):
-    return {p.name: p for p in seed_cloud.ports}
 
 
 def solicited_node(target: str) -> tuple[str, str]:

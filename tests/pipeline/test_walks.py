@@ -10,16 +10,6 @@ from flows.flow import BROADCAST_MAC, ETH_TYPE_ARP, ETH_TYPE_IP, Flow, match
 from flows.simulator import Packet, SimulationError, Simulator
 
 
-@pytest.fixture
-def sim(seed_cloud):
-    return cloudsim.build(seed_cloud)
-
-
-@pytest.fixture
-def ports(seed_cloud):
-    return {p.name: p for p in seed_cloud.ports}
-
-
 def send(sim, ports, src, dst_mac, **fields):
     port = ports[src]
     packet = Packet.make(eth_src=port.mac, eth_dst=dst_mac, eth_type=ETH_TYPE_IP, **fields)
