@@ -14,10 +14,9 @@ def network(net: Network) -> dict:
 
 
 def subnets_of(net: Network) -> list[dict]:
-    given = {"allocation_pools": [f"{a}-{b}" for a, b in net.allocation_pools]}
     out = []
     for cidr in net.cidrs:
-        pools = [{"start": str(a), "end": str(b)} for a, b in pools_in(given, str(cidr))]
+        pools = [{"start": str(a), "end": str(b)} for a, b in pools_in(net.allocation_pools, cidr)]
         gateway = net.gateway_ip if net.gateway_ip is not None and net.gateway_ip in cidr \
             else None
         out.append({"id": subnet_id(net.id, str(cidr)), "network_id": net.id,

@@ -14,6 +14,7 @@ import random
 import uuid
 from typing import Any
 
+from cloud import values
 from cloud.model import SEGMENTATION_MAX, TUNNEL_TYPES, TYPE_VXLAN
 
 Doc = dict[str, Any]
@@ -192,7 +193,7 @@ def delete_subnet(doc: Doc, ident: str) -> Doc:
     net["cidr"] = [c for c in _as_list(net.get("cidr"))
                    if ipaddress.ip_network(str(c)) != block]
     pools = [p for p in _as_list(net.get("allocation_pools"))
-             if ipaddress.ip_address(str(p).split("-")[0].strip()) not in block]
+             if values.ip_range(p)[0] not in block]
     if pools:
         net["allocation_pools"] = pools
     else:
@@ -219,19 +220,18 @@ def _free_mac(doc: Doc, rng: random.Random) -> str:
             return mac
 
 
-def pools_in(net: dict, cidr: str) -> list[tuple]:
-    """The allocation pools (first, last) of one subnet; by default its hosts from .2 / ::2
-    (.1 / ::1 being the conventional gateway) to the last."""
-    block = ipaddress.ip_network(cidr)
-    pools = []
-    for text in _as_list(net.get("allocation_pools")):
-        first, _, last = str(text).partition("-")
-        first, last = ipaddress.ip_address(first.strip()), ipaddress.ip_address(last.strip())
-        if first in block:
-            pools.append((first, last))
-    if pools or block.num_addresses < 4:
-        return pools
+def pools_in(pools, cidr) -> list[tuple]:
+    """The allocation pools (first, last) of one subnet among a network's; by default its
+    hosts from .2 / ::2 (.1 / ::1 being the conventional gateway) to the last."""
+    block = ipaddress.ip_network(str(cidr))
+    inside = [(first, last) for first, last in pools if first in block]
+    if inside or block.num_addresses < 4:
+        return inside
     return [(block[2], block[-2])]
+
+
+def _pools(net: dict) -> list[tuple]:
+    return [values.ip_range(text) for text in _as_list(net.get("allocation_pools"))]
 
 
 def _free_ip(doc: Doc, net: dict, cidr: str) -> str:
@@ -239,7 +239,7 @@ def _free_ip(doc: Doc, net: dict, cidr: str) -> str:
             for ip in _as_list(p.get("ip"))}
     if net.get("gateway_ip"):
         used.add(ipaddress.ip_address(str(net["gateway_ip"])))
-    for first, last in pools_in(net, cidr):
+    for first, last in pools_in(_pools(net), cidr):
         ip, tries = first, 0
         while ip <= last and tries < 1 << 20:
             if ip not in used:

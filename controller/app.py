@@ -2,7 +2,8 @@
 
 Each node has a worker greenthread; any event that concerns a node (one of its bridges
 connects, a port appears or goes) marks it dirty, and the worker syncs it (controller/
-reconciler.py). Replies (barriers, flow stats) and errors are routed to the send path.
+reconciler.py). Replies (bundle commits, flow stats, port descriptions) and errors are
+routed to the send path.
 Transient failures (a node's OVSDB not reachable yet, a reply timing out during a reconnect)
 are retried with a warning; anything else is logged with its traceback.
 """

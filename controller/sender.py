@@ -44,7 +44,8 @@ class _Pending:
 
 
 class Replies:
-    """Replies by (datapath, xid): a barrier reply, or the parts of a multipart reply."""
+    """Replies by (datapath, xid): a bundle commit reply, or the parts of a multipart reply;
+    an OpenFlow error or a lost connection wakes the waiter too."""
 
     def __init__(self) -> None:
         self._pending: dict[tuple[int, int], _Pending] = {}
@@ -97,20 +98,24 @@ class Sender:
         self.timeout = timeout
         self._sent: OrderedDict[tuple[int, int], str] = OrderedDict()
 
-    def _send(self, conn: BridgeConn, msg, description: str | None = None) -> int:
+    def _remember(self, dp, xid: int, description: str) -> None:
+        self._sent[(id(dp), xid)] = description
+        while len(self._sent) > MAX_REMEMBERED:
+            self._sent.popitem(last=False)
+
+    def _send(self, conn: BridgeConn, msg, description: str) -> int:
         dp = conn.datapath
         dp.set_xid(msg)
-        if description is not None:
-            self._sent[(id(dp), msg.xid)] = description
-            while len(self._sent) > MAX_REMEMBERED:
-                self._sent.popitem(last=False)
+        self._remember(dp, msg.xid, description)
         dp.send_msg(msg)
         return msg.xid
 
     def _request(self, conn: BridgeConn, msg, what: str) -> list:
-        """Send a multipart request, return the parts of its reply."""
+        """Send a request, wait for its reply (the parts of a multipart one); an OpenFlow
+        error answering it raises Refused naming `what`."""
         dp = conn.datapath
         dp.set_xid(msg)
+        self._remember(dp, msg.xid, what)
         key = self.replies.expect(dp, msg.xid)
         dp.send_msg(msg)
         return self.replies.wait(key, self.timeout, f"{conn.label} {what}")
@@ -160,12 +165,7 @@ class Sender:
                 LOG.debug("%s: bundle %d: %s %s", conn.label, bundle, verb, text)
                 self._send(conn, ofmsg.bundle_add(dp, bundle, ofmsg.flow_mod(dp, flow, command)),
                            f"{verb} {text} (bundle {bundle})")
-        commit = ofmsg.bundle_commit(dp, bundle)
-        dp.set_xid(commit)
-        self._sent[(id(dp), commit.xid)] = f"commit of bundle {bundle}"
-        key = self.replies.expect(dp, commit.xid)
-        dp.send_msg(commit)
-        self.replies.wait(key, self.timeout, f"{conn.label} commit of bundle {bundle}")
+        self._request(conn, ofmsg.bundle_commit(dp, bundle), f"commit of bundle {bundle}")
         for flow in changes.add + changes.modify:
             conn.installed[flow.key] = flow
         for flow in changes.delete:

@@ -69,7 +69,7 @@ class CloudCLI(CLI):
 
 
 def segment_mac(controller_ip, index: int) -> str:
-    """02:01:<controller IP>:<index>, locally administered, stable for a cloud."""
+    """02:<01 + index>:<controller IP>: locally administered, stable for a cloud."""
     return "02:%02x:" % (1 + index) + ":".join("%02x" % b for b in controller_ip.packed)
 
 
@@ -214,8 +214,6 @@ class EmulatedCloud:
         self.plugged[port.name] = port
         plug_vm(vm, self.nodes[port.node], port, self.cloud)
         if self.cloud.network(port.network_id).enable_dhcp:
-            if self.net is not None and port.network_id in self.dhcp_servers:
-                self.refresh_dhcp()  # (a port the API created since the server started)
             self.start_dhcp_client(port.name)
         return vm
 
@@ -234,14 +232,9 @@ class EmulatedCloud:
     def add_dhcp_server(self, port: Port) -> None:
         """The network's qdhcp namespace and dnsmasq on the node of its DHCP port."""
         net = self.cloud.network(port.network_id)
-
-        def record(kind, value):
-            if kind == "netns":
-                self.state.add_netns(value)
-            else:
-                self.state.add_pid(*value)
         workdir = os.path.join(self.rundir, "dhcp", net.id)
-        pid = dhcp.start_server(self.nodes[port.node], net, port, self.cloud, workdir, record)
+        pid = dhcp.start_server(self.nodes[port.node], net, port, self.cloud, workdir,
+                                self.state)
         self.dhcp_servers[net.id] = (pid, workdir, port)
 
     def refresh_dhcp(self) -> None:

@@ -14,32 +14,17 @@ import time
 
 from cloud import schema
 from cloud.model import Cloud
+from cloud.naming import BR_PHY
 from controller.client import Client
 from mininet_topos import converge
 from mininet_topos.cloud import EmulatedCloud
 from mininet_topos.controller_proc import ControllerProcess
-from cloud.naming import BR_PHY
 from mininet_topos.node import configure_phy, seed_tunnel_neighbours
-from mininet_topos.ovs import OvsError
-from mininet_topos.ovs import OvsInstance
+from mininet_topos.ovs import OvsError, OvsInstance, wait_for
 from mininet_topos.state import proc_name
 
 CONVERGE_TIMEOUT = 60.0
 RESTART_TIMEOUT = 10.0
-
-
-def poll(good, timeout: float, what: str, interval: float = 0.05) -> None:
-    """Until good() (an OvsError counts as not yet), or TimeoutError naming `what`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if good():
-                return
-        except OvsError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not within {timeout}s: {what}")
-        time.sleep(interval)
 
 
 class Deployment:
@@ -96,6 +81,7 @@ class Deployment:
     def plug(self, port_name: str) -> None:
         """Start and plug the VM of a port the API created (Nova's part)."""
         self.refresh()
+        self.ec.refresh_dhcp()  # the port may be newer than its network's dnsmasq hosts file
         self.ec.add_vm(port_name)
         self.ec.wait_vm_addresses()  # (a DHCP network's VM: until it has its lease)
 
@@ -116,8 +102,8 @@ class Deployment:
         if pid:
             self.ec.state.add_pid(pid, "ovs-vswitchd")
         # br-phy's device appears once the new daemon has read its database
-        poll(lambda: BR_PHY in host.ovs.appctl("dpif/show"), RESTART_TIMEOUT,
-             f"{node}: br-phy back in ovs-vswitchd")
+        wait_for(lambda: _has_port(host.ovs, BR_PHY), RESTART_TIMEOUT,
+                 f"{node}: br-phy back in ovs-vswitchd")
         configure_phy(host, spec, self.cloud.fabric)
         seed_tunnel_neighbours(host, spec, self.cloud)
 
@@ -157,6 +143,14 @@ class Deployment:
     def flow_count(self) -> int:
         return sum(len(converge.installed_flows(ovs, br)) for ovs in self.ovs.values()
                    for br in ("br-int", "br-tun"))
+
+
+def _has_port(ovs: OvsInstance, name: str) -> bool:
+    """Whether the datapath has the port (False while ovs-vswitchd is not answering yet)."""
+    try:
+        return name in ovs.appctl("dpif/show")
+    except OvsError:
+        return False
 
 
 def _rss_kib(pid: int) -> int:

@@ -17,6 +17,7 @@ import subprocess
 from cloud.model import Cloud, Network, Port
 from cloud.naming import BR_INT, tap_name
 from mininet_topos.ovs import run, wait_for
+from mininet_topos.state import State
 
 UDHCPC_SCRIPT = """#!/bin/sh
 # udhcpc's hook: apply the lease to the interface (address, default route, MTU)
@@ -104,13 +105,13 @@ def dnsmasq_argv(net: Network, server: Port, workdir: str) -> list[str]:
 
 
 def start_server(host, net: Network, server: Port, cloud: Cloud, workdir: str,
-                 record) -> int:
+                 state: State) -> int:
     """The qdhcp namespace, its port on the network node's br-int, and dnsmasq; returns
-    dnsmasq's pid. record(kind, value) registers what was made (for cleanup)."""
+    dnsmasq's pid. The namespace and the process are recorded in `state` for cleanup."""
     from mininet_topos.node import in_ns
     ns, tap, inner = qdhcp_name(net), tap_name(server.id), ns_name(server)
     os.makedirs(workdir, exist_ok=True)
-    record("netns", ns)
+    state.add_netns(ns)
     run(["ip", "netns", "add", ns])
     # made inside the namespace, the peer sent to the node by pid (the node has its own mount
     # namespace, where /run/netns/<ns> is not visible)
@@ -136,7 +137,7 @@ def start_server(host, net: Network, server: Port, cloud: Cloud, workdir: str,
     proc = subprocess.Popen(["ip", "netns", "exec", ns, *dnsmasq_argv(net, server, workdir),
                              "--keep-in-foreground"], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    record("pid", (proc.pid, "dnsmasq"))
+    state.add_pid(proc.pid, "dnsmasq")
     wait_for(lambda: os.path.exists(os.path.join(workdir, "dnsmasq.pid")) or
              proc.poll() is not None, 10, "dnsmasq to start")
     if proc.poll() is not None:

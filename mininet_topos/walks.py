@@ -5,6 +5,7 @@ integration tests assert on them, so both exercise the very same code.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -152,16 +153,12 @@ def walk4(d: Deployment, vm: str) -> Check:
     server_node = d.cloud.node(server.node)
     others = [n.name for n in d.cloud.nodes if n.role == "compute" and n.name != p.node]
     script = dhcp.write_client_script(d.ec.rundir)
-    caps = [_capture_pid(d, pid, dhcp.ns_name(server), "udp port 67 or udp port 68"),
-            _capture(d, p.node, DATA_IF, "")] + [_capture(d, n, DATA_IF, "") for n in others]
-    for cap in caps:
-        cap.__enter__()
-    try:
+    with contextlib.ExitStack() as stack:
+        in_ns = stack.enter_context(_capture_pid(d, pid, dhcp.ns_name(server),
+                                                 "udp port 67 or udp port 68"))
+        wire = stack.enter_context(_capture(d, p.node, DATA_IF, ""))
+        rest = [stack.enter_context(_capture(d, n, DATA_IF, "")) for n in others]
         d.ec.vm_run(vm, *dhcp.client_argv(script))
-    finally:
-        for cap in reversed(caps):
-            cap.__exit__(None, None, None)
-    in_ns, wire, rest = caps[0], caps[1], caps[2:]
     asked = in_ns.count("ff:ff:ff:ff:ff:ff", f"BOOTP/DHCP, Request from {p.mac}")
     answered = in_ns.count(f"{server.mac} > {p.mac}", "BOOTP/DHCP, Reply")
     requests = [x for x in wire.packets if "BOOTP/DHCP, Request" in x]
