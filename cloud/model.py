@@ -9,6 +9,8 @@ import ipaddress
 from dataclasses import dataclass
 from functools import cached_property
 
+from cloud.naming import DEVICE_ID_LEN
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -30,6 +32,7 @@ ENCAP_OVERHEAD = {TYPE_VXLAN: 50, TYPE_GRE: 42}
 
 OWNER_COMPUTE_PREFIX = "compute:"
 OWNER_DHCP = "network:dhcp"
+OWNER_ROUTER_INTERFACE = "network:router_interface"   # a router's qr- port on br-int
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,71 @@ class Port:
     mac: str  # lower-case, colon separated
     ips: tuple[IPAddress, ...]
     device_owner: str = "compute:nova"
+    router_id: str | None = None  # a router interface's router (Neutron's device_id)
 
     @property
     def is_vm(self) -> bool:
         return self.device_owner.startswith(OWNER_COMPUTE_PREFIX)
+
+    @property
+    def is_router_interface(self) -> bool:
+        return self.device_owner == OWNER_ROUTER_INTERFACE
+
+    @property
+    def device(self) -> str:
+        """Its device on br-int: qr-<id[:11]> for a router interface, else tap<id[:11]>."""
+        return ("qr-" if self.is_router_interface else "tap") + self.id[:DEVICE_ID_LEN]
+
+
+@dataclass(frozen=True)
+class ExternalNetwork:
+    """Neutron's router:external network: a flat segment on the network nodes' br-ex, whose
+    gateway_ip is the external gateway host (the way to "the internet")."""
+
+    id: str
+    name: str
+    cidr: ipaddress.IPv4Network
+    gateway_ip: ipaddress.IPv4Address
+    allocation_pools: tuple[tuple[ipaddress.IPv4Address, ipaddress.IPv4Address], ...] = ()
+    mtu: int = UNDERLAY_MTU
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """A router's port on the external network: qg-<port id[:11]> on br-ex."""
+
+    port_id: str
+    mac: str
+    ip: ipaddress.IPv4Address
+
+    @property
+    def device(self) -> str:
+        return "qg-" + self.port_id[:DEVICE_ID_LEN]
+
+
+@dataclass(frozen=True)
+class Router:
+    """A legacy (centralized) Neutron router: the qrouter-<id> namespace on a network node,
+    with its interfaces (ports with device_owner network:router_interface) and gateway."""
+
+    id: str
+    name: str
+    node: str
+    gateway: Gateway | None = None
+
+    @property
+    def namespace(self) -> str:
+        return "qrouter-" + self.id
+
+
+@dataclass(frozen=True)
+class FloatingIP:
+    """An external address mapped 1:1 (DNAT in, SNAT out) to a port's fixed IPv4 by the
+    router that connects the port's network to the external network."""
+
+    id: str
+    ip: ipaddress.IPv4Address
+    port_id: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +155,9 @@ class Cloud:
     networks: tuple[Network, ...]
     ports: tuple[Port, ...]
     l2_population: bool = True
+    external: ExternalNetwork | None = None
+    routers: tuple[Router, ...] = ()
+    floating_ips: tuple[FloatingIP, ...] = ()
 
     @cached_property
     def _nodes(self) -> dict[str, Node]:
@@ -105,6 +172,29 @@ class Cloud:
 
     def network(self, network_id: str) -> Network:
         return self._networks[network_id]
+
+    def port(self, port_id: str) -> Port:
+        return next(p for p in self.ports if p.id == port_id)
+
+    def router(self, router_id: str) -> Router:
+        return next(r for r in self.routers if r.id == router_id)
+
+    def interfaces_of(self, router_id: str) -> tuple[Port, ...]:
+        return tuple(p for p in self.ports if p.router_id == router_id)
+
+    def routers_on(self, node: str) -> tuple[Router, ...]:
+        return tuple(r for r in self.routers if r.node == node)
+
+    def floating_ips_of(self, router_id: str) -> tuple[tuple[FloatingIP, Port], ...]:
+        """The router's floating IPs with their ports: those whose port's network is one of
+        the router's interfaces (schema checks that exactly one router with a gateway is)."""
+        nets = {p.network_id for p in self.interfaces_of(router_id)}
+        out = []
+        for fip in self.floating_ips:
+            port = self.port(fip.port_id)
+            if port.network_id in nets:
+                out.append((fip, port))
+        return tuple(out)
 
     def node_by_management_ip(self, ip: str) -> Node | None:
         for node in self.nodes:

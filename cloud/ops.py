@@ -297,6 +297,9 @@ def update_port(doc: Doc, ident: str, body: Any) -> Doc:
 
 
 def delete_port(doc: Doc, ident: str) -> Doc:
-    doc["ports"].remove(port_entry(doc, ident))
+    from cloud.ops_l3 import delete_port_refs
+    port = port_entry(doc, ident)
+    delete_port_refs(doc, port)
+    doc["ports"].remove(port)
     return doc
 

@@ -7,13 +7,16 @@ programmed from a file that does not validate.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from cloud import model
 from cloud import values as v
+from cloud.checks import (Faults, Spec, check_host_address, check_pools, entries,
+                          first_seen)
 from cloud.naming import DEVICE_ID_LEN, tap_name
+from cloud.schema_l3 import check_routers, external_network, floating_ips, routers_of
 
 
 class CloudError(Exception):
@@ -26,8 +29,6 @@ class CloudError(Exception):
 
 
 # ------------------------------------------------------------------------------- the schema
-# key -> (required, converter); anything else is an unknown key.
-Spec = dict[str, tuple[bool, Callable[[Any], Any]]]
 
 TOP: Spec = {
     "cloud": (True, v.short_name),
@@ -37,6 +38,9 @@ TOP: Spec = {
     "networks": (True, v.sequence),
     "ports": (False, v.sequence),
     "l2_population": (False, v.boolean),
+    "external": (False, v.mapping),
+    "routers": (False, v.sequence),
+    "floating_ips": (False, v.sequence),
 }
 MANAGEMENT: Spec = {
     "cidr": (True, v.ipv4_network),
@@ -69,37 +73,9 @@ PORT: Spec = {
     "mac": (True, v.mac),
     "ip": (False, v.one_or_many(v.ip_address)),      # none: a port without fixed IPs
     "device_owner": (False, v.text),
+    "router": (False, v.text),                       # network:router_interface: its router
 }
 DEFAULT_CONTROLLER_PORT = 6653
-
-
-class _Faults:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, entry: str, fault: str) -> None:
-        self.items.append((entry, fault))
-
-    def fields(self, entry: str, raw: Any, spec: Spec) -> dict | None:
-        """Convert a mapping by spec; record every fault; None if there was any."""
-        if not isinstance(raw, dict):
-            self.add(entry, f"expected a mapping, got {type(raw).__name__}")
-            return None
-        before = len(self.items)
-        out: dict[str, Any] = {}
-        for key in raw:
-            if key not in spec:
-                self.add(entry, f"unknown key {key!r} (allowed: {', '.join(spec)})")
-        for key, (required, convert) in spec.items():
-            if key not in raw:
-                if required:
-                    self.add(entry, f"missing key {key!r}")
-                continue
-            try:
-                out[key] = convert(raw[key])
-            except (ValueError, TypeError) as exc:
-                self.add(entry, f"key {key!r}: {exc}")
-        return out if len(self.items) == before else None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -134,7 +110,7 @@ def load(path: str) -> model.Cloud:
 
 def parse(raw: Any, source: str) -> model.Cloud:
     """Validate an already-loaded mapping (a file's content or a generated cloud)."""
-    faults = _Faults()
+    faults = Faults()
     top = faults.fields("top level", raw, TOP)
     if top is None:
         raise CloudError(source, faults.items)
@@ -147,19 +123,31 @@ def parse(raw: Any, source: str) -> model.Cloud:
     networks = _networks(top["networks"], faults)
     # A reference to an entry that exists but is itself faulty is not reported a second time.
     declared = {"node": _declared(top["nodes"], "name"),
-                "network": _declared(top["networks"], "name") | _declared(top["networks"], "id")}
-    ports = _ports(top.get("ports", []), nodes, networks, declared, faults)
+                "network": _declared(top["networks"], "name") | _declared(top["networks"], "id"),
+                "router": _declared(top.get("routers", []), "name") |
+                _declared(top.get("routers", []), "id")}
+    external = None
+    if "external" in top:
+        external = external_network(top["external"], fabric, networks, faults)
+    routers = routers_of(top.get("routers", []), nodes, external, "external" in top, faults)
+    ports = _ports(top.get("ports", []), nodes, networks, declared, faults, routers)
     _check_dhcp(networks, ports, faults)
+    check_routers(routers, ports, networks, external, faults)
+    declared["port"] = _declared(top.get("ports", []), "name") | \
+        _declared(top.get("ports", []), "id")
+    fips = floating_ips(top.get("floating_ips", []), external, routers, ports,
+                        declared["port"], faults)
     if faults.items:
         raise CloudError(source, faults.items)
     return model.Cloud(name=top["cloud"], source=source, fabric=fabric, nodes=tuple(nodes),
                        networks=tuple(networks), ports=tuple(ports),
-                       l2_population=top.get("l2_population", True))
+                       l2_population=top.get("l2_population", True), external=external,
+                       routers=tuple(routers), floating_ips=tuple(fips))
 
 
-def _fabric(mgmt: dict, data: dict, faults: _Faults) -> model.Fabric | None:
+def _fabric(mgmt: dict, data: dict, faults: Faults) -> model.Fabric | None:
     before = len(faults.items)
-    _check_host_address("management", "controller", mgmt["controller"], mgmt["cidr"], faults)
+    check_host_address("management", "controller", mgmt["controller"], mgmt["cidr"], faults)
     if mgmt["cidr"].overlaps(data["cidr"]):
         faults.add("data", f"cidr {data['cidr']} overlaps the management cidr {mgmt['cidr']}")
     if len(faults.items) != before:
@@ -173,47 +161,17 @@ def _declared(raw_list: list, key: str) -> set:
     return {e.get(key) for e in raw_list if isinstance(e, dict) and isinstance(e.get(key), str)}
 
 
-def _check_host_address(entry: str, key: str, ip, cidr, faults: _Faults) -> bool:
-    if ip not in cidr:
-        faults.add(entry, f"{key} {ip} is outside {cidr}")
-        return False
-    if cidr.num_addresses > 2 and ip in (cidr.network_address, cidr.broadcast_address):
-        faults.add(entry, f"{key} {ip} is the network or broadcast address of {cidr}")
-        return False
-    return True
-
-
-def _entries(kind: str, raw_list: list, spec: Spec, faults: _Faults):
-    """Yield (entry label, converted fields) for each valid-looking entry of a list."""
-    for i, raw in enumerate(raw_list):
-        label = f"{kind}[{i}]"
-        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-            label += f" ({raw['name']})"
-        fields = faults.fields(label, raw, spec)
-        if fields is not None:
-            yield label, fields
-
-
-def _first_seen(seen: dict, key, label: str, what: str, faults: _Faults) -> bool:
-    """Record key -> label; report a duplicate naming the entry that had it first."""
-    if key in seen:
-        faults.add(label, f"duplicate {what} (also in {seen[key]})")
-        return False
-    seen[key] = label
-    return True
-
-
-def _nodes(raw_list: list, fabric: model.Fabric | None, faults: _Faults) -> list[model.Node]:
+def _nodes(raw_list: list, fabric: model.Fabric | None, faults: Faults) -> list[model.Node]:
     nodes, names, mgmt_ips, tun_ips = [], {}, {}, {}
-    for label, f in _entries("nodes", raw_list, NODE, faults):
-        ok = _first_seen(names, f["name"], label, f"node name {f['name']}", faults)
-        ok &= _first_seen(mgmt_ips, f["management_ip"], label,
+    for label, f in entries("nodes", raw_list, NODE, faults):
+        ok = first_seen(names, f["name"], label, f"node name {f['name']}", faults)
+        ok &= first_seen(mgmt_ips, f["management_ip"], label,
                           f"management_ip {f['management_ip']}", faults)
-        ok &= _first_seen(tun_ips, f["tunnel_ip"], label, f"tunnel_ip {f['tunnel_ip']}", faults)
+        ok &= first_seen(tun_ips, f["tunnel_ip"], label, f"tunnel_ip {f['tunnel_ip']}", faults)
         if fabric is not None:
-            ok &= _check_host_address(label, "management_ip", f["management_ip"],
+            ok &= check_host_address(label, "management_ip", f["management_ip"],
                                       fabric.management_cidr, faults)
-            ok &= _check_host_address(label, "tunnel_ip", f["tunnel_ip"], fabric.data_cidr,
+            ok &= check_host_address(label, "tunnel_ip", f["tunnel_ip"], fabric.data_cidr,
                                       faults)
             if f["management_ip"] == fabric.controller_ip:
                 faults.add(label, f"management_ip {f['management_ip']} is the controller's")
@@ -225,18 +183,18 @@ def _nodes(raw_list: list, fabric: model.Fabric | None, faults: _Faults) -> list
     return nodes
 
 
-def _networks(raw_list: list, faults: _Faults) -> list[model.Network]:
+def _networks(raw_list: list, faults: Faults) -> list[model.Network]:
     networks, ids, names, segments = [], {}, {}, {}
-    for label, f in _entries("networks", raw_list, NETWORK, faults):
-        ok = _first_seen(ids, f["id"], label, f"network id {f['id']}", faults)
-        ok &= _first_seen(names, f["name"], label, f"network name {f['name']}", faults)
+    for label, f in entries("networks", raw_list, NETWORK, faults):
+        ok = first_seen(ids, f["id"], label, f"network id {f['id']}", faults)
+        ok &= first_seen(names, f["name"], label, f"network name {f['name']}", faults)
         seg, kind = f["segmentation_id"], f["type"]
         top = model.SEGMENTATION_MAX[kind]
         if not 1 <= seg <= top:
             faults.add(label, f"segmentation_id {seg} out of range for {kind} (1..{top})")
             ok = False
         else:
-            ok &= _first_seen(segments, (kind, seg), label, f"{kind} segmentation_id {seg}",
+            ok &= first_seen(segments, (kind, seg), label, f"{kind} segmentation_id {seg}",
                               faults)
         cidrs = f.get("cidr", ())
         if len({c.version for c in cidrs}) != len(cidrs):
@@ -247,7 +205,7 @@ def _networks(raw_list: list, faults: _Faults) -> list[model.Network]:
             faults.add(label, f"gateway_ip {gateway} is outside {', '.join(map(str, cidrs))}")
             ok = False
         pools = f.get("allocation_pools", ())
-        ok &= _check_pools(label, pools, cidrs, gateway, faults)
+        ok &= check_pools(label, pools, cidrs, gateway, faults)
         if ok:
             networks.append(model.Network(id=f["id"], name=f["name"], type=kind,
                                           segmentation_id=seg, cidrs=cidrs, gateway_ip=gateway,
@@ -257,7 +215,7 @@ def _networks(raw_list: list, faults: _Faults) -> list[model.Network]:
 
 
 def _check_dhcp(networks: list[model.Network], ports: list[model.Port],
-                faults: _Faults) -> None:
+                faults: Faults) -> None:
     for net in networks:
         if not net.enable_dhcp:
             continue
@@ -269,37 +227,20 @@ def _check_dhcp(networks: list[model.Network], ports: list[model.Port],
                        f"{len(servers)})")
 
 
-def _check_pools(label: str, pools: tuple, cidrs: tuple, gateway, faults: _Faults) -> bool:
-    ok = True
-    for first, last in pools:
-        text = f"allocation pool {first}-{last}"
-        if not any(first in c and last in c for c in cidrs):
-            faults.add(label, f"{text} is not inside one of the network's cidrs")
-            ok = False
-        elif gateway is not None and first <= gateway <= last and \
-                gateway.version == first.version:
-            faults.add(label, f"{text} contains the gateway_ip {gateway}")
-            ok = False
-    ordered = sorted(pools, key=lambda p: (p[0].version, p[0]))
-    for (_, a_last), (b_first, _) in zip(ordered, ordered[1:], strict=False):
-        if a_last.version == b_first.version and b_first <= a_last:
-            faults.add(label, f"allocation pools overlap at {b_first}")
-            ok = False
-    return ok
-
-
 def _ports(raw_list: list, nodes: list[model.Node], networks: list[model.Network],
-           declared: dict[str, set], faults: _Faults) -> list[model.Port]:
+           declared: dict[str, set], faults: Faults,
+           routers: list[model.Router] = ()) -> list[model.Port]:
     by_node = {n.name: n for n in nodes}
     by_net = {n.id: n for n in networks} | {n.name: n for n in networks}
+    by_router = {r.id: r for r in routers} | {r.name: r for r in routers}
     ports, ids, devices, names, macs, ips = [], {}, {}, {}, {}, {}
-    for label, f in _entries("ports", raw_list, PORT, faults):
-        ok = _first_seen(ids, f["id"], label, f"port id {f['id']}", faults)
-        ok &= _first_seen(devices, f["id"][:DEVICE_ID_LEN], label,
+    for label, f in entries("ports", raw_list, PORT, faults):
+        ok = first_seen(ids, f["id"], label, f"port id {f['id']}", faults)
+        ok &= first_seen(devices, f["id"][:DEVICE_ID_LEN], label,
                           f"device name {tap_name(f['id'])} (first {DEVICE_ID_LEN} characters "
                           "of the port id)", faults)
-        ok &= _first_seen(names, f["name"], label, f"port name {f['name']}", faults)
-        ok &= _first_seen(macs, f["mac"], label, f"MAC {f['mac']}", faults)
+        ok &= first_seen(names, f["name"], label, f"port name {f['name']}", faults)
+        ok &= first_seen(macs, f["mac"], label, f"MAC {f['mac']}", faults)
         node = by_node.get(f["node"])
         if node is None:
             if f["node"] not in declared["node"]:
@@ -313,28 +254,48 @@ def _ports(raw_list: list, nodes: list[model.Node], networks: list[model.Network
         owner = f.get("device_owner", "compute:nova")
         if owner.startswith(model.OWNER_COMPUTE_PREFIX):
             wanted_role = model.ROLE_COMPUTE
-        elif owner == model.OWNER_DHCP:
+        elif owner in (model.OWNER_DHCP, model.OWNER_ROUTER_INTERFACE):
             wanted_role = model.ROLE_NETWORK
         else:
-            faults.add(label, f"device_owner {owner!r} is not compute:<zone> or "
-                       f"{model.OWNER_DHCP}")
+            faults.add(label, f"device_owner {owner!r} is not compute:<zone>, "
+                       f"{model.OWNER_DHCP} or {model.OWNER_ROUTER_INTERFACE}")
             ok, wanted_role = False, None
         if node is not None and wanted_role and node.role != wanted_role:
             faults.add(label, f"device_owner {owner} needs a {wanted_role} node; "
                        f"{node.name} is a {node.role} node")
             ok = False
+        router = None
+        if owner == model.OWNER_ROUTER_INTERFACE:
+            router = by_router.get(f.get("router"))
+            if "router" not in f:
+                faults.add(label, f"device_owner {owner} needs key 'router'")
+                ok = False
+            elif router is None:
+                if f["router"] not in declared["router"]:
+                    faults.add(label, f"unknown router {f['router']!r}")
+                ok = False
+            elif node is not None and node.name != router.node:
+                faults.add(label, f"router {router.name} runs on {router.node}, not on "
+                           f"{node.name}")
+                ok = False
+        elif "router" in f:
+            faults.add(label, f"key 'router' is only for device_owner "
+                       f"{model.OWNER_ROUTER_INTERFACE}")
+            ok = False
         port_ips = f.get("ip", ())
         if net is not None:
-            ok &= _check_port_ips(label, port_ips, net, ips, faults)
+            ok &= _check_port_ips(label, port_ips, net, ips, faults,
+                                  gateway_allowed=router is not None)
         if ok:
             ports.append(model.Port(id=f["id"], name=f["name"], network_id=net.id,
                                     node=node.name, mac=f["mac"], ips=port_ips,
-                                    device_owner=owner))
+                                    device_owner=owner,
+                                    router_id=router.id if router is not None else None))
     return ports
 
 
 def _check_port_ips(label: str, port_ips: tuple, net: model.Network, seen: dict,
-                    faults: _Faults) -> bool:
+                    faults: Faults, gateway_allowed: bool = False) -> bool:
     ok = True
     for ip in port_ips:
         cidr = next((c for c in net.cidrs if ip in c), None)
@@ -343,15 +304,15 @@ def _check_port_ips(label: str, port_ips: tuple, net: model.Network, seen: dict,
                        f"{', '.join(map(str, net.cidrs))}")
             ok = False
             continue
-        if cidr.version == 4 and not _check_host_address(label, "IP", ip, cidr, faults):
+        if cidr.version == 4 and not check_host_address(label, "IP", ip, cidr, faults):
             ok = False
             continue
-        if ip == net.gateway_ip:
+        if ip == net.gateway_ip and not gateway_allowed:
             faults.add(label, f"IP {ip} is network {net.name}'s gateway_ip")
             ok = False
             continue
         # The same IP may be used again in another network (tenants overlap); not in one.
-        ok &= _first_seen(seen, (net.id, ip), label, f"IP {ip} in network {net.name}", faults)
+        ok &= first_seen(seen, (net.id, ip), label, f"IP {ip} in network {net.name}", faults)
     if len({ip.version for ip in port_ips}) != len(port_ips):
         faults.add(label, "at most one IPv4 and one IPv6 address per port")
         ok = False

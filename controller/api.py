@@ -1,5 +1,5 @@
-"""The northbound REST API, shaped like Neutron's v2.0: networks, subnets, ports, and read-only
-nodes. JSON in and out; errors as Neutron returns them ({"NeutronError": {...}} with 400, 404
+"""The northbound REST API, shaped like Neutron's v2.0: networks, subnets, ports, routers
+(with add_router_interface / remove_router_interface), floating IPs, and read-only nodes. JSON in and out; errors as Neutron returns them ({"NeutronError": {...}} with 400, 404
 or 409). Served by eventlet's WSGI server inside the controller process; every change goes
 through the Keeper (validated, persisted, then programmed).
 """
@@ -13,7 +13,7 @@ import webob
 import webob.dec
 from routes import Mapper
 
-from cloud import neutron, ops
+from cloud import neutron, ops, ops_l3
 from cloud.ops import Refused
 from controller.keeper import Keeper
 
@@ -33,7 +33,10 @@ class Api:
         self.keeper = keeper
         self.bridges = bridges
         self.mapper = Mapper()
-        for coll in ("networks", "subnets", "ports", "nodes"):
+        for action in ("add_router_interface", "remove_router_interface"):
+            self.mapper.connect(f"/v2.0/routers/{{ident}}/{action}", coll="routers",
+                                action=action)
+        for coll in ("networks", "subnets", "ports", "routers", "floatingips", "nodes"):
             self.mapper.connect(f"/v2.0/{coll}", coll=coll)
             self.mapper.connect(f"/v2.0/{coll}.json", coll=coll)
             self.mapper.connect(f"/v2.0/{coll}/{{ident}}", coll=coll)
@@ -47,6 +50,8 @@ class Api:
             return _error(404, f"The resource could not be found: {req.path_info}")
         try:
             ident = route.get("ident")
+            if route.get("action"):
+                return self._interface(req, route["action"], ident)
             return self._dispatch(req, route["coll"], ident, ident is not None)
         except Refused as exc:
             LOG.info("%s %s refused (%d): %s", req.method, req.path_info, exc.status,
@@ -67,27 +72,45 @@ class Api:
             return self._show(coll, ident) if item else self._list(coll)
         if method == "POST" and not item:
             return self._create(coll, self._body(req))
-        if method == "PUT" and item and coll in ("networks", "ports"):
+        if method == "PUT" and item and coll in ("networks", "ports", "routers"):
             body = self._body(req)
-            update = ops.update_network if coll == "networks" else ops.update_port
+            update = {"networks": ops.update_network, "ports": ops.update_port,
+                      "routers": ops_l3.update_router}[coll]
             self.keeper.change(lambda d: update(d, ident, body), f"update {coll[:-1]} {ident}")
             return webob.Response(json_body={coll[:-1]: self._get(coll, ident)}, status=200)
         if method == "DELETE" and item:
             delete = {"networks": ops.delete_network, "subnets": ops.delete_subnet,
-                      "ports": ops.delete_port}[coll]
+                      "ports": ops.delete_port, "routers": ops_l3.delete_router,
+                      "floatingips": ops_l3.delete_floating_ip}[coll]
             self.keeper.change(lambda d: delete(d, ident), f"delete {coll[:-1]} {ident}")
             return webob.Response(status=204)
         raise Refused(405, f"{method} is not allowed on {req.path_info}")
 
+    def _interface(self, req, action: str, ident: str) -> webob.Response:
+        """PUT /routers/ID/add_router_interface or remove_router_interface."""
+        if req.method != "PUT":
+            raise Refused(405, f"{req.method} is not allowed on {req.path_info}")
+        body = self._body(req)
+        change = ops_l3.add_interface if action.startswith("add") else ops_l3.remove_interface
+        result = self.keeper.change(lambda d: change(d, ident, body), f"{action} {ident}")
+        return webob.Response(json_body=result, status=200)
+
     # -------------------------------------------------------------------------- reading
     def _all(self, coll: str) -> list[dict]:
         cloud = self.keeper.cloud
+        ext = cloud.external
         if coll == "networks":
-            return [neutron.network(n) for n in cloud.networks]
+            return [neutron.network(n) for n in cloud.networks] + (
+                [neutron.external_network(ext)] if ext else [])
         if coll == "subnets":
-            return [s for n in cloud.networks for s in neutron.subnets_of(n)]
+            return [s for n in cloud.networks for s in neutron.subnets_of(n)] + (
+                [neutron.external_subnet(ext)] if ext else [])
         if coll == "ports":
             return [neutron.port(cloud, p) for p in cloud.ports]
+        if coll == "routers":
+            return [neutron.router(cloud, r) for r in cloud.routers]
+        if coll == "floatingips":
+            return [neutron.floating_ip(cloud, f) for f in cloud.floating_ips]
         return [neutron.node(n, self.bridges(n.name)) for n in cloud.nodes]
 
     def _get(self, coll: str, ident: str) -> dict:
@@ -109,6 +132,7 @@ class Api:
     # -------------------------------------------------------------------------- writing
     def _create(self, coll: str, body) -> webob.Response:
         create = {"networks": ops.create_network, "subnets": ops.create_subnet,
-                  "ports": ops.create_port}[coll]
+                  "ports": ops.create_port, "routers": ops_l3.create_router,
+                  "floatingips": ops_l3.create_floating_ip}[coll]
         ident = self.keeper.change(lambda d: create(d, body), f"create {coll[:-1]}")
         return webob.Response(json_body={coll[:-1]: self._get(coll, ident)}, status=201)

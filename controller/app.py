@@ -24,7 +24,8 @@ from os_ken.lib import hub
 from os_ken.ofproto import ofproto_v1_3
 
 from cloud import schema
-from cloud.naming import BR_INT, BR_TUN
+from cloud.naming import BR_TUN
+from flows.desired import bridges_of
 from controller.api import Api
 from controller.config import CONF, STATE_DIR
 from controller.keeper import Keeper
@@ -148,7 +149,7 @@ class OverlayController(app_manager.OSKenApp):
 
     def _bridges_of(self, node: str) -> dict[str, bool]:
         conns = self.registry.of_node(node)
-        return {b: b in conns for b in (BR_INT, BR_TUN)}
+        return {b: b in conns for b in bridges_of(self.keeper.cloud.node(node))}
 
     @set_ev_cls(ofp_event.EventOFPStateChange, [MAIN_DISPATCHER, DEAD_DISPATCHER])
     def _state_change(self, ev) -> None:

@@ -8,6 +8,11 @@ client of seed 000:
     overlay net-list | subnet-list | port-list | node-list
     overlay net-show NET | port-show PORT
     overlay net-delete NET | subnet-delete SUBNET | port-delete PORT
+    overlay router-create TenantA-R1 [--external Ext-Net]
+    overlay router-gateway-set ROUTER Ext-Net | router-gateway-clear ROUTER
+    overlay router-interface-add ROUTER SUBNET-OR-NETWORK | router-interface-remove ...
+    overlay floatingip-create Ext-Net --port PORT [--ip IP]
+    overlay router-list | floatingip-list | router-show R | router-delete R | floatingip-delete F
 
 The API address comes from --url, else $OVERLAY_URL, else http://192.168.10.1:9696/v2.0 (the
 seed cloud's controller). Refusals print the API's message and exit with status 1.
@@ -28,6 +33,8 @@ COLUMNS = {
     "subnets": ("id", "network_id", "cidr", "gateway_ip"),
     "ports": ("id", "name", "binding:host_id", "mac_address", "fixed_ips"),
     "nodes": ("name", "role", "management_ip", "tunnel_ip", "bridges"),
+    "routers": ("id", "name", "external_gateway_info"),
+    "floatingips": ("id", "floating_ip_address", "fixed_ip_address", "port_id", "router_id"),
 }
 
 
@@ -60,7 +67,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the API's JSON")
     sub = p.add_subparsers(dest="command", required=True)
     for coll, short in (("networks", "net"), ("subnets", "subnet"), ("ports", "port"),
-                        ("nodes", "node")):
+                        ("nodes", "node"), ("routers", "router"), ("floatingips", "floatingip")):
         sub.add_parser(f"{short}-list").set_defaults(coll=coll, verb="list")
         if coll != "nodes":
             for verb in ("show", "delete"):
@@ -89,7 +96,42 @@ def parser() -> argparse.ArgumentParser:
     pu.add_argument("--host", help="rebind (move) the port to this node")
     pu.add_argument("--name")
     pu.set_defaults(coll="ports", verb="update")
+    _l3_parsers(sub)
     return p
+
+
+def _l3_parsers(sub) -> None:
+    rc = sub.add_parser("router-create")
+    rc.add_argument("name")
+    rc.add_argument("--external", help="set the gateway on this external network")
+    rc.set_defaults(coll="routers", verb="create")
+    gs = sub.add_parser("router-gateway-set")
+    gs.add_argument("ident")
+    gs.add_argument("external")
+    gs.set_defaults(coll="routers", verb="gateway")
+    gc = sub.add_parser("router-gateway-clear")
+    gc.add_argument("ident")
+    gc.set_defaults(coll="routers", verb="gateway", external=None)
+    for action in ("add", "remove"):
+        ia = sub.add_parser(f"router-interface-{action}")
+        ia.add_argument("ident")
+        ia.add_argument("subnet", help="a subnet id, or a network (its IPv4 subnet)")
+        ia.set_defaults(coll="routers", verb=f"{action}_router_interface")
+    fc = sub.add_parser("floatingip-create")
+    fc.add_argument("external")
+    fc.add_argument("--port", required=True)
+    fc.add_argument("--ip")
+    fc.set_defaults(coll="floatingips", verb="create")
+
+
+def _subnet(client: Client, ident: str) -> str:
+    """A subnet id as given, or the IPv4 subnet of the named network."""
+    subnets = client.list("subnets")
+    if any(s["id"] == ident for s in subnets):
+        return ident
+    net = resolve(client, "networks", ident)
+    v4 = [s["id"] for s in subnets if s["network_id"] == net and s["ip_version"] == 4]
+    return v4[0] if v4 else ident
 
 
 def _create_attrs(args) -> dict:
@@ -101,6 +143,14 @@ def _create_attrs(args) -> dict:
         attrs = {"network_id": args.network, "cidr": args.cidr}
         if args.gateway:
             attrs["gateway_ip"] = args.gateway
+    elif args.coll == "routers":
+        attrs = {"name": args.name}
+        if args.external:
+            attrs["external_gateway_info"] = {"network_id": args.external}
+    elif args.coll == "floatingips":
+        attrs = {"floating_network_id": args.external, "port_id": args.port}
+        if args.ip:
+            attrs["floating_ip_address"] = args.ip
     else:
         attrs = {"network_id": args.network, "binding:host_id": args.host}
         for key, value in (("name", args.name), ("mac_address", args.mac)):
@@ -125,8 +175,21 @@ def resolve(client: Client, coll: str, ident: str) -> str:
 
 
 def run(args, client: Client) -> str:
-    if getattr(args, "ident", None) and args.coll in ("networks", "ports"):
+    if getattr(args, "ident", None) and args.coll in ("networks", "ports", "routers"):
         args.ident = resolve(client, args.coll, args.ident)
+    for key in ("external",):
+        if getattr(args, key, None):
+            setattr(args, key, resolve(client, "networks", getattr(args, key)))
+    if getattr(args, "port", None) and args.coll == "floatingips":
+        args.port = resolve(client, "ports", args.port)
+    if args.verb.endswith("_router_interface"):
+        obj = client.request("PUT", f"/routers/{args.ident}/{args.verb}",
+                             {"subnet_id": _subnet(client, args.subnet)})
+        return json.dumps(obj, indent=1) if args.json else show(obj)
+    if args.verb == "gateway":
+        info = {"network_id": args.external} if args.external else {}
+        obj = client.update("routers", args.ident, external_gateway_info=info)
+        return json.dumps(obj, indent=1) if args.json else show(obj)
     if args.verb == "list":
         rows = client.list(args.coll)
         return json.dumps(rows, indent=1) if args.json else table(rows, COLUMNS[args.coll])

@@ -88,6 +88,13 @@ def local_arp_responder(lvid: int, ip: str, mac: str) -> Flow:
                 neigh.answer_arp(ip, mac) + (PopVlan(), Output(OFPP_IN_PORT)))
 
 
+def own_arp_goes_on(ofport: int, lvid: int, ip: str) -> Flow:
+    """A port asking about its own IP (a gratuitous ARP announcing it, a probe before using
+    it) is never answered: it goes on to the network like any broadcast."""
+    return Flow(t.LOCAL_RESPONDER, t.PRIORITY_OWN_ARP,
+                neigh.arp_request_match(lvid, ip, in_port=ofport), goto=t.TRANSIENT)
+
+
 def local_nd_responder(lvid: int, ip: str, port) -> Flow:
     """Turn a VM's solicitation for a port of this node into an advertisement -> ND_ADVERT."""
     return neigh.nd_responder(t.LOCAL_RESPONDER, lvid, ip, port)
@@ -158,7 +165,8 @@ def flows(view: NodeView) -> list[Flow]:
         for ip in neigh.ipv4s(port.port):
             out.append(arp_allowed(port.ofport, ip, port.port.mac))
             if view.l2pop:
-                out.append(local_arp_responder(port.vlan, ip, port.port.mac))
+                out += [local_arp_responder(port.vlan, ip, port.port.mac),
+                        own_arp_goes_on(port.ofport, port.vlan, ip)]
         out.append(na_allowed(port.ofport, neigh.link_local(port.port.mac)))
         for ip in neigh.ipv6s(port.port):
             out.append(na_allowed(port.ofport, ip))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cloud.model import Cloud
-from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN, tap_name
+from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN
 from flows import desired, localvlan
 from flows.simulator import Endpoint, Simulator
 from flows.tunnels import desired_tunnels
@@ -26,7 +26,7 @@ class NodePorts:
 
 
 def number_ports(cloud: Cloud, node: str) -> NodePorts:
-    vms = sorted(tap_name(p.id) for p in cloud.ports_on(node))
+    vms = sorted(p.device for p in cloud.ports_on(node))
     tunnels = sorted(desired_tunnels(cloud, node))
     return NodePorts(
         int_ports={PATCH_TUN: 1} | {name: FIRST_VM_PORT + i for i, name in enumerate(vms)},

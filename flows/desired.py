@@ -1,12 +1,18 @@
 """A node's desired flows per bridge: the composition of br_int's and br_tun's families."""
 from __future__ import annotations
 
-from cloud.naming import BR_INT, BR_TUN
-from flows import br_int, br_tun
+from cloud.model import ROLE_NETWORK, Node
+from cloud.naming import BR_EX, BR_INT, BR_TUN
+from flows import br_ex, br_int, br_tun
 from flows.flow import Flow
 from flows.view import NodeView
 
-MANAGED_BRIDGES = (BR_INT, BR_TUN)
+MANAGED_BRIDGES = (BR_INT, BR_TUN, BR_EX)
+
+
+def bridges_of(node: Node) -> tuple[str, ...]:
+    """The bridges the controller programs on a node: br-ex on network nodes only."""
+    return MANAGED_BRIDGES if node.role == ROLE_NETWORK else (BR_INT, BR_TUN)
 
 
 class DuplicateFlow(Exception):
@@ -24,9 +30,9 @@ def index(flows: list[Flow]) -> dict[tuple, Flow]:
 
 
 def bridge_flows(view: NodeView, bridge: str) -> dict[tuple, Flow]:
-    family = {BR_INT: br_int, BR_TUN: br_tun}[bridge]
+    family = {BR_INT: br_int, BR_TUN: br_tun, BR_EX: br_ex}[bridge]
     return index(family.flows(view))
 
 
 def node_flows(view: NodeView) -> dict[str, dict[tuple, Flow]]:
-    return {bridge: bridge_flows(view, bridge) for bridge in MANAGED_BRIDGES}
+    return {bridge: bridge_flows(view, bridge) for bridge in bridges_of(view.node)}

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from cloud.model import Cloud
-from cloud.naming import tap_name
 from flows import tables as t
 from flows.flow import SetField
 
@@ -57,7 +56,7 @@ def recover(cloud: Cloud, node: str, int_ports: Mapping[str, int], tun_flows: It
     """
     kinds = {table: kind for kind, table in t.TUN_TO_LV.items()}
     segments = {(n.type, n.segmentation_id): n.id for n in cloud.networks}
-    by_tap = {tap_name(p.id): p.network_id for p in cloud.ports_on(node)}
+    by_tap = {p.device: p.network_id for p in cloud.ports_on(node)}
     port_networks = {no: by_tap[name] for name, no in int_ports.items() if name in by_tap}
     owned = [(segments.get((kinds[f.table], f.get("tunnel_id"))), f)
              for f in tun_flows if f.table in kinds]

@@ -24,8 +24,8 @@ ROUTER_OWNER_PREFIX = "network:router"
 
 
 # ------------------------------------------------------------------------------------ ARP
-def arp_request_match(lvid: int, ip: str):
-    return match(eth_type=ETH_TYPE_ARP, vlan_vid=vlan(lvid), arp_op=1, arp_tpa=ip)
+def arp_request_match(lvid: int, ip: str, **more):
+    return match(eth_type=ETH_TYPE_ARP, vlan_vid=vlan(lvid), arp_op=1, arp_tpa=ip, **more)
 
 
 def answer_arp(ip: str, mac: str) -> tuple:

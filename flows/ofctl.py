@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 
 from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_ICMPV6, IPPROTO_UDP,
-                        OFPP_IN_PORT,
+                        OFPP_IN_PORT, OFPP_NORMAL,
                         OFPVID_NONE, OFPVID_PRESENT, Flow, Learn, LearnLoad, LearnMatch,
                         LearnOutput, Move, Output, PopVlan, PushVlan, SetField, match)
 
@@ -84,7 +84,8 @@ def _render_learn(learn: Learn) -> str:
 
 def render_action(action) -> str:
     if isinstance(action, Output):
-        return "IN_PORT" if action.port == OFPP_IN_PORT else f"output:{action.port}"
+        named = {OFPP_IN_PORT: "IN_PORT", OFPP_NORMAL: "NORMAL"}
+        return named.get(action.port) or f"output:{action.port}"
     if isinstance(action, PushVlan):
         return "push_vlan:" + _hex(action.ethertype)
     if isinstance(action, PopVlan):
@@ -239,7 +240,8 @@ def _parse_actions(items: list) -> tuple[tuple, int | None]:
         ((key, value),) = item.items()
         if key == "output":
             port = value["port"]
-            actions.append(Output(OFPP_IN_PORT if port == "IN_PORT" else int(port)))
+            named = {"IN_PORT": OFPP_IN_PORT, "NORMAL": OFPP_NORMAL}
+            actions.append(Output(named[port] if port in named else int(port)))
         elif key == "push_vlan":
             actions.append(PushVlan(int(value)))
         elif key in ("pop_vlan", "strip_vlan"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cloud.model import TYPE_GRE, TYPE_VXLAN
-from cloud.naming import BR_INT, BR_TUN
+from cloud.naming import BR_EX, BR_INT, BR_TUN
 
 # ---------------------------------------------------------------------------------- cookies
 # High seven bytes spell "overlay" so a dump shows whose flow it is; the low byte says which
@@ -38,6 +38,9 @@ FLOOD_TO_TUN = 22
 
 TUN_TO_LV = {TYPE_GRE: GRE_TUN_TO_LV, TYPE_VXLAN: VXLAN_TUN_TO_LV}
 
+# ------------------------------------------------------------------------------- br-ex table
+EX_LOCAL_SWITCHING = 0
+
 # ------------------------------------------------------------------------------- priorities
 PRIORITY_MISS = 0            # the last flow of a table: drop, or hand on (see Table.miss)
 # br-int LOCAL_SWITCHING
@@ -50,6 +53,7 @@ PRIORITY_NA_ALLOWED = 2      # neighbour advertisement from a VM port for its ow
 PRIORITY_NA_SPOOFED = 1      # any other neighbour advertisement from a VM port: drop
 PRIORITY_MAC_ALLOWED = 1     # frame from a VM port with its own source MAC -> on
 PRIORITY_LOCAL_ARP = 1       # ARP request for the IP of a port on this node: answered
+PRIORITY_OWN_ARP = 2         # ... unless the port asks about itself (gratuitous ARP, probe)
 # responders in both bridges (br-int LOCAL_RESPONDER, br-tun ARP_RESPONDER) and ND_ADVERT
 PRIORITY_DAD = 2             # duplicate address detection (NS from ::): never answered
 PRIORITY_ND_RESPONSE = 1     # NS for a known IPv6 -> rewritten into an NA -> ND_ADVERT
@@ -108,7 +112,8 @@ PIPELINE: tuple[Table, ...] = (
           "solicitation from a VM for an address of another port on this node is answered "
           "here, back to the asking port, and not flooded: the owner is never asked, so it "
           "cannot answer a second time (remote addresses are answered in br-tun's "
-          "ARP_RESPONDER). The ARP reply is complete here; the solicitation becomes an "
+          "ARP_RESPONDER). A port's request about its own IP (a gratuitous ARP, as a router "
+          "sends when it takes an address, or a probe) is not answered and goes on. The ARP reply is complete here; the solicitation becomes an "
           "advertisement (type 136, flags solicited and override, addresses swapped, option "
           "type target link-layer) and goes to ND_ADVERT. A duplicate address detection probe "
           "(source ::) is never answered. Everything else goes on."),
@@ -181,6 +186,13 @@ PIPELINE: tuple[Table, ...] = (
           "Second half of a neighbour advertisement built in ARP_RESPONDER (as in br-int): the "
           "remote port's MAC goes into the target link-layer option and the frame back out of "
           "patch-int, so no neighbour discovery crosses the data network."),
+    Table(BR_EX, EX_LOCAL_SWITCHING, "LOCAL_SWITCHING", "(everything)",
+          (), "NORMAL",
+          "br-ex exists on network nodes only and joins the routers' qg- ports to the external "
+          "segment (the node's external NIC). The external network is flat and untagged, so the "
+          "bridge is an ordinary MAC-learning switch: one flow, NORMAL, as on a Neutron network "
+          "node. The routers' namespaces do the layer-3 work: SNAT to the qg address, floating "
+          "IPs, routes."),
 )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from cloud.model import Cloud, Network, Node, Port
-from cloud.naming import PATCH_INT, PATCH_TUN, tap_name
+from cloud.naming import PATCH_INT, PATCH_TUN
 from flows.tunnels import TunnelSpec, desired_tunnels
 
 
@@ -72,8 +72,8 @@ def build_view(cloud: Cloud, node_name: str, local_vlans: Mapping[str, int],
     """local_vlans: network id -> VLAN; int_ports/tun_ports: port name -> ofport per bridge."""
     networks = tuple(LocalNetwork(net, local_vlans[net.id])
                      for net in cloud.networks_on(node_name))
-    ports = tuple(LocalPort(p, int_ports[tap_name(p.id)], local_vlans[p.network_id])
-                  for p in cloud.ports_on(node_name) if tap_name(p.id) in int_ports)
+    ports = tuple(LocalPort(p, int_ports[p.device], local_vlans[p.network_id])
+                  for p in cloud.ports_on(node_name) if p.device in int_ports)
     tunnels = tuple(Tunnel(spec, tun_ports[name])
                     for name, spec in sorted(desired_tunnels(cloud, node_name).items())
                     if name in tun_ports)

@@ -18,16 +18,18 @@ from mininet.log import setLogLevel
 from mininet.net import Mininet
 from mininet.node import Host
 
-from cloud.model import OWNER_DHCP, Cloud, Port
+from cloud.model import OWNER_DHCP, ROLE_NETWORK, Cloud, Port
 from cloud.naming import BR_INT, tap_name
-from mininet_topos.node import (DATA_IF, MGMT_IF, NeutronNode, configure_node, plug_vm,
-                                seed_tunnel_neighbours)
-from mininet_topos import dhcp
+from mininet_topos.node import (DATA_IF, EXT_IF, MGMT_IF, NeutronNode, configure_node,
+                                in_ns, plug_vm, seed_tunnel_neighbours)
+from mininet_topos import dhcp, l3
 from mininet_topos.ovs import DAEMONS, run
 from mininet_topos.state import BASE_DIR, State
 
 MGMT_BRIDGE = "ovl-mgmt"
 DATA_BRIDGE = "ovl-data"
+EXT_BRIDGE = "ovl-ext"     # the external network's segment (br-ex's NIC, the gateway host)
+EXT_GATEWAY_HOST = "extgw"  # stands for the internet: the external network's gateway_ip
 
 
 class CloudCLI(CLI):
@@ -98,6 +100,8 @@ class EmulatedCloud:
         self.plugged: dict[str, Port] = {}  # VM name -> the port it was plugged for
         self.dhcp_clients: list[subprocess.Popen] = []
         self.dhcp_servers: dict[str, tuple] = {}  # network id -> (dnsmasq pid, dir, port)
+        self.routers: dict[str, tuple[str, str]] = {}  # router id -> (node, namespace)
+        self.ext_gateway: Host | None = None
         self.timings: dict[str, float] = {}
 
     # --------------------------------------------------------------------------- lifecycle
@@ -111,7 +115,7 @@ class EmulatedCloud:
         if not leftover.is_empty():
             leftover.cleanup()  # a previous run of this cloud crashed: remove what it recorded
         self.state = State(self.rundir)
-        for name in (MGMT_BRIDGE, DATA_BRIDGE):
+        for name in (MGMT_BRIDGE, DATA_BRIDGE, EXT_BRIDGE):
             if link_exists(name):
                 raise RuntimeError(f"{name} exists but no run of ours recorded it: another "
                                    "emulated cloud is running, or remove it by hand")
@@ -128,11 +132,14 @@ class EmulatedCloud:
             seed_tunnel_neighbours(self.nodes[node.name], node, self.cloud)
         self.timings["nodes"] = time.monotonic() - t0
         t1 = time.monotonic()
+        if self.cloud.external is not None:
+            self.add_external_gateway()
         for port in self.cloud.ports:
             if port.device_owner == OWNER_DHCP:
                 self.add_dhcp_server(port)
-            else:
+            elif port.is_vm:
                 self.add_vm(port.name)
+        self.sync_routers()
         self.timings["vms"] = time.monotonic() - t1
         return self
 
@@ -143,6 +150,8 @@ class EmulatedCloud:
             proc.wait()
         self.dhcp_clients.clear()
         self.dhcp_servers.clear()
+        self.routers.clear()
+        self.ext_gateway = None
         for host in self.nodes.values():
             host.ovs.stop()
         if self.net is not None:
@@ -168,7 +177,8 @@ class EmulatedCloud:
     # ------------------------------------------------------------------------------ pieces
     def _segments(self) -> None:
         fabric = self.cloud.fabric
-        for index, name in enumerate((MGMT_BRIDGE, DATA_BRIDGE)):
+        segments = (MGMT_BRIDGE, DATA_BRIDGE) + ((EXT_BRIDGE,) if self.cloud.external else ())
+        for index, name in enumerate(segments):
             self.state.add_bridge(name)
             # A fixed MAC: a Linux bridge otherwise takes the lowest MAC of its ports and
             # changes it as nodes join, and a node that resolved the controller's address
@@ -195,14 +205,53 @@ class EmulatedCloud:
         self.nodes[name] = host
         self._uplink(host, f"{name}-m", MGMT_IF, MGMT_BRIDGE)
         self._uplink(host, f"{name}-d", DATA_IF, DATA_BRIDGE)
+        external = node.role == ROLE_NETWORK and self.cloud.external is not None
+        if external:
+            self._uplink(host, f"{name}-e", EXT_IF, EXT_BRIDGE)
         try:
-            configure_node(host, node, self.cloud.fabric)
+            configure_node(host, node, self.cloud.fabric, external)
         finally:
             for daemon in DAEMONS:
                 pid = host.ovs.pid(daemon)
                 if pid:
                     self.state.add_pid(pid, daemon)
         return host
+
+    def add_external_gateway(self) -> Host:
+        """The external network's gateway host (the internet, for the cloud): its
+        gateway_ip on the external segment, and nothing it would forward."""
+        ext = self.cloud.external
+        host = self.net.addHost(EXT_GATEWAY_HOST, ip=None)
+        self.state.add_pid(host.pid, "mininet:" + EXT_GATEWAY_HOST)
+        self._uplink(host, f"{EXT_GATEWAY_HOST}-e", "eth0", EXT_BRIDGE)
+        for argv in (["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"],
+                     ["ip", "link", "set", "lo", "up"],
+                     ["ip", "addr", "add", f"{ext.gateway_ip}/{ext.cidr.prefixlen}", "dev",
+                      "eth0"],
+                     ["ethtool", "-K", "eth0", "tx", "off"],
+                     ["ip", "link", "set", "eth0", "up"]):
+            in_ns(host, *argv)
+        self.ext_gateway = host
+        return host
+
+    def sync_routers(self) -> list[tuple[str, str, str]]:
+        """Every router's qrouter namespace as the cloud now says (created, changed, or
+        removed with its ports), as the L3 agent does on each router update; returns the
+        (namespace, device, address) it added (see l3.announce)."""
+        added = []
+        wanted = {r.id for r in self.cloud.routers}
+        for router_id, (node, ns) in list(self.routers.items()):
+            if router_id not in wanted:
+                l3.remove(self.nodes[node], ns)
+                del self.routers[router_id]
+        for router in self.cloud.routers:
+            old = self.routers.get(router.id)
+            if old is not None and old[0] != router.node:
+                l3.remove(self.nodes[old[0]], old[1])
+            added += [(router.namespace, device, cidr) for device, cidr in
+                      l3.sync(self.nodes[router.node], self.cloud, router, self.state)]
+            self.routers[router.id] = (router.node, router.namespace)
+        return added
 
     def add_vm(self, port_name: str) -> Host:
         """A VM for a port of the cloud (as it is now: see Deployment.refresh), plugged into
@@ -282,6 +331,8 @@ class EmulatedCloud:
 
     # ----------------------------------------------------------------------------- helpers
     def host(self, name: str) -> Host:
+        if name == EXT_GATEWAY_HOST and self.ext_gateway is not None:
+            return self.ext_gateway
         return self.nodes.get(name) or self.vms[name]
 
     def vm_run(self, vm: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess:

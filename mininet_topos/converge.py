@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cloud.model import Cloud
 from cloud.naming import BR_INT, BR_TUN, parse_tunnel_port_name
 from flows import localvlan, ofctl
-from flows.desired import MANAGED_BRIDGES, bridge_flows, index
+from flows.desired import bridge_flows, bridges_of, index
 from flows.diff import Changes, diff
 from flows.tables import COOKIE
 from flows.tunnels import desired_tunnels
@@ -50,16 +50,17 @@ def expected_flows(cloud: Cloud, node: str, ovs: OvsInstance,
         cloud, node, int_ports, installed[BR_TUN].values(), installed[BR_INT].values())
     vlans = localvlan.allocate(recovered, [n.id for n in cloud.networks_on(node)])
     view = build_view(cloud, node, vlans, int_ports, tun_ports)
-    return {br: bridge_flows(view, br) for br in MANAGED_BRIDGES}
+    return {br: bridge_flows(view, br) for br in bridges_of(cloud.node(node))}
 
 
 def check_node(cloud: Cloud, node: str, ovs: OvsInstance) -> list[BridgeReport]:
-    installed = {br: installed_flows(ovs, br) for br in MANAGED_BRIDGES}
+    bridges = bridges_of(cloud.node(node))
+    installed = {br: installed_flows(ovs, br) for br in bridges}
     expected = expected_flows(cloud, node, ovs, installed)
     tunnels = {p for p in ovs.ofports(BR_TUN) if parse_tunnel_port_name(p)}
     want = set(desired_tunnels(cloud, node))
     reports = []
-    for br in MANAGED_BRIDGES:
+    for br in bridges:
         changes = diff(installed[br], expected[br])
         missing, extra = (want - tunnels, tunnels - want) if br == BR_TUN else (set(), set())
         reports.append(BridgeReport(node, br, changes, missing, extra))

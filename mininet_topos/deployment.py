@@ -10,13 +10,15 @@ address), then osken-manager, then a poll until every bridge holds exactly its f
 """
 from __future__ import annotations
 
+import threading
 import time
 
 from cloud import schema
 from cloud.model import Cloud
 from cloud.naming import BR_PHY
 from controller.client import Client
-from mininet_topos import converge
+from flows.desired import bridges_of
+from mininet_topos import converge, l3
 from mininet_topos.cloud import EmulatedCloud
 from mininet_topos.controller_proc import ControllerProcess
 from mininet_topos.node import configure_phy, seed_tunnel_neighbours
@@ -37,6 +39,9 @@ class Deployment:
         self.debug = debug
         self.controller: ControllerProcess | None = None
         self.timings: dict[str, float] = {}
+        self._lock = threading.RLock()   # one change of the emulated cloud at a time
+        self._agent: threading.Thread | None = None
+        self._agent_stop = threading.Event()
 
     @classmethod
     def from_file(cls, path: str, **kwargs) -> "Deployment":
@@ -78,15 +83,47 @@ class Deployment:
         self.cloud = self.ec.cloud = schema.parse(self.api.cloud()["cloud"], "api")
         return self.cloud
 
+    def sync_services(self) -> Cloud:
+        """Adopt the controller's cloud and make the network node's services match it, as
+        Neutron's L3 and DHCP agents do on an update: each router's qrouter namespace
+        (interfaces, gateway, floating IPs, NAT), each dnsmasq's hosts."""
+        with self._lock:
+            cloud = self.refresh()
+            added = self.ec.sync_routers()
+            self.ec.refresh_dhcp()
+            if added and self.controller is not None:
+                self.wait_converged()  # the new ports forward: now tell the neighbours
+            for ns, device, cidr in added:
+                l3.announce(ns, device, cidr)
+            return cloud
+
+    def start_agent(self, interval: float = 1.0) -> None:
+        """In the background, sync_services whenever the controller's cloud version changes
+        (the launcher's interactive session: `overlay router-create ...` just works)."""
+        seen = [self.api.cloud()["version"]]
+
+        def loop():
+            while not self._agent_stop.wait(interval):
+                try:
+                    version = self.api.cloud()["version"]
+                    if version != seen[0]:
+                        self.sync_services()
+                        seen[0] = version
+                except Exception as exc:  # noqa: BLE001 - keep serving; say what failed
+                    print(f"*** network node agent: {type(exc).__name__}: {exc}")
+        self._agent = threading.Thread(target=loop, name="network-node-agent", daemon=True)
+        self._agent.start()
+
     def plug(self, port_name: str) -> None:
         """Start and plug the VM of a port the API created (Nova's part)."""
-        self.refresh()
-        self.ec.refresh_dhcp()  # the port may be newer than its network's dnsmasq hosts file
-        self.ec.add_vm(port_name)
+        with self._lock:
+            self.sync_services()  # the port may be newer than its dnsmasq hosts file
+            self.ec.add_vm(port_name)
         self.ec.wait_vm_addresses()  # (a DHCP network's VM: until it has its lease)
 
     def unplug(self, port_name: str) -> None:
-        self.ec.remove_vm(port_name)
+        with self._lock:
+            self.ec.remove_vm(port_name)
 
     def restart_controller(self) -> ControllerProcess:
         """A new osken-manager on the same log (appended), after the old one stopped or died."""
@@ -117,6 +154,10 @@ class Deployment:
             raise type(exc)(f"{exc}\ncontroller log (last lines):\n{tail}") from None
 
     def stop(self) -> None:
+        if self._agent is not None:
+            self._agent_stop.set()
+            self._agent.join(timeout=30)
+            self._agent = None
         if self.controller is not None:
             self.controller.stop()
         self.ec.stop()
@@ -141,8 +182,8 @@ class Deployment:
         return total / 1024
 
     def flow_count(self) -> int:
-        return sum(len(converge.installed_flows(ovs, br)) for ovs in self.ovs.values()
-                   for br in ("br-int", "br-tun"))
+        return sum(len(converge.installed_flows(ovs, br)) for name, ovs in self.ovs.items()
+                   for br in bridges_of(self.cloud.node(name)))
 
 
 def _has_port(ovs: OvsInstance, name: str) -> bool:

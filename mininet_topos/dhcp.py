@@ -15,8 +15,10 @@ import os
 import subprocess
 
 from cloud.model import Cloud, Network, Port
-from cloud.naming import BR_INT, tap_name
-from mininet_topos.ovs import run, wait_for
+from cloud.naming import BR_INT
+from mininet_topos import netns
+from mininet_topos.netns import in_netns
+from mininet_topos.ovs import wait_for
 from mininet_topos.state import State
 
 UDHCPC_SCRIPT = """#!/bin/sh
@@ -41,10 +43,6 @@ def qdhcp_name(net: Network) -> str:
 
 def ns_name(port: Port) -> str:
     return "ns-" + port.id[:11]
-
-
-def in_netns(ns: str, *argv: str) -> subprocess.CompletedProcess:
-    return run(["ip", "netns", "exec", ns, *argv])
 
 
 def ipv4_cidr(net: Network):
@@ -108,29 +106,14 @@ def start_server(host, net: Network, server: Port, cloud: Cloud, workdir: str,
                  state: State) -> int:
     """The qdhcp namespace, its port on the network node's br-int, and dnsmasq; returns
     dnsmasq's pid. The namespace and the process are recorded in `state` for cleanup."""
-    from mininet_topos.node import in_ns
-    ns, tap, inner = qdhcp_name(net), tap_name(server.id), ns_name(server)
+    ns = qdhcp_name(net)
     os.makedirs(workdir, exist_ok=True)
-    state.add_netns(ns)
-    run(["ip", "netns", "add", ns])
-    # made inside the namespace, the peer sent to the node by pid (the node has its own mount
-    # namespace, where /run/netns/<ns> is not visible)
-    in_netns(ns, "ip", "link", "add", inner, "type", "veth", "peer", "name", tap,
-             "netns", str(host.pid))
+    netns.add(ns, state)
     cidr = ipv4_cidr(net)
     server_ip = next(ip for ip in server.ips if ip.version == 4)
-    for argv in (["ip", "link", "set", "lo", "up"],
-                 ["ip", "link", "set", inner, "address", server.mac, "mtu", str(net.mtu)],
-                 ["ip", "addr", "add", f"{server_ip}/{cidr.prefixlen}", "dev", inner],
-                 ["ethtool", "-K", inner, "tx", "off"],
-                 ["ip", "link", "set", inner, "up"]):
-        in_netns(ns, *argv)
-    in_ns(host, "ethtool", "-K", tap, "tx", "off")
-    in_ns(host, "ip", "link", "set", tap, "up")
-    host.ovs.vsctl("--", "add-port", BR_INT, tap, "--", "set", "interface", tap,
-                   f"external_ids:iface-id={server.id}",
-                   f"external_ids:attached-mac={server.mac}",
-                   "external_ids:iface-status=active")
+    netns.plug(host, ns, ns_name(server), server.device, BR_INT, server.mac, net.mtu,
+               [f"{server_ip}/{cidr.prefixlen}"],
+               {"iface-id": server.id, "attached-mac": server.mac, "iface-status": "active"})
     write_hosts(cloud, net, server, workdir)
     # in the foreground, as our own child (a daemonizing dnsmasq leaves its intermediate
     # process as an unreaped zombie under a subreaper); `ip netns exec` execs it in place

@@ -64,7 +64,8 @@ def main(argv=None) -> int:
         vms = [p for p in cloud.ports if p.is_vm]
         services = len(cloud.ports) - len(vms)
         print(f"*** cloud {cloud.name}: {len(cloud.nodes)} nodes, {len(vms)} VMs"
-              + (f", {services} DHCP ports" if services else "") + " up in "
+              + (f", {services} DHCP and router ports" if services else "")
+              + (f", {len(cloud.routers)} routers" if cloud.routers else "") + " up in "
               f"{t['cloud']:.1f}s" + (f", every bridge exact {t['converge']:.1f}s later "
                                       f"({deployment.flow_count()} flows)"
                                       if "converge" in t else ", no controller started"))
@@ -74,6 +75,8 @@ def main(argv=None) -> int:
         print("*** ready")
         if args.no_cli:
             return 0
+        if deployment.controller:
+            deployment.start_agent()
         if args.script:
             deployment.ec.cli(script=args.script, deployment=deployment)
         else:
@@ -82,7 +85,10 @@ def main(argv=None) -> int:
                   + "\n*** try:   compute1 ovs-ofctl -O OpenFlow13 dump-flows br-tun"
                   + "\n           vm-a1 ping -c3 10.0.0.6"
                   + "\n           (overlay port-create TenantA-Net --host compute2 --name vm-x)"
-                  + "\n           plug vm-x")
+                  + "\n           plug vm-x"
+                  + "\n           extgw ping -c3 10.1.101.241   (vm-a1's floating IP)"
+                  + "\n           (overlay router-interface-add TenantA-R1 TenantC-Net: the "
+                  "qrouter follows)")
             deployment.ec.cli(deployment=deployment)
         return 0
     except KeyboardInterrupt:

@@ -21,7 +21,7 @@ from cloud.naming import BR_EX, BR_INT, BR_PHY, BR_TUN, PATCH_INT, PATCH_TUN, ta
 from mininet_topos.ovs import OvsInstance, run
 
 OVS_DIRS = ("/var/run/openvswitch", "/etc/openvswitch", "/var/log/openvswitch")
-MGMT_IF, DATA_IF = "eth0", "eth1"
+MGMT_IF, DATA_IF, EXT_IF = "eth0", "eth1", "eth2"
 OPENFLOW_PROTOCOLS = "OpenFlow10,OpenFlow13,OpenFlow14"
 BRIDGE_CODES = {BR_INT: 1, BR_TUN: 2, BR_EX: 3, BR_PHY: 4}
 OVSDB_PORT = 6640
@@ -51,8 +51,9 @@ def in_ns(host: Host, *argv: str) -> str:
     return run(["mnexec", "-a", str(host.pid), *argv]).stdout
 
 
-def configure_node(host: NeutronNode, node: Node, fabric: Fabric) -> None:
-    """Addresses, the node's OVS daemons and its bridges (eth0/eth1 already moved in)."""
+def configure_node(host: NeutronNode, node: Node, fabric: Fabric, external: bool = False) -> None:
+    """Addresses, the node's OVS daemons and its bridges (eth0/eth1, and on a network node of
+    a cloud with an external network eth2, already moved in: br-ex's NIC)."""
     mgmt_prefix = fabric.management_cidr.prefixlen
     for cmd in (["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"],
                 ["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"],
@@ -70,10 +71,8 @@ def configure_node(host: NeutronNode, node: Node, fabric: Fabric) -> None:
     bridges = [BR_INT, BR_TUN] + ([BR_EX] if node.role == ROLE_NETWORK else [])
     args = ["--", "set-manager", f"ptcp:{OVSDB_PORT}:{node.management_ip}"]
     for br in bridges:
-        secure = br in (BR_INT, BR_TUN)
         args += ["--", "add-br", br, "--", "set", "bridge", br, "datapath_type=netdev",
-                 f"protocols={OPENFLOW_PROTOCOLS}",
-                 "fail_mode=" + ("secure" if secure else "standalone"),
+                 f"protocols={OPENFLOW_PROTOCOLS}", "fail_mode=secure",
                  f"other_config:datapath-id={datapath_id(node, br)}",
                  "other_config:disable-in-band=true"]
     args += ["--", "add-port", BR_INT, PATCH_TUN, "--", "set", "interface", PATCH_TUN,
@@ -84,14 +83,18 @@ def configure_node(host: NeutronNode, node: Node, fabric: Fabric) -> None:
              "fail_mode=standalone", f"other_config:datapath-id={datapath_id(node, BR_PHY)}",
              f"other_config:hwaddr={phy_mac(node)}",
              "--", "add-port", BR_PHY, DATA_IF]
+    if external:
+        in_ns(host, "ethtool", "-K", EXT_IF, "tx", "off")
+        in_ns(host, "ip", "link", "set", EXT_IF, "up")
+        args += ["--", "add-port", BR_EX, EXT_IF]
     host.ovs.vsctl(*args)
     configure_phy(host, node, fabric)
-    # Each Controller row is created complete, in one transaction for both bridges.
+    # Each Controller row is created complete, in one transaction for all bridges.
     # (OVS 3.1 here kept its default 1-2-4-8 s reconnect schedule whatever max_backoff said,
     # so the deployment starts the controller before the nodes instead.)
     target = f"tcp:{fabric.controller_ip}:{fabric.controller_port}"
     args = []
-    for br in (BR_INT, BR_TUN):
+    for br in bridges:
         ref = "@c_" + br.replace("-", "_")
         args += ["--", f"--id={ref}", "create", "controller", f'target="{target}"',
                  "connection-mode=out-of-band", "--", "set", "bridge", br, f"controller={ref}"]

@@ -181,6 +181,109 @@ def walk4(d: Deployment, vm: str) -> Check:
                  f"{vm} has {ip}, gateway {net.gateway_ip}, MTU {conf.split()[-1]}")
 
 
+def _router_of(d: Deployment, p: Port):
+    """The router with a gateway that has an interface on the port's network."""
+    return next(r for r in d.cloud.routers if r.gateway is not None and any(
+        i.network_id == p.network_id for i in d.cloud.interfaces_of(r.id)))
+
+
+def walk3_snat(d: Deployment, vm: str) -> Check:
+    """Seed 002's walk 3 outbound, for a VM without a floating IP: tunnelled to the network
+    node, routed by its router's qrouter namespace, out of qg- on br-ex with the source
+    translated to the qg address. Evidence: the external gateway host sees the echoes come
+    from the qg address and never from the VM's own address."""
+    from mininet_topos.cloud import EXT_GATEWAY_HOST
+    p = port(d, vm)
+    router, ext = _router_of(d, p), d.cloud.external
+    fixed = ipv4s(p)[0]
+    with _capture(d, EXT_GATEWAY_HOST, "eth0", "icmp") as cap:
+        result = ping(_pid(d, vm), str(ext.gateway_ip), count=COUNT, interval=INTERVAL)
+    snat = cap.count(f"{router.gateway.ip} > {ext.gateway_ip}: ICMP echo request")
+    leaked = cap.count(f"{fixed} > ")
+    return Check(f"walk 3, SNAT: {vm}@{p.node} -> {ext.gateway_ip} (external gateway) via "
+                 f"{router.name}",
+                 result.ok and snat >= COUNT and leaked == 0,
+                 f"{result}; the external host saw {snat} requests from {router.gateway.ip} "
+                 f"({router.gateway.device}) and {leaked} from {fixed}")
+
+
+def walk3_floating(d: Deployment, vm: str) -> Check:
+    """Walk 3 with a floating IP: the external host reaches the VM at its floating IP
+    (DNAT to the fixed IP; the VM sees the external host's own address), and what the VM
+    sends out leaves with the floating IP as its source (SNAT), not the router's."""
+    from mininet_topos.cloud import EXT_GATEWAY_HOST
+    p = port(d, vm)
+    fip = next(f for f in d.cloud.floating_ips if f.port_id == p.id)
+    ext, fixed = d.cloud.external, ipv4s(p)[0]
+    with _capture(d, vm, "eth0", "icmp") as at_vm:
+        inbound = ping(_pid(d, EXT_GATEWAY_HOST), str(fip.ip), count=COUNT, interval=INTERVAL)
+    with _capture(d, EXT_GATEWAY_HOST, "eth0", "icmp") as at_ext:
+        outbound = ping(_pid(d, vm), str(ext.gateway_ip), count=COUNT, interval=INTERVAL)
+    dnat = at_vm.count(f"{ext.gateway_ip} > {fixed}: ICMP echo request")
+    snat = at_ext.count(f"{fip.ip} > {ext.gateway_ip}: ICMP echo request")
+    return Check(f"walk 3, floating IP: {ext.gateway_ip} (external) <-> {fip.ip} = "
+                 f"{vm}@{p.node} ({fixed})",
+                 inbound.ok and outbound.ok and dnat >= COUNT and snat >= COUNT,
+                 f"in: {inbound}, {vm} saw {dnat} requests from {ext.gateway_ip} to {fixed}; "
+                 f"out: {outbound}, the external host saw {snat} requests from {fip.ip}")
+
+
+def routed(d: Deployment, src: str, dst: str, expect: bool) -> Check:
+    """Between two subnets: reachable (untranslated: dst sees src's own address) exactly
+    when one router has both; otherwise nothing arrives."""
+    a, b = port(d, src), port(d, dst)
+    to = ipv4s(b)[0]
+    with _capture(d, dst, "eth0", "icmp") as cap:
+        result = ping(_pid(d, src), to, count=COUNT if expect else 3, interval=INTERVAL,
+                      wait=1.0 if expect else 0.5)
+    arrived = cap.count(f"> {to}: ICMP echo request")
+    direct = cap.count(f"{ipv4s(a)[0]} > {to}: ICMP echo request")
+    nets = f"{d.cloud.network(a.network_id).name} -> {d.cloud.network(b.network_id).name}"
+    same = [r.name for r in d.cloud.routers if {a.network_id, b.network_id} <= {
+        i.network_id for i in d.cloud.interfaces_of(r.id)}]
+    where = f"both on {same[0]}" if same else "on different routers"
+    passed = (result.ok and direct == arrived >= COUNT) if expect else \
+        (result.received == 0 and arrived == 0)
+    return Check(f"routing {nets} ({where}): {src} -> {dst} ({to}) "
+                 f"{'routed' if expect else 'not routed'}", passed,
+                 f"{result}; {dst} saw {arrived} requests, {direct} from {ipv4s(a)[0]}")
+
+
+def move_interface(d: Deployment, network: str, to_router: str) -> None:
+    """Through the API, as `overlay router-interface-remove` / `-add` do: the network's IPv4
+    subnet leaves whichever router has it and joins `to_router`; the network node follows."""
+    api = d.api
+    net = next(n for n in api.list("networks") if n["name"] == network)
+    subnet = next(s["id"] for s in api.list("subnets")
+                  if s["network_id"] == net["id"] and s["ip_version"] == 4)
+    routers = {r["name"]: r["id"] for r in api.list("routers")}
+    for port in api.list("ports"):
+        if port["network_id"] == net["id"] and port["device_owner"] == \
+                "network:router_interface":
+            api.request("PUT", f"/routers/{port['device_id']}/remove_router_interface",
+                        {"port_id": port["id"]})
+    api.request("PUT", f"/routers/{routers[to_router]}/add_router_interface",
+                {"subnet_id": subnet})
+    d.sync_services()
+    d.wait_converged(20)
+
+
+def one_router_routes(d: Deployment, src: str, dst: str, router: str) -> list[Check]:
+    """src's and dst's subnets on different routers: not routed; src's subnet moved onto
+    `router` (dst's): routed; moved back: not routed again."""
+    own = next(r.name for r in d.cloud.routers if any(
+        i.network_id == port(d, src).network_id for i in d.cloud.interfaces_of(r.id)))
+    network = d.cloud.network(port(d, src).network_id).name
+    checks = [routed(d, src, dst, expect=False)]
+    try:
+        move_interface(d, network, router)
+        checks.append(routed(d, src, dst, expect=True))
+    finally:
+        move_interface(d, network, own)
+    checks.append(routed(d, src, dst, expect=False))
+    return checks
+
+
 def isolation(d: Deployment, src: str, same_ip_other_net: str, same_ip_own_net: str) -> Check:
     """Identical IPs in two networks: each network only ever reaches its own VM, and even
     addressing the other network's VM by its MAC gets no reply."""
@@ -215,4 +318,7 @@ def seed_walks(d: Deployment) -> list[Check]:
               if d.cloud.network(port(d, vm).network_id).enable_dhcp],
             *([walk_nd(d, "vm-a1", "vm-a3"), walk_nd(d, "vm-b3", "vm-b1")]
               if d.cloud.l2_population and ipv6s(port(d, "vm-a3")) else []),
-            isolation(d, "vm-a1", "vm-b3", "vm-a3"), isolation(d, "vm-b1", "vm-a3", "vm-b3")]
+            isolation(d, "vm-a1", "vm-b3", "vm-a3"), isolation(d, "vm-b1", "vm-a3", "vm-b3"),
+            *([walk3_snat(d, "vm-a3"), walk3_floating(d, "vm-a1"),
+               *one_router_routes(d, "vm-c1", "vm-a3", "TenantA-R1")]
+              if d.cloud.floating_ips else [])]

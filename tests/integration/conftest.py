@@ -41,3 +41,9 @@ def controller_log_stays_clean(request):
     if d is not None:
         new = d.controller.failures()[before:]
         assert not new, "controller log:\n" + "\n".join(new)
+
+
+def bridge_labels(cloud) -> list[str]:
+    """"node/bridge" of every bridge the controller programs (br-ex on network nodes)."""
+    from flows.desired import bridges_of
+    return [f"{n.name}/{b}" for n in cloud.nodes for b in bridges_of(n)]

@@ -40,7 +40,9 @@ def test_tables_20_21_22_are_populated(seed):
         table, priority, m = key
         kind = dict(m).get("eth_type")
         counts[(table, priority, kind)] = counts.get((table, priority, kind), 0) + 1
-    remote_ports = [p for p in seed.cloud.ports if p.node != "compute1"]  # VMs and DHCP
+    present = {n.id for n in seed.cloud.networks_on("compute1")}
+    remote_ports = [p for p in seed.cloud.ports if p.node != "compute1"
+                    and p.network_id in present]  # VMs, DHCP and router ports
     with_ipv6 = [p for p in remote_ports if any(ip.version == 6 for ip in p.ips)]
     assert counts[(t.UCAST_TO_TUN, t.PRIORITY_L2POP_UCAST, None)] == len(remote_ports)
     assert counts[(t.ARP_RESPONDER, t.PRIORITY_ARP_RESPONSE, 0x0806)] == len(remote_ports)

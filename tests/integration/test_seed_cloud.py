@@ -1,7 +1,7 @@
 """Tier 3 on the seed cloud: real Mininet + OVS + osken-manager apps/overlay.py."""
 import pytest
 
-from cloud.naming import BR_INT, BR_TUN, tap_name
+from cloud.naming import BR_INT, BR_TUN
 from flows import localvlan
 from flows import tables as t
 from mininet_topos import converge, frames, walks
@@ -45,7 +45,7 @@ def test_switches_look_like_neutron(seed):
     both managed bridges connected to the controller, secure fail mode."""
     ovs = seed.ovs["compute1"]
     a1 = walks.port(seed, "vm-a1")
-    tap = tap_name(a1.id)
+    tap = a1.device
     ids = ovs.vsctl("get", "interface", tap, "external_ids")
     assert f'iface-id="{a1.id}"' in ids and f'attached-mac="{a1.mac}"' in ids
     assert "vm-uuid=" in ids

@@ -1,7 +1,6 @@
 """DHCP through the computed tables: with L2 population a DHCP request leaves the asker's node
 only towards its DHCP server's node (the flood list stays for every other broadcast)."""
 from cloud import schema
-from cloud.naming import tap_name
 from flows import cloudsim
 from flows.flow import BROADCAST_MAC
 from flows.simulator import Packet
@@ -16,9 +15,9 @@ def test_dhcp_requests_go_to_the_server_node_only():
     sim = cloudsim.build(cloud)
     a1 = next(p for p in cloud.ports if p.name == "vm-a1")
     common = dict(eth_src=a1.mac, eth_dst=BROADCAST_MAC, eth_type=0x0800, ip_proto=17)
-    request = sim.send_from("compute1", tap_name(a1.id), Packet.make(udp_dst=67, **common))
+    request = sim.send_from("compute1", a1.device, Packet.make(udp_dst=67, **common))
     assert {x.remote_node for x in request.transmissions} == {"network"}
     server = next(p for p in cloud.ports if p.device_owner == "network:dhcp")
-    assert tap_name(server.id) in request.delivered_to(), "the DHCP port got it"
-    other = sim.send_from("compute1", tap_name(a1.id), Packet.make(udp_dst=5353, **common))
+    assert server.device in request.delivered_to(), "the DHCP port got it"
+    other = sim.send_from("compute1", a1.device, Packet.make(udp_dst=5353, **common))
     assert {x.remote_node for x in other.transmissions} == {"network", "compute2"}

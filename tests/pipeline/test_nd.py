@@ -3,7 +3,7 @@ L2 population a solicitation for any known address is answered on the asker's no
 address detection is never answered, a VM advertises only its own addresses."""
 
 from cloud.model import Port
-from cloud.naming import BR_TUN, tap_name
+from cloud.naming import BR_TUN
 from flows import cloudsim, neigh
 from flows import tables as t
 from flows.flow import (ICMPV6_NA, ICMPV6_NS, ND_NA_OVERRIDE, ND_NA_ROUTER, ND_NA_SOLICITED,
@@ -45,8 +45,8 @@ def assert_is_advertisement(packet: Packet, asker: Port, owner: Port, target: st
 
 def test_solicitation_for_a_remote_vm_is_answered_on_the_askers_node(sim, ports):
     a1, a3 = ports["vm-a1"], ports["vm-a3"]
-    result = sim.send_from(a1.node, tap_name(a1.id), ns(a1, "fd00::6"))
-    answers = [d for d in result.deliveries if d.port == tap_name(a1.id)]
+    result = sim.send_from(a1.node, a1.device, ns(a1, "fd00::6"))
+    answers = [d for d in result.deliveries if d.port == a1.device]
     assert len(answers) == 1, "one advertisement back to the asker"
     assert_is_advertisement(answers[0].packet, a1, a3, "fd00::6")
     assert result.transmissions == [], "nothing crosses the data network"
@@ -55,8 +55,8 @@ def test_solicitation_for_a_remote_vm_is_answered_on_the_askers_node(sim, ports)
 
 def test_solicitation_for_a_local_vm_is_answered_in_br_int(sim, ports):
     a1, a2 = ports["vm-a1"], ports["vm-a2"]
-    result = sim.send_from(a1.node, tap_name(a1.id), ns(a1, "fd00::5"))
-    assert result.delivered_to() == [tap_name(a1.id)], "vm-a2 never sees it"
+    result = sim.send_from(a1.node, a1.device, ns(a1, "fd00::5"))
+    assert result.delivered_to() == [a1.device], "vm-a2 never sees it"
     assert_is_advertisement(result.deliveries[0].packet, a1, a2, "fd00::5")
     assert result.transmissions == [] and result.tables(a1.node, BR_TUN) == []
     assert result.hits[-1].flow.table == t.ND_ADVERT
@@ -64,17 +64,17 @@ def test_solicitation_for_a_local_vm_is_answered_in_br_int(sim, ports):
 
 def test_same_address_in_the_other_network_gets_its_own_owner(sim, ports):
     b1, b3 = ports["vm-b1"], ports["vm-b3"]
-    result = sim.send_from(b1.node, tap_name(b1.id), ns(b1, "fd00::6"))
-    (answer,) = [d for d in result.deliveries if d.port == tap_name(b1.id)]
+    result = sim.send_from(b1.node, b1.device, ns(b1, "fd00::6"))
+    (answer,) = [d for d in result.deliveries if d.port == b1.device]
     assert_is_advertisement(answer.packet, b1, b3, "fd00::6")
 
 
 def test_duplicate_address_detection_is_never_answered(sim, ports):
     """A probe from :: for a3's address: flooded to the network (a3 may defend), no answer."""
     a1, a2 = ports["vm-a1"], ports["vm-a2"]
-    result = sim.send_from(a1.node, tap_name(a1.id), ns(a1, "fd00::6", src="::"))
-    assert result.delivered_to() == sorted([tap_name(a2.id), tap_name(ports["vm-a3"].id),
-                                            tap_name(ports["dhcp-a"].id)])
+    result = sim.send_from(a1.node, a1.device, ns(a1, "fd00::6", src="::"))
+    assert result.delivered_to() == sorted([a2.device, ports["vm-a3"].device,
+                                            ports["dhcp-a"].device, ports["qr-tenant-a"].device])
     assert all(d.packet.fields["icmpv6_type"] == ICMPV6_NS for d in result.deliveries)
     assert {x.remote_node for x in result.transmissions} == {"compute2", "network"}
 
@@ -82,19 +82,19 @@ def test_duplicate_address_detection_is_never_answered(sim, ports):
 def test_without_l2pop_solicitations_are_flooded(learning_cloud):
     sim = cloudsim.build(learning_cloud)
     a1 = next(p for p in learning_cloud.ports if p.name == "vm-a1")
-    result = sim.send_from(a1.node, tap_name(a1.id), ns(a1, "fd00::6"))
-    assert tap_name(a1.id) not in result.delivered_to()
+    result = sim.send_from(a1.node, a1.device, ns(a1, "fd00::6"))
+    assert a1.device not in result.delivered_to()
     assert all(d.packet.fields["icmpv6_type"] == ICMPV6_NS for d in result.deliveries)
     assert result.transmissions
 
 
 def test_a_vm_advertises_only_its_own_addresses(sim, ports):
     a1, a2 = ports["vm-a1"], ports["vm-a2"]
-    own = sim.send_from(a2.node, tap_name(a2.id), na(a2, "fd00::5", to=a1))
-    assert own.delivered_to() == [tap_name(a1.id)]
-    link_local = sim.send_from(a2.node, tap_name(a2.id), na(a2, neigh.link_local(a2.mac), to=a1))
-    assert link_local.delivered_to() == [tap_name(a1.id)]
-    spoofed = sim.send_from(a2.node, tap_name(a2.id), na(a2, "fd00::6", to=a1))
+    own = sim.send_from(a2.node, a2.device, na(a2, "fd00::5", to=a1))
+    assert own.delivered_to() == [a1.device]
+    link_local = sim.send_from(a2.node, a2.device, na(a2, neigh.link_local(a2.mac), to=a1))
+    assert link_local.delivered_to() == [a1.device]
+    spoofed = sim.send_from(a2.node, a2.device, na(a2, "fd00::6", to=a1))
     assert spoofed.deliveries == [] and spoofed.transmissions == []
     assert (spoofed.hits[-1].flow.table, spoofed.hits[-1].flow.priority) == \
         (t.ARP_SPOOF, t.PRIORITY_NA_SPOOFED)

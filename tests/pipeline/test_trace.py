@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN, tap_name
+from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN
 from flows import cloudsim, desired, ofctl
 from flows import tables as t
 from flows.flow import BROADCAST_MAC, ETH_TYPE_IP
@@ -152,7 +152,7 @@ def test_simulator_agrees_with_ofproto_trace(loaded, case):
     fields = dict(eth_src=eth_src, eth_dst=eth_dst, eth_type=ETH_TYPE_IP) | extra
     if fields["eth_type"] == 0x0806:  # a real ARP packet has every ARP field
         fields = {"arp_sha": "00:00:00:00:00:00", "arp_tha": "00:00:00:00:00:00"} | fields
-    bridge, port = (BR_TUN, src) if from_tunnel else (BR_INT, tap_name(by_name(cloud, src).id))
+    bridge, port = (BR_TUN, src) if from_tunnel else (BR_INT, by_name(cloud, src).device)
 
     sim = cloudsim.build(cloud)  # fresh: no learned flows from another case
     result = sim.inject(NODE, bridge, port, Packet.make(**fields))
@@ -185,7 +185,7 @@ def test_ovs_turns_a_solicitation_into_a_complete_advertisement(loaded, target, 
         pytest.skip("no ND responder without l2pop")
     a1, mac = by_name(cloud, "vm-a1"), by_name(cloud, owner).mac
     fields = dict(eth_src=a1.mac, eth_type=0x86DD, ipv6_nd_sll=a1.mac) | ns("fd00::4", target)
-    in_port = ports.int_ports[tap_name(a1.id)]
+    in_port = ports.int_ports[a1.device]
     text = ovs.appctl("ofproto/trace", BR_INT, f"in_port={in_port}," + trace_flow(fields))
     actions = next(line for line in text.splitlines() if line.startswith("Datapath actions:"))
     for part in (f"set(eth(src={mac},dst={a1.mac}))", f"set(ipv6(src={target},dst=fd00::4))",

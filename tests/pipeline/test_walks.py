@@ -3,7 +3,7 @@ import itertools
 
 import pytest
 
-from cloud.naming import BR_INT, BR_TUN, tap_name
+from cloud.naming import BR_INT, BR_TUN
 from flows import cloudsim
 from flows import tables as t
 from flows.flow import BROADCAST_MAC, ETH_TYPE_ARP, ETH_TYPE_IP, Flow, match
@@ -13,11 +13,11 @@ from flows.simulator import Packet, SimulationError, Simulator
 def send(sim, ports, src, dst_mac, **fields):
     port = ports[src]
     packet = Packet.make(eth_src=port.mac, eth_dst=dst_mac, eth_type=ETH_TYPE_IP, **fields)
-    return sim.send_from(port.node, tap_name(port.id), packet)
+    return sim.send_from(port.node, port.device, packet)
 
 
 def tap(ports, name):
-    return tap_name(ports[name].id)
+    return ports[name].device
 
 
 def test_walk1_same_host_stays_on_br_int(sim, ports):
@@ -59,7 +59,7 @@ def test_learning_turns_floods_into_unicast(learning_cloud, ports):
 def test_broadcast_reaches_only_its_network(sim, ports):
     result = send(sim, ports, "vm-a1", BROADCAST_MAC)
     assert result.delivered_to() == sorted([tap(ports, "vm-a2"), tap(ports, "vm-a3"),
-                                            tap(ports, "dhcp-a")])
+                                            tap(ports, "dhcp-a"), tap(ports, "qr-tenant-a")])
     assert {x.tunnel_id for x in result.transmissions} == {5000}
 
 
@@ -145,9 +145,9 @@ def arp_request(port, target_ip):
 
 def test_l2pop_arp_for_a_remote_vm_is_answered_on_the_requesters_node(sim, ports):
     a1, a3 = ports["vm-a1"], ports["vm-a3"]
-    result = sim.send_from(a1.node, tap_name(a1.id), Packet.make(**arp_request(a1, "10.0.0.6")))
+    result = sim.send_from(a1.node, a1.device, Packet.make(**arp_request(a1, "10.0.0.6")))
     assert result.transmissions == [], "no ARP crosses the data network"
-    replies = [d for d in result.deliveries if d.port == tap_name(a1.id)]
+    replies = [d for d in result.deliveries if d.port == a1.device]
     assert len(replies) == 1
     f = replies[0].packet.fields
     assert (f["arp_op"], f["arp_sha"], f["arp_spa"], f["arp_tha"], f["arp_tpa"]) == \
@@ -160,8 +160,8 @@ def test_l2pop_arp_reply_is_never_answered(sim, ports):
     """A (gratuitous) reply is flooded, not turned into another reply (LP#1824504)."""
     a1 = ports["vm-a1"]
     fields = arp_request(a1, "10.0.0.6") | {"arp_op": 2}
-    result = sim.send_from(a1.node, tap_name(a1.id), Packet.make(**fields))
-    assert tap_name(a1.id) not in result.delivered_to()
+    result = sim.send_from(a1.node, a1.device, Packet.make(**fields))
+    assert a1.device not in result.delivered_to()
     assert sorted(x.remote_node for x in result.transmissions) == ["compute2", "network"]
 
 
@@ -176,22 +176,31 @@ def test_l2pop_first_unicast_goes_straight_to_its_node(sim, ports):
 def test_l2pop_broadcast_reaches_only_nodes_hosting_the_network(uneven_cloud, src, reached):
     sim = cloudsim.build(uneven_cloud)
     port = next(p for p in uneven_cloud.ports if p.name == src)
-    result = sim.send_from(port.node, tap_name(port.id),
+    result = sim.send_from(port.node, port.device,
                            Packet.make(eth_src=port.mac, eth_dst=BROADCAST_MAC,
                                        eth_type=ETH_TYPE_IP))
     assert {x.remote_node for x in result.transmissions} == reached
     assert len(result.transmissions) == len(reached), "one copy per hosting node"
-    same_net = {tap_name(p.id) for p in uneven_cloud.ports
+    same_net = {p.device for p in uneven_cloud.ports
                 if p.network_id == port.network_id and p.id != port.id}
     assert set(result.delivered_to()) == same_net
+
+
+def test_gratuitous_arp_is_not_answered_but_reaches_the_network(sim, ports):
+    """A router announcing 10.0.0.1 (who-has 10.0.0.1 tell 10.0.0.1, after an interface
+    moved): the local responder must not answer it back, or no VM ever updates its entry."""
+    qr = ports["qr-tenant-a"]
+    result = sim.send_from(qr.node, qr.device, Packet.make(**arp_request(qr, "10.0.0.1")))
+    assert qr.device not in result.delivered_to()
+    assert {ports[n].device for n in ("vm-a1", "vm-a2", "vm-a3")} <= set(result.delivered_to())
 
 
 # ------------------------------------------------------------------- br-int anti-spoofing
 def test_arp_for_a_local_vm_is_answered_once_in_br_int(sim, ports):
     """The owner never sees the request (it cannot answer a second time); nothing leaves."""
     a1, a2 = ports["vm-a1"], ports["vm-a2"]
-    result = sim.send_from(a1.node, tap_name(a1.id), Packet.make(**arp_request(a1, "10.0.0.5")))
-    assert result.delivered_to() == [tap_name(a1.id)]
+    result = sim.send_from(a1.node, a1.device, Packet.make(**arp_request(a1, "10.0.0.5")))
+    assert result.delivered_to() == [a1.device]
     f = result.deliveries[0].packet.fields
     assert (f["arp_op"], f["arp_sha"], f["arp_spa"], f["eth_src"], f["vlan_tci"]) == \
         (2, a2.mac, "10.0.0.5", a2.mac, 0)
@@ -208,7 +217,7 @@ def test_spoofed_arp_from_a_vm_is_dropped(sim, ports, spoof):
         fields["arp_spa"] = "10.0.0.6"   # vm-a2 claims vm-a3's address
     else:
         fields["arp_sha"] = ports["vm-a3"].mac
-    result = sim.send_from(a2.node, tap_name(a2.id), Packet.make(**fields))
+    result = sim.send_from(a2.node, a2.device, Packet.make(**fields))
     assert result.deliveries == [] and result.transmissions == []
     assert (result.hits[-1].flow.table, result.hits[-1].flow.priority) == \
         (t.ARP_SPOOF, t.PRIORITY_ARP_SPOOFED)
@@ -217,13 +226,13 @@ def test_spoofed_arp_from_a_vm_is_dropped(sim, ports, spoof):
 def test_honest_arp_reply_is_delivered(sim, ports):
     a1, a2 = ports["vm-a1"], ports["vm-a2"]
     fields = arp_request(a2, "10.0.0.4") | {"arp_op": 2, "eth_dst": a1.mac, "arp_tha": a1.mac}
-    result = sim.send_from(a2.node, tap_name(a2.id), Packet.make(**fields))
-    assert result.delivered_to() == [tap_name(a1.id)]
+    result = sim.send_from(a2.node, a2.device, Packet.make(**fields))
+    assert result.delivered_to() == [a1.device]
 
 
 def test_forged_source_mac_is_dropped(sim, ports):
     a1 = ports["vm-a1"]
-    result = sim.send_from(a1.node, tap_name(a1.id),
+    result = sim.send_from(a1.node, a1.device,
                            Packet.make(eth_src="fa:16:3e:66:66:66", eth_dst=ports["vm-a2"].mac,
                                        eth_type=ETH_TYPE_IP))
     assert result.deliveries == []

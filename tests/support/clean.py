@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from mininet_topos.cloud import DATA_BRIDGE, MGMT_BRIDGE
+from mininet_topos.cloud import DATA_BRIDGE, EXT_BRIDGE, MGMT_BRIDGE
 from mininet_topos.ovs import pid_alive
 
 
@@ -13,7 +13,7 @@ def leftovers(rundir: str, pids: list[int]) -> list[str]:
     if os.path.exists(rundir):
         found.append(f"{rundir} still exists")
     links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
-    for name in (MGMT_BRIDGE, DATA_BRIDGE):
+    for name in (MGMT_BRIDGE, DATA_BRIDGE, EXT_BRIDGE):
         if any(line.split()[0] == name for line in links.splitlines() if line.strip()):
             found.append(f"link {name} still exists")
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout

@@ -15,15 +15,6 @@ from tests.conftest import SEED
 TENANT_A = "84191af8-269f-485a-b394-85d79e53a39a"
 
 
-@pytest.fixture
-def api(tmp_path):
-    changes = []
-    keeper = Keeper(Store(str(tmp_path / "state.sqlite")), SEED, changes.append)
-    app = Api(keeper, lambda node: {"br-int": True, "br-tun": False})
-    app.changes, app.keeper, app.path = changes, keeper, str(tmp_path / "state.sqlite")
-    return app
-
-
 def call(api, method, path, body=None):
     req = webob.Request.blank("/v2.0" + path, method=method)
     if body is not None:
@@ -63,7 +54,7 @@ def test_lists_are_neutron_shaped(api):
 
 
 def test_create_allocates_and_persists(api):
-    code, net = call(api, "POST", "/networks", {"network": {"name": "TenantC-Net"}})
+    code, net = call(api, "POST", "/networks", {"network": {"name": "TenantD-Net"}})
     assert code == 201 and net["network"]["provider:network_type"] == "vxlan"
     net_id = net["network"]["id"]
     assert call(api, "POST", "/subnets", {"subnet": {"network_id": net_id,
@@ -87,7 +78,7 @@ def test_network_rename_keeps_its_ports(api):
     code, net = call(api, "PUT", f"/networks/{TENANT_A}", {"network": {"name": "Blue"}})
     assert code == 200 and net["network"]["name"] == "Blue"
     ports = call(api, "GET", "/ports")[1]["ports"]
-    assert sum(p["network_id"] == TENANT_A for p in ports) == 4  # 3 VMs and the DHCP port
+    assert sum(p["network_id"] == TENANT_A for p in ports) == 5  # 3 VMs, DHCP, router
     refused(api, "PUT", f"/networks/{TENANT_A}", {"network": {"provider:segmentation_id": 9}},
             400, "Unrecognized attribute(s) 'provider:segmentation_id'")
 

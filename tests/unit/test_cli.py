@@ -7,21 +7,21 @@ def attrs(*argv):
 
 
 def test_create_commands_map_to_neutron_attributes():
-    assert attrs("net-create", "TenantC-Net", "--type", "gre", "--segmentation-id", "77") == {
-        "name": "TenantC-Net", "provider:network_type": "gre", "provider:segmentation_id": 77}
-    assert attrs("subnet-create", "TenantC-Net", "fd02::/64") == {
-        "network_id": "TenantC-Net", "cidr": "fd02::/64"}
-    assert attrs("port-create", "TenantC-Net", "--host", "compute2", "--name", "vm-c2",
+    assert attrs("net-create", "TenantD-Net", "--type", "gre", "--segmentation-id", "77") == {
+        "name": "TenantD-Net", "provider:network_type": "gre", "provider:segmentation_id": 77}
+    assert attrs("subnet-create", "TenantD-Net", "fd02::/64") == {
+        "network_id": "TenantD-Net", "cidr": "fd02::/64"}
+    assert attrs("port-create", "TenantD-Net", "--host", "compute2", "--name", "vm-d2",
                  "--ip", "10.2.0.9", "--ip", "fd02::9") == {
-        "network_id": "TenantC-Net", "binding:host_id": "compute2", "name": "vm-c2",
+        "network_id": "TenantD-Net", "binding:host_id": "compute2", "name": "vm-d2",
         "fixed_ips": [{"ip_address": "10.2.0.9"}, {"ip_address": "fd02::9"}]}
 
 
 def test_lists_print_as_tables():
-    text = cli.table([{"name": "vm-c2", "fixed_ips": [{"ip_address": "10.2.0.9"},
+    text = cli.table([{"name": "vm-d2", "fixed_ips": [{"ip_address": "10.2.0.9"},
                                                      {"ip_address": "fd02::9"}]}],
                      ("name", "fixed_ips"))
-    assert "| vm-c2 | 10.2.0.9, fd02::9 |" in text.splitlines()
+    assert "| vm-d2 | 10.2.0.9, fd02::9 |" in text.splitlines()
 
 
 def test_unreachable_api_is_a_clear_failure(capsys):

@@ -5,11 +5,12 @@ from cloud import generate, schema
 
 def shape(cloud):
     """Per node: (role, management IP, tunnel IP, the (network name, IP) of its VM ports).
-    (Generated clouds leave out the seed's IPv6 and DHCP: scale figures stay comparable.)"""
-    nets = {n.id: n.name for n in cloud.networks}
+    (Generated clouds leave out the seed's IPv6, DHCP, TenantC and routers: scale figures
+    stay comparable.)"""
+    nets = {n.id: n.name for n in cloud.networks if n.name in ("TenantA-Net", "TenantB-Net")}
     return {n.name: (n.role, str(n.management_ip), str(n.tunnel_ip),
                      sorted((nets[p.network_id], str(p.ips[0])) for p in cloud.ports_on(n.name)
-                            if p.is_vm))
+                            if p.is_vm and p.network_id in nets))
             for n in cloud.nodes}
 
 
@@ -17,7 +18,7 @@ def test_two_computes_is_the_seed_shape(seed_cloud):
     generated = schema.parse(generate.generate(2), "<generated>")
     assert shape(generated) == shape(seed_cloud)
     assert [(n.type, n.segmentation_id) for n in generated.networks] == \
-        [(n.type, n.segmentation_id) for n in seed_cloud.networks]
+        [(n.type, n.segmentation_id) for n in seed_cloud.networks][:2]
 
 
 @pytest.mark.parametrize("n", [1, 4, 16, 200])

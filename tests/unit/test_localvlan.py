@@ -30,10 +30,10 @@ def test_exhaustion_is_an_error():
 
 def test_recover_reads_vlans_back_from_both_bridges(views, seed_cloud):
     """What a restarted controller adopts: exactly the allocation the flows were made with."""
-    from cloud.naming import BR_INT, BR_TUN, tap_name
+    from cloud.naming import BR_INT, BR_TUN
     from flows import desired
     view = views["compute1"]
-    int_ports = {tap_name(lp.port.id): lp.ofport for lp in view.ports}
+    int_ports = {lp.port.device: lp.ofport for lp in view.ports}
     want = {n.network.id: n.vlan for n in view.networks}
     tun = desired.bridge_flows(view, BR_TUN).values()
     integ = desired.bridge_flows(view, BR_INT).values()

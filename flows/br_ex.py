@@ -1,0 +1,15 @@
+"""br-ex's flows (network nodes only): the external segment as an ordinary switch."""
+from __future__ import annotations
+
+from flows import tables as t
+from flows.flow import OFPP_NORMAL, Flow, Output
+from flows.view import NodeView
+
+
+def normal() -> Flow:
+    """Everything: NORMAL (MAC learning between the external NIC and the qg- ports)."""
+    return Flow(t.EX_LOCAL_SWITCHING, t.PRIORITY_MISS, actions=(Output(OFPP_NORMAL),))
+
+
+def flows(view: NodeView) -> list[Flow]:
+    return [normal()]
