@@ -1,5 +1,7 @@
-"""`make demo`: start the controller and the seed cloud, run seed 002's walks 1 and 2 for both
-networks and the isolation check, print what happened, clean up; exit 0 only if all passed.
+"""`make demo`: start the controller and the seed cloud, run seed 002's walks 1 to 4 (same
+host, cross host, out through the router with SNAT and a floating IP, DHCP), routing between
+subnets on one router only, and the isolation check; print what happened, clean up; exit 0 only
+if all passed.
 """
 from __future__ import annotations
 
@@ -9,13 +11,21 @@ import signal
 import sys
 
 from cloud import schema
-from cloud.naming import BR_TUN
+from cloud.naming import BR_EX, BR_TUN
+from flows.desired import bridges_of
+from mininet_topos import netns
 from mininet_topos.deployment import Deployment
 from mininet_topos.walks import seed_walks
 
 
 def _terminate(signum, frame):
     raise SystemExit(128 + signum)
+
+
+def _flow_lines(dump: str) -> list[str]:
+    """The flows of a dump (with --no-stats ovs-ofctl prints no reply header)."""
+    return [ln.strip() for ln in dump.splitlines() if ln.strip() and
+            not ln.startswith("OFPST_FLOW")]
 
 
 def main(argv=None) -> int:
@@ -41,11 +51,21 @@ def main(argv=None) -> int:
         t = deployment.timings
         print(f"== osken-manager apps/overlay.py and the cloud up in {t['cloud']:.1f}s; every "
               f"bridge exact {t['converge']:.1f}s later: {deployment.flow_count()} flows on "
-              f"{2 * len(cloud.nodes)} bridges, {deployment.memory_mib():.0f} MiB in all")
+              f"{sum(len(bridges_of(n)) for n in cloud.nodes)} bridges, "
+              f"{deployment.memory_mib():.0f} MiB in all")
         compute1 = deployment.ovs["compute1"]
         print("== compute1: ovs-ofctl -O OpenFlow13 dump-flows br-tun (as seed 001 shows it)")
-        for line in compute1.ofctl("dump-flows", BR_TUN, "--no-stats").splitlines()[1:]:
-            print("   " + line.strip())
+        for line in _flow_lines(compute1.ofctl("dump-flows", BR_TUN, "--no-stats")):
+            print("   " + line)
+        network = next((n.name for n in cloud.nodes if n.role == "network"), None)
+        if network and cloud.routers:
+            print(f"== {network}: its namespaces (seed 000) and br-ex")
+            for ns in sorted(r.namespace for r in cloud.routers):
+                devices = " ".join(sorted(netns.devices(ns)))
+                print(f"   {ns}: {devices}")
+            for line in _flow_lines(deployment.ovs[network].ofctl("dump-flows", BR_EX,
+                                                                  "--no-stats")):
+                print("   br-ex: " + line)
         print("== seed 002's walks")
         for check in seed_walks(deployment):
             checks.append(check)
