@@ -176,25 +176,24 @@ class Cloud:
     def port(self, port_id: str) -> Port:
         return next(p for p in self.ports if p.id == port_id)
 
-    def router(self, router_id: str) -> Router:
-        return next(r for r in self.routers if r.id == router_id)
-
     def interfaces_of(self, router_id: str) -> tuple[Port, ...]:
         return tuple(p for p in self.ports if p.router_id == router_id)
 
-    def routers_on(self, node: str) -> tuple[Router, ...]:
-        return tuple(r for r in self.routers if r.node == node)
+    def routers_of(self, network_id: str) -> tuple[Router, ...]:
+        """Routers with an interface on the network."""
+        on = {p.router_id for p in self.ports if p.network_id == network_id and p.router_id}
+        return tuple(r for r in self.routers if r.id in on)
+
+    def gateway_router(self, network_id: str) -> Router | None:
+        """The router that connects the network to the external network (a floating IP's)."""
+        return next((r for r in self.routers_of(network_id) if r.gateway is not None), None)
 
     def floating_ips_of(self, router_id: str) -> tuple[tuple[FloatingIP, Port], ...]:
-        """The router's floating IPs with their ports: those whose port's network is one of
-        the router's interfaces (schema checks that exactly one router with a gateway is)."""
-        nets = {p.network_id for p in self.interfaces_of(router_id)}
-        out = []
-        for fip in self.floating_ips:
-            port = self.port(fip.port_id)
-            if port.network_id in nets:
-                out.append((fip, port))
-        return tuple(out)
+        """The router's floating IPs with their ports (schema checks that exactly one router
+        with a gateway connects each floating IP's port)."""
+        pairs = ((fip, self.port(fip.port_id)) for fip in self.floating_ips)
+        return tuple((fip, port) for fip, port in pairs
+                     if (r := self.gateway_router(port.network_id)) and r.id == router_id)
 
     def node_by_management_ip(self, ip: str) -> Node | None:
         for node in self.nodes:

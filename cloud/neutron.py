@@ -41,12 +41,10 @@ def router(cloud: Cloud, r: Router) -> dict:
 
 def floating_ip(cloud: Cloud, f: FloatingIP) -> dict:
     p = cloud.port(f.port_id)
-    via = next((r.id for r in cloud.routers if r.gateway is not None and any(
-        i.network_id == p.network_id for i in cloud.interfaces_of(r.id))), None)
     return {"id": f.id, "floating_ip_address": str(f.ip),
             "floating_network_id": cloud.external.id, "port_id": p.id,
             "fixed_ip_address": next(str(ip) for ip in p.ips if ip.version == 4),
-            "router_id": via, "status": "ACTIVE"}
+            "router_id": cloud.gateway_router(p.network_id).id, "status": "ACTIVE"}
 
 
 def subnets_of(net: Network) -> list[dict]:

@@ -234,11 +234,8 @@ def _pools(net: dict) -> list[tuple]:
     return [values.ip_range(text) for text in _as_list(net.get("allocation_pools"))]
 
 
-def _free_ip(doc: Doc, net: dict, cidr: str) -> str:
-    used = {ipaddress.ip_address(str(ip)) for p in ports_of(doc, net)
-            for ip in _as_list(p.get("ip"))}
-    if net.get("gateway_ip"):
-        used.add(ipaddress.ip_address(str(net["gateway_ip"])))
+def first_free(net: dict, cidr, used: set) -> str:
+    """The first address of the network's pools in `cidr` (see pools_in) not in `used`."""
     for first, last in pools_in(_pools(net), cidr):
         ip, tries = first, 0
         while ip <= last and tries < 1 << 20:
@@ -246,6 +243,14 @@ def _free_ip(doc: Doc, net: dict, cidr: str) -> str:
                 return str(ip)
             ip, tries = ip + 1, tries + 1
     raise Refused(409, f"No more IP addresses available on network {net['id']}.")
+
+
+def _free_ip(doc: Doc, net: dict, cidr: str) -> str:
+    used = {ipaddress.ip_address(str(ip)) for p in ports_of(doc, net)
+            for ip in _as_list(p.get("ip"))}
+    if net.get("gateway_ip"):
+        used.add(ipaddress.ip_address(str(net["gateway_ip"])))
+    return first_free(net, cidr, used)
 
 
 def _fixed_ips(doc: Doc, net: dict, given: Any) -> list[str]:

@@ -14,10 +14,9 @@ import random
 import uuid
 from typing import Any
 
-from cloud import values
-from cloud.ops import Doc, Refused, _free_mac, _only, not_found, port_entry, subnet_entry
-
-OWNER_ROUTER_INTERFACE = "network:router_interface"
+from cloud.model import OWNER_ROUTER_INTERFACE
+from cloud.ops import (Doc, Refused, _free_mac, _only, first_free, not_found, port_entry,
+                       subnet_entry)
 
 
 def router_entry(doc: Doc, ident: str) -> dict:
@@ -49,20 +48,10 @@ def _external(doc: Doc, network_id: Any) -> dict:
 
 
 def _free_external_ip(doc: Doc, ext: dict) -> str:
-    used = {str(ext.get("gateway_ip"))}
-    used |= {str(r["gateway"].get("ip")) for r in doc.get("routers", [])
-             if isinstance(r.get("gateway"), dict)}
-    used |= {str(f.get("ip")) for f in doc.get("floating_ips", [])}
-    block = ipaddress.ip_network(str(ext["cidr"]))
-    pools = [values.ip_range(p) for p in values.one_or_many(str)(ext.get("allocation_pools"))] \
-        if ext.get("allocation_pools") else [(block[2], block[-2])]
-    for first, last in pools:
-        ip = first
-        while ip <= last:
-            if str(ip) not in used:
-                return str(ip)
-            ip += 1
-    raise Refused(409, f"No more IP addresses available on network {ext['id']}.")
+    taken = [ext.get("gateway_ip")] + [f.get("ip") for f in doc.get("floating_ips", [])]
+    taken += [r["gateway"].get("ip") for r in doc.get("routers", [])
+              if isinstance(r.get("gateway"), dict)]
+    return first_free(ext, ext["cidr"], {ipaddress.ip_address(str(ip)) for ip in taken})
 
 
 def _gateway(doc: Doc, info: Any, rng: random.Random) -> dict | None:
@@ -99,37 +88,18 @@ def update_router(doc: Doc, ident: str, body: Any, rng: random.Random | None = N
     attrs = _only(body, "router", {"name", "external_gateway_info"})
     router = router_entry(doc, ident)
     if "name" in attrs:
-        old = router["name"]
-        router["name"] = attrs["name"]
-        for port in _interfaces_named(doc, old):
+        for port in _interfaces(doc, router):  # interfaces may refer to it by name
             port["router"] = router["id"]
+        router["name"] = attrs["name"]
     if "external_gateway_info" in attrs:
         info = attrs["external_gateway_info"]
-        current = router.get("gateway")
-        if info and current:  # the same external network: keep the port and its address
+        if info and router.get("gateway"):  # the same external network: keep port and address
             _external(doc, info.get("network_id"))
-        else:
+        else:  # (clearing a gateway that floating IPs need is refused by the schema)
             router.pop("gateway", None)
             if info:
                 router["gateway"] = _gateway(doc, info, rng or random.Random())
-            elif any(_fips_via(doc, router)):
-                raise Refused(409, f"Gateway cannot be updated for router {router['id']}, "
-                              "since a gateway is required by one or more floating IPs.")
     return doc
-
-
-def _interfaces_named(doc: Doc, name: str) -> list[dict]:
-    return [p for p in doc.get("ports", []) if p.get("router") == name]
-
-
-def _fips_via(doc: Doc, router: dict):
-    nets = {p.get("network") for p in _interfaces(doc, router)}
-    by_port = {p["id"]: p for p in doc.get("ports", [])}
-    for fip in doc.get("floating_ips", []):
-        port = by_port.get(fip.get("port")) or next(
-            (p for p in doc.get("ports", []) if p.get("name") == fip.get("port")), None)
-        if port is not None and port.get("network") in nets:
-            yield fip
 
 
 def delete_router(doc: Doc, ident: str) -> Doc:
@@ -165,6 +135,7 @@ def add_interface(doc: Doc, ident: str, body: Any, rng: random.Random | None = N
 
 
 def remove_interface(doc: Doc, ident: str, body: Any) -> tuple[Doc, dict]:
+    """(Removing an interface that a floating IP needs is refused by the schema.)"""
     router = router_entry(doc, ident)
     if not isinstance(body, dict) or len(body) != 1 or not set(body) <= {"subnet_id",
                                                                           "port_id"}:
@@ -178,21 +149,8 @@ def remove_interface(doc: Doc, ident: str, body: Any) -> tuple[Doc, dict]:
     if not found:
         raise Refused(404, f"Router {router['id']} has no interface on "
                       f"{body.get('subnet_id') or body.get('port_id')}.")
-    port = found[0]
-    rest = [p for p in mine if p is not port]
-    still = [f for f in _fips_via(doc, router)
-             if not any(_same_network(doc, f, p) for p in rest)]
-    if still and router.get("gateway"):
-        raise Refused(409, f"Router interface for subnet is required by floating IP "
-                      f"{still[0]['ip']}.")
-    doc["ports"].remove(port)
-    return doc, {"id": router["id"], "port_id": port["id"]}
-
-
-def _same_network(doc: Doc, fip: dict, interface: dict) -> bool:
-    port = next((p for p in doc.get("ports", []) if fip.get("port") in (p["id"], p["name"])),
-                None)
-    return port is not None and port.get("network") == interface.get("network")
+    doc["ports"].remove(found[0])
+    return doc, {"id": router["id"], "port_id": found[0]["id"]}
 
 
 # --------------------------------------------------------------------------- floating IPs
@@ -203,10 +161,7 @@ FIP_ATTRS = {"id", "floating_network_id", "port_id", "floating_ip_address", "ten
 def create_floating_ip(doc: Doc, body: Any) -> tuple[Doc, str]:
     attrs = _only(body, "floatingip", FIP_ATTRS, required=("floating_network_id", "port_id"))
     ext = _external(doc, attrs["floating_network_id"])
-    port = port_entry(doc, str(attrs["port_id"])) if any(
-        p.get("id") == attrs["port_id"] for p in doc.get("ports", [])) else None
-    if port is None:
-        raise Refused(404, f"Port {attrs['port_id']} could not be found.")
+    port = port_entry(doc, str(attrs["port_id"]))
     ident = attrs.get("id") or str(uuid.uuid4())
     ip = str(attrs.get("floating_ip_address") or _free_external_ip(doc, ext))
     doc.setdefault("floating_ips", []).append({"id": ident, "ip": ip, "port": port["id"]})

@@ -17,6 +17,7 @@ the namespace is what the cloud says, so it serves the first start and every API
 from __future__ import annotations
 
 import subprocess
+from typing import NamedTuple
 
 from cloud.model import Cloud, Port, Router
 from cloud.naming import BR_EX, BR_INT
@@ -35,18 +36,31 @@ def interface_cidr(cloud: Cloud, port: Port) -> str:
     return f"{ip}/{cidr.prefixlen}"
 
 
-def desired_devices(cloud: Cloud, router: Router) -> dict[str, tuple]:
-    """device -> (bridge, MAC, MTU, addresses, iface-id) of everything in the namespace."""
+class Device(NamedTuple):
+    """A device of the namespace and its veth peer, a port of `bridge` on the node."""
+    bridge: str
+    mac: str
+    mtu: int
+    addresses: tuple[str, ...]
+    iface_id: str   # the Neutron port id (external_ids:iface-id)
+
+
+def bridge_of(device: str) -> str:
+    return BR_EX if device.startswith("qg-") else BR_INT
+
+
+def desired_devices(cloud: Cloud, router: Router) -> dict[str, Device]:
+    """Every device the router's namespace should hold, by name."""
     out = {}
     for port in cloud.interfaces_of(router.id):
-        out[port.device] = (BR_INT, port.mac, cloud.network(port.network_id).mtu,
-                            (interface_cidr(cloud, port),), port.id)
+        out[port.device] = Device(BR_INT, port.mac, cloud.network(port.network_id).mtu,
+                                  (interface_cidr(cloud, port),), port.id)
     gw = router.gateway
     if gw is not None:
         ext = cloud.external
         fips = tuple(f"{fip.ip}/32" for fip, _ in cloud.floating_ips_of(router.id))
-        out[gw.device] = (BR_EX, gw.mac, ext.mtu,
-                          (f"{gw.ip}/{ext.cidr.prefixlen}",) + fips, gw.port_id)
+        out[gw.device] = Device(BR_EX, gw.mac, ext.mtu,
+                                (f"{gw.ip}/{ext.cidr.prefixlen}",) + fips, gw.port_id)
     return out
 
 
@@ -99,21 +113,22 @@ def sync(host, cloud: Cloud, router: Router, state: State) -> list[tuple[str, st
     have = set(netns.devices(ns))
     for device in sorted(have):
         spec = want.get(device)
-        if spec is None or _mac(ns, device) != spec[1]:
-            bridge = BR_EX if device.startswith("qg-") else BR_INT
-            netns.unplug(host, ns, device, device, bridge)
+        if spec is None or _mac(ns, device) != spec.mac:
+            netns.unplug(host, ns, device, device, bridge_of(device))
             have.discard(device)
-    for device, (bridge, mac, mtu, addresses, iface_id) in sorted(want.items()):
+    for device, spec in sorted(want.items()):
         if device not in have:
-            netns.plug(host, ns, device, device, bridge, mac, mtu, list(addresses),
-                       {"iface-id": iface_id, "attached-mac": mac, "iface-status": "active"})
-            added += [(device, cidr) for cidr in addresses]
+            netns.plug(host, ns, device, device, spec.bridge, spec.mac, spec.mtu,
+                       list(spec.addresses), {"iface-id": spec.iface_id,
+                                              "attached-mac": spec.mac,
+                                              "iface-status": "active"})
+            added += [(device, cidr) for cidr in spec.addresses]
             continue
         current = _addresses(ns, device)
-        for cidr in sorted(set(addresses) - current):
+        for cidr in sorted(set(spec.addresses) - current):
             in_netns(ns, "ip", "addr", "add", cidr, "dev", device)
             added.append((device, cidr))
-        for cidr in sorted(current - set(addresses)):
+        for cidr in sorted(current - set(spec.addresses)):
             in_netns(ns, "ip", "addr", "del", cidr, "dev", device)
     if router.gateway is not None:
         in_netns(ns, "ip", "route", "replace", "default", "via",
@@ -143,6 +158,5 @@ def remove(host, ns: str) -> None:
     """A router gone from the cloud: its ports out of OVS, then the namespace."""
     if netns.exists(ns):
         for device in netns.devices(ns):
-            bridge = BR_EX if device.startswith("qg-") else BR_INT
-            netns.unplug(host, ns, device, device, bridge)
+            netns.unplug(host, ns, device, device, bridge_of(device))
         netns.delete(ns)

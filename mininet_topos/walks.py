@@ -14,6 +14,7 @@ from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN
 from flows import tables as t
 from flows.flow import Output
 from flows.neigh import ipv4s, ipv6s
+from mininet_topos.cloud import EXT_GATEWAY_HOST
 from mininet_topos.converge import installed_flows
 from mininet_topos.deployment import Deployment
 from mininet_topos.node import DATA_IF
@@ -181,10 +182,12 @@ def walk4(d: Deployment, vm: str) -> Check:
                  f"{vm} has {ip}, gateway {net.gateway_ip}, MTU {conf.split()[-1]}")
 
 
-def _router_of(d: Deployment, p: Port):
-    """The router with a gateway that has an interface on the port's network."""
-    return next(r for r in d.cloud.routers if r.gateway is not None and any(
-        i.network_id == p.network_id for i in d.cloud.interfaces_of(r.id)))
+def _ping_out(d: Deployment, vm: str) -> tuple:
+    """The VM pings the external gateway host, which captures what arrives: (ping, capture)."""
+    gateway = str(d.cloud.external.gateway_ip)
+    with _capture(d, EXT_GATEWAY_HOST, "eth0", "icmp") as cap:
+        result = ping(_pid(d, vm), gateway, count=COUNT, interval=INTERVAL)
+    return result, cap
 
 
 def walk3_snat(d: Deployment, vm: str) -> Check:
@@ -192,12 +195,10 @@ def walk3_snat(d: Deployment, vm: str) -> Check:
     node, routed by its router's qrouter namespace, out of qg- on br-ex with the source
     translated to the qg address. Evidence: the external gateway host sees the echoes come
     from the qg address and never from the VM's own address."""
-    from mininet_topos.cloud import EXT_GATEWAY_HOST
     p = port(d, vm)
-    router, ext = _router_of(d, p), d.cloud.external
+    router, ext = d.cloud.gateway_router(p.network_id), d.cloud.external
     fixed = ipv4s(p)[0]
-    with _capture(d, EXT_GATEWAY_HOST, "eth0", "icmp") as cap:
-        result = ping(_pid(d, vm), str(ext.gateway_ip), count=COUNT, interval=INTERVAL)
+    result, cap = _ping_out(d, vm)
     snat = cap.count(f"{router.gateway.ip} > {ext.gateway_ip}: ICMP echo request")
     leaked = cap.count(f"{fixed} > ")
     return Check(f"walk 3, SNAT: {vm}@{p.node} -> {ext.gateway_ip} (external gateway) via "
@@ -211,14 +212,12 @@ def walk3_floating(d: Deployment, vm: str) -> Check:
     """Walk 3 with a floating IP: the external host reaches the VM at its floating IP
     (DNAT to the fixed IP; the VM sees the external host's own address), and what the VM
     sends out leaves with the floating IP as its source (SNAT), not the router's."""
-    from mininet_topos.cloud import EXT_GATEWAY_HOST
     p = port(d, vm)
     fip = next(f for f in d.cloud.floating_ips if f.port_id == p.id)
     ext, fixed = d.cloud.external, ipv4s(p)[0]
     with _capture(d, vm, "eth0", "icmp") as at_vm:
         inbound = ping(_pid(d, EXT_GATEWAY_HOST), str(fip.ip), count=COUNT, interval=INTERVAL)
-    with _capture(d, EXT_GATEWAY_HOST, "eth0", "icmp") as at_ext:
-        outbound = ping(_pid(d, vm), str(ext.gateway_ip), count=COUNT, interval=INTERVAL)
+    outbound, at_ext = _ping_out(d, vm)
     dnat = at_vm.count(f"{ext.gateway_ip} > {fixed}: ICMP echo request")
     snat = at_ext.count(f"{fip.ip} > {ext.gateway_ip}: ICMP echo request")
     return Check(f"walk 3, floating IP: {ext.gateway_ip} (external) <-> {fip.ip} = "
@@ -239,8 +238,8 @@ def routed(d: Deployment, src: str, dst: str, expect: bool) -> Check:
     arrived = cap.count(f"> {to}: ICMP echo request")
     direct = cap.count(f"{ipv4s(a)[0]} > {to}: ICMP echo request")
     nets = f"{d.cloud.network(a.network_id).name} -> {d.cloud.network(b.network_id).name}"
-    same = [r.name for r in d.cloud.routers if {a.network_id, b.network_id} <= {
-        i.network_id for i in d.cloud.interfaces_of(r.id)}]
+    same = [r.name for r in d.cloud.routers_of(a.network_id)
+            if r in d.cloud.routers_of(b.network_id)]
     where = f"both on {same[0]}" if same else "on different routers"
     passed = (result.ok and direct == arrived >= COUNT) if expect else \
         (result.received == 0 and arrived == 0)
@@ -271,8 +270,7 @@ def move_interface(d: Deployment, network: str, to_router: str) -> None:
 def one_router_routes(d: Deployment, src: str, dst: str, router: str) -> list[Check]:
     """src's and dst's subnets on different routers: not routed; src's subnet moved onto
     `router` (dst's): routed; moved back: not routed again."""
-    own = next(r.name for r in d.cloud.routers if any(
-        i.network_id == port(d, src).network_id for i in d.cloud.interfaces_of(r.id)))
+    own = d.cloud.routers_of(port(d, src).network_id)[0].name
     network = d.cloud.network(port(d, src).network_id).name
     checks = [routed(d, src, dst, expect=False)]
     try:

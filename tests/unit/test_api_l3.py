@@ -75,8 +75,12 @@ def test_refusals_change_nothing(api):
     refused(api, "PUT", f"/routers/{R_A}/add_router_interface", {"subnet_id": sub_c}, 400,
             "10.0.2.1")  # still TenantC-R1's interface: the IP is taken
     refused(api, "DELETE", f"/routers/{R_C}", None, 409, "still has ports")
-    refused(api, "PUT", f"/routers/{R_A}", {"router": {"external_gateway_info": {}}}, 409,
-            "required by one or more floating IPs")
+    # vm-a1's floating IP needs TenantA-R1's gateway and its interface on TenantA-Net
+    refused(api, "PUT", f"/routers/{R_A}", {"router": {"external_gateway_info": {}}}, 400,
+            "vm-a1's network must be connected to the external network")
+    refused(api, "PUT", f"/routers/{R_A}/remove_router_interface",
+            {"subnet_id": subnet_of(api, "TenantA-Net")}, 400,
+            "vm-a1's network must be connected to the external network")
     qr = next(p for p in api.keeper.cloud.ports if p.name == "qr-tenant-a")
     refused(api, "DELETE", f"/ports/{qr.id}", None, 409, "network:router_interface")
     refused(api, "POST", "/routers", {"router": {"external_gateway_info": {

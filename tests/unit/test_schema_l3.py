@@ -28,7 +28,7 @@ def test_interface_may_hold_the_gateway_ip_a_vm_may_not(write_cloud, seed_raw):
     expect_fault(write_cloud, seed_raw, "ports[2] (vm-a3)", "gateway_ip")
 
 
-def test_interface_needs_a_known_router_on_its_node(write_cloud, seed_raw):
+def test_interface_needs_a_known_router(write_cloud, seed_raw):
     port(seed_raw, "qr-tenant-a")["router"] = "Nowhere"
     expect_fault(write_cloud, seed_raw, "ports[", "(qr-tenant-a)", "unknown router 'Nowhere'")
 
