@@ -48,7 +48,7 @@ def _encode_learn(learn: Learn) -> parser.NXActionLearn:
                                 hard_timeout=learn.hard_timeout, cookie=learn.cookie)
 
 
-def _encode_action(action):
+def encode_action(action):
     if isinstance(action, Output):
         return parser.OFPActionOutput(action.port, 0)
     if isinstance(action, PushVlan):
@@ -69,7 +69,7 @@ def _instructions(flow: Flow) -> list:
     out = []
     if flow.actions:
         out.append(parser.OFPInstructionActions(ofp.OFPIT_APPLY_ACTIONS,
-                                                [_encode_action(a) for a in flow.actions]))
+                                                [encode_action(a) for a in flow.actions]))
     if flow.goto is not None:
         out.append(parser.OFPInstructionGotoTable(flow.goto))
     return out

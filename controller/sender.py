@@ -4,19 +4,21 @@
 (what is installed); `apply` sends a diff as one atomic, ordered ONF bundle (OpenFlow 1.3
 bundle extension: open, the flow-mods as adds then modifies then deletes, commit), waits for
 the commit reply, and only then records the change as installed: the switch applies all of
-it or, if any flow-mod fails, none of it. Every flow-mod is logged in ovs-ofctl syntax at
+it or, if any flow-mod fails, none of it. The flow-mods are encoded by controller/wire.py
+(os-ken's classes, in ofmsg.py, encode the few other messages). Every flow-mod is logged in ovs-ofctl syntax at
 debug level and counted; an OpenFlow error names the bridge, the operation and the flow that
 caused it, and fails the commit it belongs to.
 """
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 
 from os_ken.lib import hub
 from os_ken.ofproto import ofproto_v1_3 as ofp
 
-from controller import ofmsg
+from controller import ofmsg, wire
 from controller.registry import BridgeConn, port_name
 from flows import ofctl
 from flows.diff import Changes
@@ -25,6 +27,7 @@ from flows.tables import COOKIE, COOKIE_LEARNED
 
 LOG = logging.getLogger("overlay.sender")
 MAX_REMEMBERED = 100000  # xid -> flow, for naming the flow an error refers to
+CHUNK_BYTES = 256 * 1024  # bundle-adds are written to the socket in pieces of about this
 
 
 class ReplyTimeout(Exception):
@@ -98,7 +101,8 @@ class Sender:
         self.timeout = timeout
         self._sent: OrderedDict[tuple[int, int], str] = OrderedDict()
 
-    def _remember(self, dp, xid: int, description: str) -> None:
+    def _remember(self, dp, xid: int, description) -> None:
+        """description: a text, or (verb, flow, bundle), rendered only if an error names it."""
         self._sent[(id(dp), xid)] = description
         while len(self._sent) > MAX_REMEMBERED:
             self._sent.popitem(last=False)
@@ -149,22 +153,36 @@ class Sender:
 
     def apply(self, conn: BridgeConn, changes: Changes) -> int:
         """Send changes as one bundle, wait for its commit, record them as installed;
-        returns the number of flow-mods."""
+        returns the number of flow-mods. The bundle-adds are encoded straight to bytes
+        (controller/wire.py) and written in chunks of about CHUNK_BYTES."""
         if not changes:
             return 0
         dp = conn.datapath
         conn.bundles += 1
         bundle = conn.bundles
+        started = time.monotonic()
         self._send(conn, ofmsg.bundle_open(dp, bundle), f"open of bundle {bundle}")
+        debug = LOG.isEnabledFor(logging.DEBUG)
+        chunk: list[bytes] = []
+        size = 0
         batches = ((ofp.OFPFC_ADD, "add", changes.add),
                    (ofp.OFPFC_MODIFY_STRICT, "modify", changes.modify),
                    (ofp.OFPFC_DELETE_STRICT, "delete", changes.delete))
         for command, verb, flows in batches:
             for flow in flows:
-                text = ofctl.render(flow)
-                LOG.debug("%s: bundle %d: %s %s", conn.label, bundle, verb, text)
-                self._send(conn, ofmsg.bundle_add(dp, bundle, ofmsg.flow_mod(dp, flow, command)),
-                           f"{verb} {text} (bundle {bundle})")
+                if debug:
+                    LOG.debug("%s: bundle %d: %s %s", conn.label, bundle, verb,
+                              ofctl.render(flow))
+                dp.xid = xid = (dp.xid + 1) & ofp.MAX_XID
+                self._remember(dp, xid, (verb, flow, bundle))
+                data = wire.bundle_add(xid, bundle, flow, command)
+                chunk.append(data)
+                size += len(data)
+                if size >= CHUNK_BYTES:
+                    dp.send(b"".join(chunk))
+                    chunk, size = [], 0
+        if chunk:
+            dp.send(b"".join(chunk))
         self._request(conn, ofmsg.bundle_commit(dp, bundle), f"commit of bundle {bundle}")
         for flow in changes.add + changes.modify:
             conn.installed[flow.key] = flow
@@ -172,10 +190,15 @@ class Sender:
             conn.installed.pop(flow.key, None)
         count = len(changes)
         conn.flow_mods += count
-        LOG.info("%s: bundle %d committed: %d flow-mods (+%d ~%d -%d), %d flows installed, "
-                 "%d flow-mods on this connection", conn.label, bundle, count, len(changes.add),
-                 len(changes.modify), len(changes.delete), len(conn.installed), conn.flow_mods)
+        LOG.info("%s: bundle %d committed: %d flow-mods (+%d ~%d -%d) in %.1f ms, %d flows "
+                 "installed, %d flow-mods on this connection", conn.label, bundle, count,
+                 len(changes.add), len(changes.modify), len(changes.delete),
+                 (time.monotonic() - started) * 1000, len(conn.installed), conn.flow_mods)
         return count
 
     def describe_error(self, datapath, xid: int) -> str:
-        return self._sent.get((id(datapath), xid), "a message that is not a flow-mod")
+        sent = self._sent.get((id(datapath), xid), "a message that is not a flow-mod")
+        if isinstance(sent, tuple):
+            verb, flow, bundle = sent
+            return f"{verb} {ofctl.render(flow)} (bundle {bundle})"
+        return sent
