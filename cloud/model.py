@@ -5,6 +5,7 @@ every reference resolving and every address being in range.
 """
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass
 from functools import cached_property
@@ -51,6 +52,9 @@ class Node:
     role: str
     management_ip: ipaddress.IPv4Address
     tunnel_ip: ipaddress.IPv4Address
+
+    def __hash__(self) -> int:  # names are unique in a cloud; cheap to hash (tunnel cache)
+        return hash(self.name)
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,14 @@ class FloatingIP:
     port_id: str
 
 
+def _group(ports: tuple[Port, ...], attribute: str) -> dict[str, tuple[Port, ...]]:
+    """Ports by one attribute, each group in the cloud's port order."""
+    groups: dict[str, list[Port]] = {}
+    for port in ports:
+        groups.setdefault(getattr(port, attribute), []).append(port)
+    return {key: tuple(group) for key, group in groups.items()}
+
+
 @dataclass(frozen=True)
 class Cloud:
     name: str
@@ -167,14 +179,64 @@ class Cloud:
     def _networks(self) -> dict[str, Network]:
         return {n.id: n for n in self.networks}
 
+    @cached_property
+    def _ports_by_node(self) -> dict[str, tuple[Port, ...]]:
+        return _group(self.ports, "node")
+
+    @cached_property
+    def _ports_by_network(self) -> dict[str, tuple[Port, ...]]:
+        return _group(self.ports, "network_id")
+
+    @cached_property
+    def _ports_by_id(self) -> dict[str, Port]:
+        return {p.id: p for p in self.ports}
+
+    @cached_property
+    def _node_order(self) -> dict[str, int]:
+        return {n.name: i for i, n in enumerate(self.nodes)}
+
     def node(self, name: str) -> Node:
         return self._nodes[name]
+
+    def replace_port(self, port_id: str, port: Port | None) -> "Cloud":
+        """This cloud with one port added, replaced (same id) or removed (port None). The
+        port indexes are carried over, rebuilt only for the port's node and network, so
+        a derived cloud costs what the change touches (flows/incremental.py, bench/)."""
+        old = self._ports_by_id.get(port_id)
+        ports = tuple(p for p in self.ports if p.id != port_id) if old is not None \
+            else self.ports
+        if port is not None:
+            ports = ports + (port,) if old is None else \
+                tuple(port if p.id == port_id else p for p in self.ports)
+        new = dataclasses.replace(self, ports=ports)
+        by_id = dict(self._ports_by_id)
+        by_id.pop(port_id, None)
+        if port is not None:
+            by_id[port_id] = port
+        carried = {"_nodes": self._nodes, "_networks": self._networks,
+                   "_node_order": self._node_order, "_ports_by_id": by_id}
+        for name, attribute in (("_ports_by_node", "node"), ("_ports_by_network", "network_id")):
+            groups = dict(getattr(self, name))
+            for key in {getattr(p, attribute) for p in (old, port) if p is not None}:
+                members = groups.get(key, ())
+                if port is not None and getattr(port, attribute) == key:
+                    group = tuple(port if p.id == port_id else p for p in members) \
+                        if any(p.id == port_id for p in members) else members + (port,)
+                else:
+                    group = tuple(p for p in members if p.id != port_id)
+                if group:
+                    groups[key] = group
+                else:
+                    groups.pop(key, None)
+            carried[name] = groups
+        new.__dict__.update(carried)
+        return new
 
     def network(self, network_id: str) -> Network:
         return self._networks[network_id]
 
     def port(self, port_id: str) -> Port:
-        return next(p for p in self.ports if p.id == port_id)
+        return self._ports_by_id[port_id]
 
     def interfaces_of(self, router_id: str) -> tuple[Port, ...]:
         return tuple(p for p in self.ports if p.router_id == router_id)
@@ -202,17 +264,20 @@ class Cloud:
         return None
 
     def ports_on(self, node: str) -> tuple[Port, ...]:
-        return tuple(p for p in self.ports if p.node == node)
+        return self._ports_by_node.get(node, ())
+
+    def ports_of(self, network_id: str) -> tuple[Port, ...]:
+        return self._ports_by_network.get(network_id, ())
 
     def networks_on(self, node: str) -> tuple[Network, ...]:
         """Networks with at least one port on the node, in the order the cloud declares them."""
-        present = {p.network_id for p in self.ports if p.node == node}
+        present = {p.network_id for p in self.ports_on(node)}
         return tuple(n for n in self.networks if n.id in present)
 
     def hosts_of(self, network_id: str) -> tuple[str, ...]:
         """Nodes with at least one port of the network, in the cloud's node order."""
-        hosting = {p.node for p in self.ports if p.network_id == network_id}
-        return tuple(n.name for n in self.nodes if n.name in hosting)
+        hosting = {p.node for p in self.ports_of(network_id)}
+        return tuple(sorted(hosting, key=self._node_order.__getitem__))
 
     def tunnel_types(self) -> tuple[str, ...]:
         """Tunnel types some network of the cloud uses, in a stable order."""

@@ -12,4 +12,4 @@ def normal() -> Flow:
 
 
 def flows(view: NodeView) -> list[Flow]:
-    return [normal()]
+    return [normal()] if view.scope is None else []

@@ -154,30 +154,44 @@ def misses() -> list[Flow]:
             Flow(t.TRANSIENT, t.PRIORITY_MISS)]
 
 
+def local_port_flows(view: NodeView, port) -> list[Flow]:
+    """One VM or router port of this node: its ingress, anti-spoofing, answers, unicast."""
+    out = [vm_ingress(port.ofport, port.vlan), mac_allowed(port.ofport, port.port.mac),
+           local_unicast(port.vlan, port.port.mac, port.ofport)]
+    for ip in neigh.ipv4s(port.port):
+        out.append(arp_allowed(port.ofport, ip, port.port.mac))
+        if view.l2pop:
+            out += [local_arp_responder(port.vlan, ip, port.port.mac),
+                    own_arp_goes_on(port.ofport, port.vlan, ip)]
+    out.append(na_allowed(port.ofport, neigh.link_local(port.port.mac)))
+    for ip in neigh.ipv6s(port.port):
+        out.append(na_allowed(port.ofport, ip))
+        if view.l2pop:
+            out += [local_nd_responder(port.vlan, ip, port.port),
+                    local_nd_advert(port.vlan, ip, port.port.mac)]
+    return out
+
+
+def network_flows(view: NodeView, net, members: list[int]) -> list[Flow]:
+    """One network of this node: from br-tun, to br-tun, its local flood list."""
+    out = []
+    if view.patch_tun is not None:
+        out.append(tun_ingress(view.patch_tun, net.vlan))
+        out.append(to_tun(net.vlan, view.patch_tun))
+    if members or view.patch_tun is not None:
+        out.append(local_flood(net.vlan, view.patch_tun, members))
+    return out
+
+
 def flows(view: NodeView) -> list[Flow]:
-    out = misses()
-    if view.l2pop:
-        out.append(dad_goes_on())
+    """Misses (unless the view is scoped to one network), then per port, then per network."""
+    out = []
+    if view.scope is None:
+        out += misses()
+        if view.l2pop:
+            out.append(dad_goes_on())
     for port in view.ports:
-        out.append(vm_ingress(port.ofport, port.vlan))
-        out.append(mac_allowed(port.ofport, port.port.mac))
-        out.append(local_unicast(port.vlan, port.port.mac, port.ofport))
-        for ip in neigh.ipv4s(port.port):
-            out.append(arp_allowed(port.ofport, ip, port.port.mac))
-            if view.l2pop:
-                out += [local_arp_responder(port.vlan, ip, port.port.mac),
-                        own_arp_goes_on(port.ofport, port.vlan, ip)]
-        out.append(na_allowed(port.ofport, neigh.link_local(port.port.mac)))
-        for ip in neigh.ipv6s(port.port):
-            out.append(na_allowed(port.ofport, ip))
-            if view.l2pop:
-                out += [local_nd_responder(port.vlan, ip, port.port),
-                        local_nd_advert(port.vlan, ip, port.port.mac)]
+        out += local_port_flows(view, port)
     for net in view.networks:
-        members = [p.ofport for p in view.ports_in(net.vlan)]
-        if view.patch_tun is not None:
-            out.append(tun_ingress(view.patch_tun, net.vlan))
-            out.append(to_tun(net.vlan, view.patch_tun))
-        if members or view.patch_tun is not None:
-            out.append(local_flood(net.vlan, view.patch_tun, members))
+        out += network_flows(view, net, sorted(p.ofport for p in view.ports_in(net.vlan)))
     return out

@@ -153,7 +153,8 @@ def misses() -> list[Flow]:
                                               neigh.nd_advert_miss()]
 
 
-def flows(view: NodeView) -> list[Flow]:
+def base(view: NodeView) -> list[Flow]:
+    """The node's own flows: misses, the split, the patch port and tunnel classification."""
     out = misses() + split()
     if view.l2pop:
         out += [arp_to_responder(), ns_to_responder(), dad_flooded()]
@@ -163,24 +164,42 @@ def flows(view: NodeView) -> list[Flow]:
                    else learn_from_tun(view.patch_int))
     for tunnel in view.tunnels:
         out.append(from_tunnel(tunnel.ofport, tunnel.spec.type))
-    for net in view.networks:
-        out.append(tun_to_lv(net.network.type, net.network.segmentation_id, net.vlan))
-        flood = [tun.ofport for tun in view.flood_tunnels(net.network)]
-        if flood:
-            out.append(flood_to_tun(net.vlan, net.network.segmentation_id, flood))
-    segments = {n.network.id: n.network.segmentation_id for n in view.networks}
-    for net in view.networks:
-        servers = sorted({r.tunnel.ofport for r in view.remote_ports
-                          if r.port.network_id == net.network.id
-                          and r.port.device_owner == OWNER_DHCP})
-        if net.network.enable_dhcp and servers:
-            out.append(dhcp_to_server(net.vlan, net.network.segmentation_id, servers))
+    return out
+
+
+def network_flows(view: NodeView, net, remotes) -> list[Flow]:
+    """One network of this node: tun_id <-> local VLAN, its flood list, its DHCP server."""
+    network = net.network
+    out = [tun_to_lv(network.type, network.segmentation_id, net.vlan)]
+    flood = [tun.ofport for tun in view.flood_tunnels(network)]
+    if flood:
+        out.append(flood_to_tun(net.vlan, network.segmentation_id, flood))
+    servers = sorted({r.tunnel.ofport for r in remotes if r.port.device_owner == OWNER_DHCP})
+    if network.enable_dhcp and servers:
+        out.append(dhcp_to_server(net.vlan, network.segmentation_id, servers))
+    return out
+
+
+def remote_port_flows(remote, segmentation_id: int) -> list[Flow]:
+    """One port on another node (L2 population): its MAC's tunnel, its ARP/ND answers."""
+    out = [unicast_to_tun(remote.vlan, segmentation_id, remote.port.mac, remote.tunnel.ofport)]
+    for ip in neigh.ipv4s(remote.port):
+        out.append(arp_responder(remote.vlan, ip, remote.port.mac))
+    for ip in neigh.ipv6s(remote.port):
+        out += [nd_responder(remote.vlan, ip, remote.port),
+                nd_advert(remote.vlan, ip, remote.port.mac)]
+    return out
+
+
+def flows(view: NodeView) -> list[Flow]:
+    """Base flows (unless the view is scoped to one network), then per network, then per
+    remote port."""
+    out = base(view) if view.scope is None else []
+    remotes: dict[str, list] = {n.network.id: [] for n in view.networks}
     for remote in view.remote_ports:
-        seg = segments[remote.port.network_id]
-        out.append(unicast_to_tun(remote.vlan, seg, remote.port.mac, remote.tunnel.ofport))
-        for ip in neigh.ipv4s(remote.port):
-            out.append(arp_responder(remote.vlan, ip, remote.port.mac))
-        for ip in neigh.ipv6s(remote.port):
-            out += [nd_responder(remote.vlan, ip, remote.port),
-                    nd_advert(remote.vlan, ip, remote.port.mac)]
+        remotes[remote.port.network_id].append(remote)
+    for net in view.networks:
+        out += network_flows(view, net, remotes[net.network.id])
+        for remote in remotes[net.network.id]:
+            out += remote_port_flows(remote, net.network.segmentation_id)
     return out

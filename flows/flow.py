@@ -10,7 +10,9 @@ the table simulator can execute (flows/simulator.py).
 from __future__ import annotations
 
 import ipaddress
+import socket
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Union
 
 from flows.tables import COOKIE
@@ -54,13 +56,21 @@ Value = Union[int, str, tuple]
 Match = tuple[tuple[str, Value], ...]
 
 
+@lru_cache(maxsize=1 << 16)
+def _canonical_ip(text: str) -> str:
+    try:  # IPv4 (most of them) without ipaddress's slower parser; strict like it
+        return socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, text))
+    except OSError:
+        return str(ipaddress.ip_address(text))
+
+
 def _canonical(name: str, value: Any) -> Value:
     if isinstance(value, tuple):
         return tuple(_canonical(name, v) for v in value)
     if name in MAC_FIELDS:
         return str(value).lower()
     if name in IP_FIELDS:
-        return str(ipaddress.ip_address(str(value)))
+        return _canonical_ip(str(value))
     if name in INT_FIELDS:
         return int(value)
     raise ValueError(f"unknown match field {name!r}")

@@ -8,8 +8,9 @@ controller creates and deletes the ports through OVSDB to match this set.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from cloud.model import Cloud, Node
+from cloud.model import Cloud, Network, Node
 from cloud.naming import tunnel_port_name
 
 
@@ -27,6 +28,7 @@ class TunnelSpec:
                 "in_key": "flow", "out_key": "flow", "df_default": "true"}
 
 
+@lru_cache(maxsize=1 << 16)
 def tunnel_spec(kind: str, local: Node, remote: Node) -> TunnelSpec:
     return TunnelSpec(name=tunnel_port_name(kind, remote.tunnel_ip), type=kind,
                       local_ip=str(local.tunnel_ip), remote_ip=str(remote.tunnel_ip),
@@ -44,3 +46,12 @@ def desired_tunnels(cloud: Cloud, node_name: str) -> dict[str, TunnelSpec]:
                  for kind in cloud.tunnel_types()}
     specs = (tunnel_spec(kind, local, cloud.node(remote)) for remote, kind in pairs)
     return {spec.name: spec for spec in sorted(specs, key=lambda s: s.name)}
+
+
+def network_tunnels(cloud: Cloud, node_name: str, network: Network) -> dict[str, TunnelSpec]:
+    """The tunnels of node_name that carry `network` (a subset of desired_tunnels)."""
+    local = cloud.node(node_name)
+    remotes = cloud.hosts_of(network.id) if cloud.l2_population else \
+        tuple(n.name for n in cloud.nodes)
+    specs = (tunnel_spec(network.type, local, cloud.node(r)) for r in remotes if r != node_name)
+    return {spec.name: spec for spec in specs}

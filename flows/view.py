@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from cloud.model import Cloud, Network, Node, Port
+from cloud.model import OWNER_DHCP, Cloud, Network, Node, Port
 from cloud.naming import PATCH_INT, PATCH_TUN
-from flows.tunnels import TunnelSpec, desired_tunnels
+from flows.tunnels import TunnelSpec, desired_tunnels, network_tunnels
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class NodeView:
     tunnels: tuple[Tunnel, ...]        # desired tunnel ports that br-tun has reported
     remote_ports: tuple[RemotePort, ...] = ()
     hosts: tuple[tuple[str, tuple[str, ...]], ...] = ()  # network id -> nodes hosting it
+    scope: str | None = None           # a network id: the view holds only that network
 
     def ports_in(self, vlan: int) -> tuple[LocalPort, ...]:
         return tuple(p for p in self.ports if p.vlan == vlan)
@@ -68,27 +69,38 @@ class NodeView:
 
 
 def build_view(cloud: Cloud, node_name: str, local_vlans: Mapping[str, int],
-               int_ports: Mapping[str, int], tun_ports: Mapping[str, int]) -> NodeView:
-    """local_vlans: network id -> VLAN; int_ports/tun_ports: port name -> ofport per bridge."""
-    networks = tuple(LocalNetwork(net, local_vlans[net.id])
-                     for net in cloud.networks_on(node_name))
+               int_ports: Mapping[str, int], tun_ports: Mapping[str, int],
+               scope: str | None = None, port: str | None = None) -> NodeView:
+    """local_vlans: network id -> VLAN; int_ports/tun_ports: port name -> ofport per bridge.
+    With `scope` (a network id), the view of that network alone: the families then give
+    only the flows that depend on it (flows/incremental.py), none of the node's base flows;
+    with `port` too, of the network's remote ports only that one and its DHCP servers (what
+    the network's own flows read), so the flows are those a change of that port can touch."""
+    if scope is None:
+        networks = tuple(LocalNetwork(net, local_vlans[net.id])
+                         for net in cloud.networks_on(node_name))
+        local = cloud.ports_on(node_name)
+        specs = desired_tunnels(cloud, node_name)
+    else:
+        net = cloud.network(scope)
+        hosts = cloud.hosts_of(scope)
+        networks = (LocalNetwork(net, local_vlans[net.id]),) if node_name in hosts else ()
+        local = tuple(p for p in cloud.ports_of(scope) if p.node == node_name)
+        specs = network_tunnels(cloud, node_name, net)
     ports = tuple(LocalPort(p, int_ports[p.device], local_vlans[p.network_id])
-                  for p in cloud.ports_on(node_name) if p.device in int_ports)
+                  for p in local if p.device in int_ports)
     tunnels = tuple(Tunnel(spec, tun_ports[name])
-                    for name, spec in sorted(desired_tunnels(cloud, node_name).items())
-                    if name in tun_ports)
+                    for name, spec in sorted(specs.items()) if name in tun_ports)
     remote_ports, hosts = (), ()
     if cloud.l2_population:
         tunnel_to = {(t.spec.remote_node, t.spec.type): t for t in tunnels}
-        present = {n.network.id: n for n in networks}
         remote_ports = tuple(
-            RemotePort(p, present[p.network_id].vlan,
-                       tunnel_to[(p.node, present[p.network_id].network.type)])
-            for p in cloud.ports
-            if p.node != node_name and p.network_id in present
-            and (p.node, present[p.network_id].network.type) in tunnel_to)
+            RemotePort(p, here.vlan, tunnel_to[(p.node, here.network.type)])
+            for here in networks for p in cloud.ports_of(here.network.id)
+            if p.node != node_name and (p.node, here.network.type) in tunnel_to
+            and (port is None or p.id == port or p.device_owner == OWNER_DHCP))
         hosts = tuple((n.network.id, cloud.hosts_of(n.network.id)) for n in networks)
     return NodeView(node=cloud.node(node_name), l2pop=cloud.l2_population, networks=networks,
                     ports=ports, patch_tun=int_ports.get(PATCH_TUN),
                     patch_int=tun_ports.get(PATCH_INT), tunnels=tunnels,
-                    remote_ports=remote_ports, hosts=hosts)
+                    remote_ports=remote_ports, hosts=hosts, scope=scope)

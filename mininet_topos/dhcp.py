@@ -70,7 +70,7 @@ def write_hosts(cloud: Cloud, net: Network, server: Port, workdir: str) -> None:
 def release_stale_leases(cloud: Cloud, net: Network, server: Port, workdir: str) -> list[str]:
     """Release (dhcp_release, as Neutron's DHCP agent does) every lease whose MAC and IP no
     longer belong together in the cloud: a deleted port's address can then go to a new one."""
-    wanted = {(p.mac, str(ip)) for p in cloud.ports if p.network_id == net.id
+    wanted = {(p.mac, str(ip)) for p in cloud.ports_of(net.id)
               for ip in p.ips if ip.version == 4}
     released = []
     path = os.path.join(workdir, "leases")

@@ -1,0 +1,74 @@
+"""What one port's change does to every bridge of the cloud, without recomputing nodes.
+
+A port created, updated or deleted touches only the nodes that host its network (before or
+after), and on each of them only flows of that network: its own flows (br-int's on its node,
+br-tun's unicast and ARP/ND answers elsewhere) and the network's flows (flood lists, DHCP
+server, local flood). The diff of those scoped flows (flows.view.build_view with scope and
+port) between the old and the new cloud is exactly the full diff when the network's set of
+hosting nodes stays the same. When it changes (the network arrives on a node or leaves it),
+tunnels and local VLANs change too and the hosting nodes are recomputed whole.
+tests/unit/test_incremental.py checks the equality against full recomputation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from cloud.model import Cloud, Port
+from flows import localvlan
+from flows.desired import bridge_flows, bridges_of
+from flows.diff import Changes, diff
+from flows.view import build_view
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """What the controller knows of a node's switches: local VLANs, port numbers."""
+    vlans: Mapping[str, int]
+    int_ports: Mapping[str, int] = field(default_factory=dict)
+    tun_ports: Mapping[str, int] = field(default_factory=dict)
+
+
+def _find(cloud: Cloud, port_id: str) -> Port | None:
+    try:
+        return cloud.port(port_id)
+    except KeyError:
+        return None
+
+
+def _flows(cloud: Cloud, node: str, vlans, state: NodeState, scopes, port: str | None):
+    """bridge -> the node's flows: all of them (scopes None), or those of the scopes."""
+    out: dict[str, dict] = {}
+    for scope in scopes or (None,):
+        view = build_view(cloud, node, vlans, state.int_ports, state.tun_ports, scope,
+                          port if scope else None)
+        for bridge in bridges_of(cloud.node(node)):
+            out.setdefault(bridge, {}).update(bridge_flows(view, bridge))
+    return out
+
+
+def port_changes(old: Cloud, new: Cloud, port_id: str,
+                 state: Callable[[str], NodeState]) -> dict[tuple[str, str], Changes]:
+    """(node, bridge) -> the flow changes one port's change causes; bridges without any are
+    left out. `state(node)` gives the node's VLANs and port numbers (as before the change)."""
+    ports = [p for p in (_find(old, port_id), _find(new, port_id)) if p is not None]
+    scopes: dict[str, list[str] | None] = {}   # node -> networks to rescope; None: whole
+    for network_id in dict.fromkeys(p.network_id for p in ports):
+        old_hosts, new_hosts = old.hosts_of(network_id), new.hosts_of(network_id)
+        for node in dict.fromkeys(old_hosts + new_hosts):
+            if old_hosts != new_hosts:
+                scopes[node] = None
+            elif scopes.get(node, []) is not None:
+                scopes.setdefault(node, []).append(network_id)
+    out: dict[tuple[str, str], Changes] = {}
+    for node, networks in scopes.items():
+        st = state(node)
+        new_vlans = st.vlans if networks else \
+            localvlan.allocate(st.vlans, [n.id for n in new.networks_on(node)])
+        before = _flows(old, node, st.vlans, st, networks, port_id)
+        after = _flows(new, node, new_vlans, st, networks, port_id)
+        for bridge, flows in after.items():
+            changes = diff(before.get(bridge, {}), flows)
+            if changes:
+                out[(node, bridge)] = changes
+    return out
