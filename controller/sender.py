@@ -27,7 +27,7 @@ from flows.tables import COOKIE, COOKIE_LEARNED
 
 LOG = logging.getLogger("overlay.sender")
 MAX_REMEMBERED = 100000  # xid -> flow, for naming the flow an error refers to
-CHUNK_BYTES = 256 * 1024  # bundle-adds are written to the socket in pieces of about this
+CHUNK_BYTES = 64 * 1024  # bundle-adds are written to the socket in pieces of about this
 
 
 class ReplyTimeout(Exception):
@@ -154,7 +154,8 @@ class Sender:
     def apply(self, conn: BridgeConn, changes: Changes) -> int:
         """Send changes as one bundle, wait for its commit, record them as installed;
         returns the number of flow-mods. The bundle-adds are encoded straight to bytes
-        (controller/wire.py) and written in chunks of about CHUNK_BYTES."""
+        (controller/wire.py) and written in chunks of about CHUNK_BYTES, each handed to
+        the send loop at once, so the switch stages them while the next are encoded."""
         if not changes:
             return 0
         dp = conn.datapath
@@ -181,6 +182,7 @@ class Sender:
                 if size >= CHUNK_BYTES:
                     dp.send(b"".join(chunk))
                     chunk, size = [], 0
+                    hub.sleep(0)  # let the send loop write it: the switch works meanwhile
         if chunk:
             dp.send(b"".join(chunk))
         self._request(conn, ofmsg.bundle_commit(dp, bundle), f"commit of bundle {bundle}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from flows.flow import Flow, sort_key
+from flows.flow import Flow
 
 
 @dataclass
@@ -36,5 +36,9 @@ def diff(installed: Mapping[tuple, Flow], desired: Mapping[tuple, Flow]) -> Chan
             changes.modify.append(flow)
     changes.delete = [flow for key, flow in installed.items() if key not in desired]
     for flows in (changes.add, changes.modify, changes.delete):
-        flows.sort(key=sort_key)
+        flows.sort(key=_table_order)  # stable: within a table and priority, the given order
     return changes
+
+
+def _table_order(flow: Flow) -> tuple[int, int]:
+    return (flow.table, -flow.priority)

@@ -177,8 +177,3 @@ class Flow:
             if field == name:
                 return value
         return default
-
-
-def sort_key(flow: Flow) -> tuple:
-    """Order for listings: by table, then highest priority first, then match."""
-    return (flow.table, -flow.priority, repr(flow.match))

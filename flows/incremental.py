@@ -5,8 +5,11 @@ after), and on each of them only flows of that network: its own flows (br-int's 
 br-tun's unicast and ARP/ND answers elsewhere) and the network's flows (flood lists, DHCP
 server, local flood). The diff of those scoped flows (flows.view.build_view with scope and
 port) between the old and the new cloud is exactly the full diff when the network's set of
-hosting nodes stays the same. When it changes (the network arrives on a node or leaves it),
-tunnels and local VLANs change too and the hosting nodes are recomputed whole.
+hosting nodes stays the same. On a node that is neither the port's old nor its new home, with
+no DHCP server involved and the port staying in its network, only the port's own br-tun flows can change: those are computed
+alone (constant work per node, not proportional to the network's size). When the set of
+hosting nodes changes (the network arrives on a node or leaves it), tunnels and local VLANs
+change too and the hosting nodes are recomputed whole.
 tests/unit/test_incremental.py checks the equality against full recomputation.
 """
 from __future__ import annotations
@@ -14,11 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from cloud.model import Cloud, Port
-from flows import localvlan
-from flows.desired import bridge_flows, bridges_of
+from cloud.model import OWNER_DHCP, Cloud, Port
+from cloud.naming import BR_TUN
+from flows import br_tun, localvlan
+from flows.desired import bridge_flows, bridges_of, index
 from flows.diff import Changes, diff
-from flows.view import build_view
+from flows.tunnels import tunnel_spec
+from flows.view import RemotePort, Tunnel, build_view
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,20 @@ def _flows(cloud: Cloud, node: str, vlans, state: NodeState, scopes, port: str |
     return out
 
 
+def _remote_flows(cloud: Cloud, node: str, state: NodeState, port_id: str) -> dict:
+    """br-tun's flows for one port of another node (nothing if it is not in this cloud)."""
+    port = _find(cloud, port_id)
+    if port is None:
+        return {}
+    net = cloud.network(port.network_id)
+    spec = tunnel_spec(net.type, cloud.node(node), cloud.node(port.node))
+    ofport = state.tun_ports.get(spec.name)
+    if ofport is None or not cloud.l2_population:
+        return {}
+    remote = RemotePort(port, state.vlans[net.id], Tunnel(spec, ofport))
+    return index(br_tun.remote_port_flows(remote, net.segmentation_id))
+
+
 def port_changes(old: Cloud, new: Cloud, port_id: str,
                  state: Callable[[str], NodeState]) -> dict[tuple[str, str], Changes]:
     """(node, bridge) -> the flow changes one port's change causes; bridges without any are
@@ -61,6 +80,15 @@ def port_changes(old: Cloud, new: Cloud, port_id: str,
             elif scopes.get(node, []) is not None:
                 scopes.setdefault(node, []).append(network_id)
     out: dict[tuple[str, str], Changes] = {}
+    homes = {p.node for p in ports}
+    if all(p.device_owner != OWNER_DHCP for p in ports) and \
+            len({p.network_id for p in ports}) == 1:
+        for node in [n for n, nets in scopes.items() if nets and n not in homes]:
+            del scopes[node]
+            changes = diff(_remote_flows(old, node, state(node), port_id),
+                           _remote_flows(new, node, state(node), port_id))
+            if changes:
+                out[(node, BR_TUN)] = changes
     for node, networks in scopes.items():
         st = state(node)
         new_vlans = st.vlans if networks else \

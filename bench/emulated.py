@@ -1,0 +1,69 @@
+"""Emulated clouds for the benchmarks: written to a cloud file, built, always torn down.
+
+`partial(doc, nodes)` builds only some nodes of a cloud (benchmark 1 programs one node of a
+cloud whose other nodes exist only as remote ports); `Deployment` serves the rest.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+
+import yaml
+
+from cloud import schema
+from mininet_topos.cloud import EmulatedCloud
+from mininet_topos.controller_proc import ControllerProcess
+from mininet_topos.state import BASE_DIR
+
+COMMIT = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) INFO overlay\.sender: (\S+): bundle \d+ "
+                    r"committed: (\d+) flow-mods \(\+\d+ ~\d+ -\d+\) in ([\d.]+) ms", re.M)
+COMPUTED = re.compile(r"(\S+): first sync on this connection: .* \(computed and diffed in "
+                      r"([\d.]+) ms\)")
+
+
+def write(doc: dict, name: str) -> str:
+    folder = os.path.join(BASE_DIR, "bench-files")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name + ".yaml")
+    with open(path, "w") as fh:
+        yaml.safe_dump(doc, fh, sort_keys=False)
+    return path
+
+
+@contextlib.contextmanager
+def partial(doc: dict, nodes: list[str]):
+    """An EmulatedCloud with only `nodes` built (no VMs), and a controller factory."""
+    path = write(doc, doc["cloud"])
+    cloud = schema.parse(doc, path)
+    ec = EmulatedCloud(cloud)
+    try:
+        ec.prepare()
+        for node in nodes:
+            ec.add_node(node)
+        yield ec, (lambda: ControllerProcess(cloud, path, ec.rundir, ec.state))
+    finally:
+        ec.stop()
+
+
+def commits(text: str) -> list[tuple[float, str, int, float]]:
+    """(wall time of day in s, bridge label, flow-mods, ms) of every bundle commit logged."""
+    return [(int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000, label, int(n), float(t))
+            for h, m, s, ms, label, n, t in COMMIT.findall(text)]
+
+
+def time_of_day(epoch: float) -> float:
+    t = time.localtime(epoch)
+    return t.tm_hour * 3600 + t.tm_min * 60 + t.tm_sec + (epoch % 1)
+
+
+def poll(predicate, timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(interval)
