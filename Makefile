@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: env demo test unit clean-run
+.PHONY: env demo test unit bench clean-run
 
 env:
 	bash scripts/setup-env.sh
@@ -16,6 +16,12 @@ test: env
 # tiers 1 and 2 only (no root-level networking needed for tier 1)
 unit: env
 	$(PY) -m pytest -q tests/unit tests/pipeline
+
+# the benchmarks (bench/): one table, saved as JSON and PNG under bench/results/ (about 15 min);
+# BENCH_ARGS="--only program,compute --quick" for a subset
+bench:
+	EXTRAS=test,bench bash scripts/setup-env.sh
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # remove what a crashed run left behind (only resources recorded in its state file)
 clean-run: env

@@ -26,6 +26,7 @@ from os_ken.ofproto import ofproto_v1_3
 
 from cloud import schema
 from cloud.naming import BR_TUN
+from flows import incremental
 from flows.desired import bridges_of
 from controller.api import Api
 from controller.config import CONF, STATE_DIR
@@ -81,23 +82,36 @@ class ApiLog:
 
 
 class NodeWorker:
-    """Syncs one node whenever kicked; one sync at a time, retried after transient errors."""
+    """Syncs one node whenever kicked; one sync at a time, retried after transient errors.
+    A kick with a hint (one port's change, see Reconciler.update) is followed incrementally
+    when it is the only thing that happened since the last run; anything else: a full sync."""
 
     def __init__(self, node: str, reconciler: Reconciler):
         self.node = node
         self.reconciler = reconciler
         self.dirty = hub.Event()
+        self.full = False
+        self.hints: list[tuple] = []
         self.thread = hub.spawn(self._loop)
 
-    def kick(self) -> None:
+    def kick(self, hint: tuple | None = None) -> None:
+        if hint is None:
+            self.full = True
+        else:
+            self.hints.append(hint)
         self.dirty.set()
 
     def _loop(self) -> None:
         while True:
             self.dirty.wait()
             self.dirty.clear()
+            full, hints = self.full, self.hints
+            self.full, self.hints = False, []
             try:
-                self.reconciler.sync(self.node)
+                if not full and len(hints) == 1:
+                    self.reconciler.update(self.node, *hints[0])
+                else:
+                    self.reconciler.sync(self.node)
             except (OSError, OvsdbError, ReplyTimeout, Refused) as exc:
                 LOG.warning("%s: sync incomplete (%s); retrying in %.0fs", self.node, exc,
                             RETRY_SECONDS)
@@ -148,11 +162,20 @@ class OverlayController(app_manager.OSKenApp):
         return thread
 
     def _cloud_changed(self, cloud) -> None:
-        """A change the Keeper accepted and saved: every node re-syncs (a node it does not
-        concern finds nothing to send)."""
+        """A change the Keeper accepted and saved. One port's change goes to the nodes it
+        concerns, as a hint for an incremental update (flows/incremental.py); any other
+        change re-syncs every node (a node it does not concern finds nothing to send)."""
+        old = self.cloud
+        port_id = incremental.single_port_change(old, cloud)
+        plan = incremental.plan(old, cloud, port_id) if port_id else None
         self.cloud = self.registry.cloud = self.reconciler.cloud = cloud
-        for worker in self.workers.values():
-            worker.kick()
+        if plan is None:
+            for worker in self.workers.values():
+                worker.kick()
+            return
+        self.reconciler.advance(old, cloud, [n for n in self.workers if n not in plan])
+        for node, how in plan.items():
+            self.workers[node].kick((old, cloud, port_id, how))
 
     def _bridges_of(self, node: str) -> dict[str, bool]:
         conns = self.registry.of_node(node)
@@ -187,6 +210,7 @@ class OverlayController(app_manager.OSKenApp):
         LOG.info("%s: port %s %s (ofport %d)", conn.label if conn else "(handshake)",
                  port_name(msg.desc), reason, msg.desc.port_no)
         if conn is not None:
+            self.reconciler.ports_stale.add(conn.node)
             self.workers[conn.node].kick()
 
     @set_ev_cls(ofp_event.EventOFPPortDescStatsReply, MAIN_DISPATCHER)

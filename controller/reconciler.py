@@ -18,8 +18,8 @@ from cloud.naming import BR_INT, BR_TUN
 from controller.ovsdb import OvsdbClient, reconcile_tunnels
 from controller.registry import Registry
 from controller.sender import Sender
-from flows import localvlan
-from flows.desired import bridge_flows
+from flows import incremental, localvlan
+from flows.desired import bridge_flows, bridges_of
 from flows.diff import diff
 from flows.tunnels import desired_tunnels
 from flows.view import build_view
@@ -35,15 +35,43 @@ class Reconciler:
         self.ovsdb_port = ovsdb_port
         self.vlans: dict[str, dict[str, int]] = {}
         self._tunnels_done: dict[str, frozenset] = {}  # node -> tunnel set last made real
+        self.synced: dict[str, Cloud] = {}      # node -> the cloud its bridges were made exact for
+        self.ports_stale: set[str] = set()       # nodes with port events since their last sync
 
     def forget_tunnels(self, node: str) -> None:
         """Re-check the node's tunnel ports at the next sync (its br-tun reconnected)."""
         self._tunnels_done.pop(node, None)
 
+    def advance(self, old: Cloud, new: Cloud, nodes) -> None:
+        """A change of the cloud that does not concern `nodes`: exact for old, exact for new."""
+        for node in nodes:
+            if self.synced.get(node) is old:
+                self.synced[node] = new
+
+    def update(self, node: str, old: Cloud, new: Cloud, port_id: str, how) -> None:
+        """Follow one port's change old -> new incrementally (flows/incremental.py, `how` from
+        its plan) when the node's bridges are known to be exact for `old` and `new` is still
+        current; otherwise, or when tunnels may change, a full sync."""
+        cloud = self.cloud
+        conns = self.registry.of_node(node)
+        if (how == incremental.WHOLE or cloud is not new or self.synced.get(node) is not old
+                or node in self.ports_stale or node not in self.vlans
+                or set(conns) != set(bridges_of(cloud.node(node)))
+                or any(c.installed is None or c.ports is None for c in conns.values())):
+            return self.sync(node)
+        state = incremental.NodeState(self.vlans[node], conns[BR_INT].ports,
+                                      conns[BR_TUN].ports)
+        for bridge, changes in incremental.node_changes(old, cloud, port_id, node, how,
+                                                        state).items():
+            self.sender.apply(conns[bridge], changes)
+        self.synced[node] = cloud
+
     def sync(self, node: str) -> None:
         conns = self.registry.of_node(node)
         if not conns:
             return
+        cloud = self.cloud  # (a change arriving meanwhile kicks another sync)
+        self.ports_stale.discard(node)
         if BR_TUN in conns:
             self._sync_tunnels(node)
         first = {id(conn) for conn in conns.values() if conn.installed is None}
@@ -55,17 +83,17 @@ class Reconciler:
         if node not in self.vlans:  # (re)started controller: adopt what the switches use
             int_conn, tun_conn = conns.get(BR_INT), conns.get(BR_TUN)
             self.vlans[node] = localvlan.recover(
-                self.cloud, node, int_conn.ports if int_conn else {},
+                cloud, node, int_conn.ports if int_conn else {},
                 tun_conn.installed.values() if tun_conn else (),
                 int_conn.installed.values() if int_conn else ())
             if self.vlans[node]:
                 LOG.info("%s: local VLANs recovered from its flows: %s", node,
-                         ", ".join(f"{self.cloud.network(n).name}={v}"
+                         ", ".join(f"{cloud.network(n).name}={v}"
                                    for n, v in sorted(self.vlans[node].items())))
-        wanted = [n.id for n in self.cloud.networks_on(node)]
+        wanted = [n.id for n in cloud.networks_on(node)]
         self.vlans[node] = localvlan.allocate(self.vlans[node], wanted)
         int_conn, tun_conn = conns.get(BR_INT), conns.get(BR_TUN)
-        view = build_view(self.cloud, node, self.vlans[node],
+        view = build_view(cloud, node, self.vlans[node],
                           int_conn.ports if int_conn else {},
                           tun_conn.ports if tun_conn else {})
         for bridge, conn in sorted(conns.items()):
@@ -78,6 +106,8 @@ class Reconciler:
                 LOG.info("%s: first sync on this connection: %d flows of ours were installed, "
                          "%d flow-mods sent (computed and diffed in %.1f ms)", conn.label,
                          right, sent, computed * 1000)
+        if set(conns) == set(bridges_of(cloud.node(node))):
+            self.synced[node] = cloud
 
     def _sync_tunnels(self, node: str) -> None:
         desired = desired_tunnels(self.cloud, node)

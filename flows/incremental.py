@@ -14,6 +14,7 @@ tests/unit/test_incremental.py checks the equality against full recomputation.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -66,37 +67,67 @@ def _remote_flows(cloud: Cloud, node: str, state: NodeState, port_id: str) -> di
     return index(br_tun.remote_port_flows(remote, net.segmentation_id))
 
 
-def port_changes(old: Cloud, new: Cloud, port_id: str,
-                 state: Callable[[str], NodeState]) -> dict[tuple[str, str], Changes]:
-    """(node, bridge) -> the flow changes one port's change causes; bridges without any are
-    left out. `state(node)` gives the node's VLANs and port numbers (as before the change)."""
+WHOLE = "whole"      # the node is recomputed entirely (tunnels and local VLANs may change)
+REMOTE = "remote"    # only the port's own br-tun flows on this node can change
+
+
+def plan(old: Cloud, new: Cloud, port_id: str) -> dict[str, str | tuple[str, ...]]:
+    """node -> how its flows follow one port's change: WHOLE, REMOTE, or the networks whose
+    scoped flows are recomputed. Nodes the change does not concern are absent."""
     ports = [p for p in (_find(old, port_id), _find(new, port_id)) if p is not None]
-    scopes: dict[str, list[str] | None] = {}   # node -> networks to rescope; None: whole
+    how: dict[str, str | tuple[str, ...]] = {}
     for network_id in dict.fromkeys(p.network_id for p in ports):
         old_hosts, new_hosts = old.hosts_of(network_id), new.hosts_of(network_id)
         for node in dict.fromkeys(old_hosts + new_hosts):
             if old_hosts != new_hosts:
-                scopes[node] = None
-            elif scopes.get(node, []) is not None:
-                scopes.setdefault(node, []).append(network_id)
-    out: dict[tuple[str, str], Changes] = {}
-    homes = {p.node for p in ports}
+                how[node] = WHOLE
+            elif how.get(node) != WHOLE:
+                how[node] = how.get(node, ()) + (network_id,)
     if all(p.device_owner != OWNER_DHCP for p in ports) and \
             len({p.network_id for p in ports}) == 1:
-        for node in [n for n, nets in scopes.items() if nets and n not in homes]:
-            del scopes[node]
-            changes = diff(_remote_flows(old, node, state(node), port_id),
-                           _remote_flows(new, node, state(node), port_id))
-            if changes:
-                out[(node, BR_TUN)] = changes
-    for node, networks in scopes.items():
-        st = state(node)
-        new_vlans = st.vlans if networks else \
-            localvlan.allocate(st.vlans, [n.id for n in new.networks_on(node)])
-        before = _flows(old, node, st.vlans, st, networks, port_id)
-        after = _flows(new, node, new_vlans, st, networks, port_id)
-        for bridge, flows in after.items():
-            changes = diff(before.get(bridge, {}), flows)
-            if changes:
-                out[(node, bridge)] = changes
+        homes = {p.node for p in ports}
+        for node, networks in how.items():
+            if networks != WHOLE and node not in homes:
+                how[node] = REMOTE
+    return how
+
+
+def node_changes(old: Cloud, new: Cloud, port_id: str, node: str, how,
+                 state: NodeState) -> dict[str, Changes]:
+    """bridge -> the flow changes of one node (as `plan` says), empty ones left out."""
+    if how == REMOTE:
+        changes = diff(_remote_flows(old, node, state, port_id),
+                       _remote_flows(new, node, state, port_id))
+        return {BR_TUN: changes} if changes else {}
+    scopes = None if how == WHOLE else how
+    new_vlans = localvlan.allocate(state.vlans, [n.id for n in new.networks_on(node)]) \
+        if how == WHOLE else state.vlans
+    before = _flows(old, node, state.vlans, state, scopes, port_id)
+    after = _flows(new, node, new_vlans, state, scopes, port_id)
+    out = {}
+    for bridge, flows in after.items():
+        changes = diff(before.get(bridge, {}), flows)
+        if changes:
+            out[bridge] = changes
     return out
+
+
+def port_changes(old: Cloud, new: Cloud, port_id: str,
+                 state: Callable[[str], NodeState]) -> dict[tuple[str, str], Changes]:
+    """(node, bridge) -> the flow changes one port's change causes; bridges without any are
+    left out. `state(node)` gives the node's VLANs and port numbers (as before the change)."""
+    return {(node, bridge): changes
+            for node, how in plan(old, new, port_id).items()
+            for bridge, changes in node_changes(old, new, port_id, node, how,
+                                                state(node)).items()}
+
+
+def single_port_change(old: Cloud, new: Cloud) -> str | None:
+    """The id of the one port that differs between two clouds alike in everything else
+    (a port created, updated or deleted through the API), else None."""
+    if any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(Cloud)
+           if f.name not in ("ports", "source")):
+        return None
+    differ = set(old.ports).symmetric_difference(new.ports)
+    ids = {p.id for p in differ}
+    return next(iter(ids)) if len(ids) == 1 else None

@@ -89,6 +89,14 @@ def configure_node(host: NeutronNode, node: Node, fabric: Fabric, external: bool
         args += ["--", "add-port", BR_EX, EXT_IF]
     host.ovs.vsctl(*args)
     configure_phy(host, node, fabric)
+    connect_controller(host, bridges, fabric)
+
+
+def connect_controller(host: NeutronNode, bridges, fabric: Fabric) -> None:
+    """(Re)create each bridge's Controller row: the bridge connects at once. (An old row is
+    removed first in its own transaction: OVS keeps a connection whose target is unchanged,
+    with whatever reconnect backoff it is waiting out.)"""
+    host.ovs.vsctl(*[arg for br in bridges for arg in ("--", "del-controller", br)])
     # Each Controller row is created complete, in one transaction for all bridges.
     # (OVS 3.1 here kept its default 1-2-4-8 s reconnect schedule whatever max_backoff said,
     # so the deployment starts the controller before the nodes instead.)

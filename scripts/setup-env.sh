@@ -29,11 +29,12 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "setup-env: creating $VENV from /usr/bin/python3 (sees Debian's mininet and ovs modules)"
   /usr/bin/python3 -m venv --system-site-packages "$VENV"
 fi
-stamp="$VENV/.installed"
+EXTRAS=${EXTRAS:-test}   # `make bench` adds bench (matplotlib, for the results' plot)
+stamp="$VENV/.installed-${EXTRAS//,/-}"
 if [ ! -f "$stamp" ] || [ setup.cfg -nt "$stamp" ]; then
-  echo "setup-env: installing the project and os-ken 3.1.x into $VENV"
+  echo "setup-env: installing the project ($EXTRAS extras) and os-ken 3.1.x into $VENV"
   # (the grep drops warnings a machine-wide pip find-links setting prints for absent folders)
-  "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[test]' \
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[$EXTRAS]" \
     2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   touch "$stamp"
 fi

@@ -139,3 +139,15 @@ def test_a_derived_cloud_answers_like_a_fresh_one(cloud):
         if port is not None:
             assert derived.port(port_id) == port
         check(cloud, derived, port_id)
+
+
+def test_single_port_change_names_the_port_or_nothing(cloud):
+    from flows.incremental import single_port_change
+    p = cloud.ports[2]
+    assert single_port_change(cloud, cloud.replace_port(p.id, None)) == p.id
+    moved = cloud.replace_port(p.id, dataclasses.replace(p, mac="fa:16:3e:cc:cc:cc"))
+    assert single_port_change(cloud, moved) == p.id
+    two = moved.replace_port(cloud.ports[3].id, None)
+    assert single_port_change(cloud, two) is None
+    assert single_port_change(cloud, dataclasses.replace(moved, l2_population=False)) is None
+    assert single_port_change(cloud, cloud) is None
