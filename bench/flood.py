@@ -23,7 +23,8 @@ from mininet_topos.traffic import Capture, ping
 from mininet_topos.ovs import run
 
 COMPUTES, NETWORKS, PORTS = 8, 4, 16
-ARPING_REPLY = re.compile(r"reply from .* ([\d.]+)ms")
+ARPING_REPLY = re.compile(r"bytes from .* time=([\d.]+) (usec|msec|sec)")
+UNIT_MS = {"usec": 0.001, "msec": 1.0, "sec": 1000.0}
 TUNNELS = "udp port 4789 or ip proto 47"
 
 
@@ -52,7 +53,7 @@ def _arping(d: Deployment, vm: str, ip: str) -> float:
     m = ARPING_REPLY.search(out)
     if not m:
         raise RuntimeError(f"arping {ip} from {vm}: no reply: {out}")
-    return float(m.group(1))
+    return float(m.group(1)) * UNIT_MS[m.group(2)]
 
 
 def _measure(l2pop: bool, runs: int) -> dict[str, list[float]]:

@@ -91,9 +91,12 @@ def _set_field(action: SetField) -> bytes:
 
 @lru_cache(maxsize=4096)
 def _cached_action(action) -> bytes:
+    """os-ken's encoding, padded to the length its header declares (os-ken's Nicira actions
+    declare a multiple of 8 but leave the padding to the enclosing instruction)."""
     buf = bytearray()
     ofmsg.encode_action(action).serialize(buf, 0)
-    return bytes(buf)
+    (length,) = _ACTION_HEADER.unpack_from(buf, 0)[1:]
+    return bytes(buf) + bytes(max(0, length - len(buf)))
 
 
 def encode_action(action) -> bytes:

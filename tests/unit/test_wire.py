@@ -8,8 +8,8 @@ from os_ken.ofproto import ofproto_v1_3 as ofp
 
 from cloud.naming import BR_EX, BR_INT, BR_TUN
 from controller import wire
-from flows import desired
-from flows.flow import Flow, SetField
+from flows import cloudsim, desired
+from flows.flow import Flow, Learn, SetField
 
 COMMANDS = (ofp.OFPFC_ADD, ofp.OFPFC_MODIFY_STRICT, ofp.OFPFC_DELETE_STRICT)
 
@@ -20,10 +20,16 @@ def both(flow, command, xid=0x1234, bundle=7):
             wire.reference_bundle_add(dp, xid, bundle, flow, command))
 
 
+@pytest.mark.parametrize("l2pop", [True, False])
 @pytest.mark.parametrize("bridge", [BR_INT, BR_TUN, BR_EX])
-def test_every_desired_flow_encodes_as_os_ken_does(views, bridge):
+def test_every_desired_flow_encodes_as_os_ken_does(views, learning_cloud, bridge, l2pop):
+    """With and without L2 population (the learn action only appears without)."""
+    if not l2pop:
+        views = {n.name: cloudsim.node_view(learning_cloud, n.name) for n in learning_cloud.nodes}
     flows = [f for v in views.values() if bridge in desired.bridges_of(v.node)
              for f in desired.bridge_flows(v, bridge).values()]
+    assert l2pop or bridge != BR_TUN or any(isinstance(a, Learn) for f in flows
+                                            for a in f.actions)
     assert flows
     for flow in flows:
         for command in COMMANDS:
