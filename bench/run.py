@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 
 from bench import report
 
@@ -42,19 +43,27 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHES)}")
     figures: list[report.Figure] = []
+    failed = []
     for name in chosen:
         t0 = time.monotonic()
         print(f"*** {name} ...", flush=True)
         mod = _module(name)
         runner = getattr(mod, "run_" + name, None) or mod.run
-        figures += runner(quick=args.quick)
-        print(f"*** {name} done in {time.monotonic() - t0:.0f} s", flush=True)
+        try:
+            figures += runner(quick=args.quick)
+        except Exception:  # noqa: BLE001 - report it, go on with the others
+            traceback.print_exc()
+            failed.append(name)
+        print(f"*** {name} {'FAILED' if name in failed else 'done'} in "
+              f"{time.monotonic() - t0:.0f} s", flush=True)
     print()
     print(report.table(figures))
     json_path, png_path = report.save(figures)
     print(f"\nsaved {json_path}" + (f" and {png_path}" if png_path else
                                     " (no PNG: matplotlib is not installed)"))
-    return 0
+    if failed:
+        print(f"FAILED: {', '.join(failed)} (see above)")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
