@@ -56,6 +56,12 @@ def _spread(samples: list[float]) -> str:
             f"[{_fmt(min(samples))}..{_fmt(max(samples))}]")
 
 
+def _ratio_text(ratio: float | None) -> str:
+    if ratio is None:
+        return ""
+    return f"{ratio:.2f}" if ratio >= 0.01 else f"{ratio:.1e}"
+
+
 def table(figures: list[Figure]) -> str:
     rows = [("#", "measured", "median [min..max]", "baseline median [min..max]", "ratio",
              "goal", "met")]
@@ -63,7 +69,7 @@ def table(figures: list[Figure]) -> str:
         ratio = f.ratio
         rows.append((f.bench, f"{f.what} ({f.unit})", _spread(f.samples),
                      f"{f.baseline_name}: {_spread(f.baseline)}" if f.baseline else "",
-                     f"{ratio:.2f}" if ratio is not None else "", f.goal,
+                     _ratio_text(ratio), f.goal,
                      {True: "yes", False: "NO", None: ""}[f.met]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
