@@ -7,6 +7,7 @@
 - incremental: one port added and plugged -> the changes of every bridge it touches
   (flows/incremental.py), against recomputing those nodes whole (the baseline, same run);
 - memory: the process's resident set after loading the cloud, and after computing.
+The garbage collector is tuned as in the controller (controller.config.tune_gc).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import time
 
 from bench import synthetic
 from bench.report import Figure
+from controller.config import tune_gc
 from flows import localvlan
 from flows.cloudsim import node_view, number_ports
 from flows.desired import node_flows
@@ -38,9 +40,13 @@ def rss_mib() -> float:
 
 
 def warm(cloud) -> None:
-    """Build the cloud's lazy indexes (once per cloud, not per node) before timing."""
+    """Build the cloud's lazy indexes (once per cloud, not per node) before timing, and
+    collect garbage as the controller does once it has loaded its cloud."""
     cloud.ports_on("compute1"), cloud.ports_of(cloud.networks[0].id)
     cloud.hosts_of(cloud.networks[0].id), cloud.port(cloud.ports[0].id)
+    gc.unfreeze()
+    gc.collect()
+    tune_gc()
 
 
 def full_times(cloud, nodes) -> tuple[list[float], int]:

@@ -9,7 +9,6 @@ are retried with a warning; anything else is logged with its traceback.
 """
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
@@ -29,7 +28,7 @@ from cloud.naming import BR_TUN
 from flows import incremental
 from flows.desired import bridges_of
 from controller.api import Api
-from controller.config import CONF, STATE_DIR
+from controller.config import CONF, STATE_DIR, tune_gc
 from controller.keeper import Keeper
 from controller.store import Store
 from controller.ovsdb import OvsdbError
@@ -41,7 +40,6 @@ LOG = logging.getLogger("overlay")
 RETRY_SECONDS = 1.0
 REASONS = {ofproto_v1_3.OFPPR_ADD: "added", ofproto_v1_3.OFPPR_DELETE: "deleted",
            ofproto_v1_3.OFPPR_MODIFY: "modified"}
-GC_THRESHOLDS = (50000, 20, 100)  # (default 700, 10, 10)
 LOG_FORMAT = "%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s"
 
 
@@ -142,11 +140,7 @@ class OverlayController(app_manager.OSKenApp):
         self.reconciler = Reconciler(self.cloud, self.registry, self.sender,
                                      CONF.overlay.ovsdb_port)
         self.workers = {n.name: NodeWorker(n.name, self.reconciler) for n in self.cloud.nodes}
-        # Computing a node's flows allocates tens of thousands of small objects; with the
-        # default thresholds the collector then walks the whole cloud again and again
-        # (half the time of a 20,000-flow sync, bench/). What is loaded now stays.
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        tune_gc()
         LOG.info("cloud %s from %s: %d nodes, %d networks, %d ports", self.cloud.name,
                  self.cloud.source, len(self.cloud.nodes), len(self.cloud.networks),
                  len(self.cloud.ports))

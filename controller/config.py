@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import gc
+
 from os_ken import cfg
 
 CONF = cfg.CONF
@@ -27,4 +29,14 @@ OPTS = [
     cfg.IntOpt("api_port", default=9696, help="TCP port of the REST API (0: no API)"),
 ]
 STATE_DIR = "/var/lib/neutron-overlay"
+GC_THRESHOLDS = (50000, 20, 100)  # (Python's default: 700, 10, 10)
+
+
+def tune_gc() -> None:
+    """Computing a node's flows allocates tens of thousands of small objects; with Python's
+    default thresholds the collector walks everything loaded (the cloud) again and again:
+    half the time of a 20,000-flow sync (bench/). What is loaded now is frozen (never
+    scanned again) and young objects are collected less often."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 CONF.register_opts(OPTS, group="overlay")
