@@ -60,7 +60,7 @@ def _converge_once(d: Deployment) -> tuple[float, int]:
     _exact(d)
     commits = emulated.commits(proc.log_since(offset))
     end = max(t for t, _, _, _ in commits)
-    return end - emulated.time_of_day(started), sum(n for _, _, n, _ in commits)
+    return emulated.since(started, end), sum(n for _, _, n, _ in commits)
 
 
 def _await_commits(proc, offset: int, labels: set[str], what: str) -> float:
@@ -84,7 +84,7 @@ def _latency(d: Deployment, changes: int) -> tuple[list[float], int]:
         port = api.create("ports", network_id=net.id, name=f"bench{i}",
                           **{"binding:host_id": node})
         end = _await_commits(d.controller, offset, labels, f"port {i} on every host")
-        times.append(end - emulated.time_of_day(started))
+        times.append(emulated.since(started, end))
         offset = d.controller.log_size()
         api.delete("ports", port["id"])
         _await_commits(d.controller, offset, labels, f"port {i} removed everywhere")

@@ -58,6 +58,12 @@ def time_of_day(epoch: float) -> float:
     return t.tm_hour * 3600 + t.tm_min * 60 + t.tm_sec + (epoch % 1)
 
 
+def since(epoch: float, logged: float) -> float:
+    """Seconds from `epoch` to a time of day the log shows (which may be past midnight)."""
+    elapsed = logged - time_of_day(epoch)
+    return elapsed + 86400 if elapsed < -43200 else elapsed
+
+
 def poll(predicate, timeout: float, what: str, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while True:

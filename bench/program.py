@@ -89,17 +89,10 @@ def run(quick: bool = False) -> list[Figure]:
             apply_rates.append(mods / (apply_ms / 1000))
             baseline.append(len(flows) / _ofctl_run(ec, path, len(flows)))
     n = max(counts)
-    return [
-        Figure("1 program", f"controller: {n:,} flows on one br-tun, computed to committed",
-               "flows/s", rates, baseline, "ovs-ofctl --bundle", goal="ratio >= 1.0",
-               met=_ratio(rates, baseline) >= 1.0),
-        Figure("1 program", "controller: the same, encode + send + commit only", "flows/s",
-               apply_rates, baseline, "ovs-ofctl --bundle"),
-    ]
-
-
-def _ratio(a: list[float], b: list[float]) -> float:
-    ratios = sorted(x / y for x, y in zip(a, b, strict=True))
-    return ratios[len(ratios) // 2]
-
-
+    end_to_end = Figure("1 program", f"controller: {n:,} flows on one br-tun, computed to "
+                        "committed", "flows/s", rates, baseline, "ovs-ofctl --bundle",
+                        goal="ratio >= 1.0")
+    end_to_end.met = end_to_end.ratio >= 1.0
+    return [end_to_end,
+            Figure("1 program", "controller: the same, encode + send + commit only",
+                   "flows/s", apply_rates, baseline, "ovs-ofctl --bundle")]
