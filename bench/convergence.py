@@ -24,6 +24,7 @@ from flows.desired import bridges_of
 from mininet_topos import converge
 from mininet_topos.deployment import Deployment
 from mininet_topos.node import connect_controller
+from mininet_topos.ovs import wait_for
 
 SIZES = (4, 8, 16)
 NETWORKS, PORTS = 20, 200
@@ -38,8 +39,8 @@ def _deployment(computes: int) -> Deployment:
 
 
 def _exact(d: Deployment) -> None:
-    emulated.poll(lambda: all(r.ok for r in converge.check(d.cloud, d.ovs)), CONVERGE_TIMEOUT,
-                  "every bridge exact")
+    wait_for(lambda: all(r.ok for r in converge.check(d.cloud, d.ovs)), CONVERGE_TIMEOUT,
+             "every bridge exact")
 
 
 def _converge_once(d: Deployment) -> tuple[float, int]:
@@ -53,8 +54,8 @@ def _converge_once(d: Deployment) -> tuple[float, int]:
     proc = d.start_controller()
     # The bridges wait out OVS's reconnect backoff (up to 8 s) since the last controller went;
     # as when a deployment starts (controller first), they connect as soon as it listens.
-    emulated.poll(lambda: "API on http" in proc.log_since(offset), 30, "controller listening",
-                  interval=0.01)
+    wait_for(lambda: "API on http" in proc.log_since(offset), 30, "controller listening",
+             interval=0.01)
     for name, host in d.ec.nodes.items():
         connect_controller(host, bridges_of(d.cloud.node(name)), d.cloud.fabric)
     _exact(d)
@@ -67,14 +68,13 @@ def _await_commits(proc, offset: int, labels: set[str], what: str) -> float:
     def done():
         seen = {label: t for t, label, _, _ in emulated.commits(proc.log_since(offset))}
         return max(seen[label] for label in labels) if labels <= set(seen) else None
-    return emulated.poll(done, 30, what, interval=0.005)
+    return wait_for(done, 30, what, interval=0.005)
 
 
 def _latency(d: Deployment, changes: int) -> tuple[list[float], int]:
     api = d.api
-    cloud = d.cloud
-    net = cloud.networks[0]
-    hosts = cloud.hosts_of(net.id)
+    net = d.cloud.networks[0]
+    hosts = d.cloud.hosts_of(net.id)
     node = hosts[0]
     labels = {f"{h}/{BR_TUN}" for h in hosts if h != node}
     times = []
@@ -98,9 +98,7 @@ def _each_size(quick: bool, body) -> list:
         try:
             d.start()
             out.append((computes, body(d)))
-            failures = d.controller.failures() if d.controller else []
-            if failures:
-                raise RuntimeError("controller log: " + "; ".join(failures[:3]))
+            emulated.check_log(d.controller)
         finally:
             d.stop()
     return out

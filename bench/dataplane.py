@@ -17,10 +17,11 @@ from bench import emulated, synthetic
 from bench.report import Figure
 from flows.neigh import ipv4s
 from mininet_topos.deployment import Deployment
-from mininet_topos.ovs import run, stop_pid
+from mininet_topos.ovs import run, stop_pid, wait_for
 
 RTT = re.compile(r"rtt min/avg/max/mdev = [\d.]+/([\d.]+)/")
 IPERF_SECONDS = 3
+IPERF_PORT = 5201   # iperf3's default
 
 
 def _rtt(pid: int, ip: str) -> float:
@@ -38,14 +39,15 @@ def _iperf(d: Deployment, server_pid: int, client_pid: int, ip: str) -> float:
                               stdin=subprocess.DEVNULL)
     d.ec.state.add_pid(server.pid, "iperf3")
     try:
-        for _ in range(50):  # the server listens within a few tries
-            proc = run(["mnexec", "-a", str(client_pid), "iperf3", "-c", ip, "-t",
-                        str(IPERF_SECONDS), "-J"], check=False, timeout=IPERF_SECONDS + 30)
-            result = json.loads(proc.stdout or "{}")
-            if "end" in result and "sum_received" in result["end"]:
-                return result["end"]["sum_received"]["bits_per_second"] / 1e9
-            emulated.poll(lambda: True, 1, "retry")
-        raise RuntimeError(f"iperf3 to {ip}: {proc.stdout[-300:]}")
+        wait_for(lambda: run(["mnexec", "-a", str(server_pid), "ss", "-ltnH",
+                              f"sport = :{IPERF_PORT}"]).stdout.strip(), 10,
+                 "iperf3 server listening")
+        proc = run(["mnexec", "-a", str(client_pid), "iperf3", "-c", ip, "-t",
+                    str(IPERF_SECONDS), "-J"], check=False, timeout=IPERF_SECONDS + 30)
+        result = json.loads(proc.stdout or "{}")
+        if "sum_received" not in result.get("end", {}):
+            raise RuntimeError(f"iperf3 to {ip}: {proc.stdout[-300:]}{proc.stderr[-300:]}")
+        return result["end"]["sum_received"]["bits_per_second"] / 1e9
     finally:
         if server.poll() is None:
             stop_pid(server.pid)
@@ -70,9 +72,7 @@ def run_dataplane(quick: bool = False) -> list[Figure]:
             for kind, (src, dst, ip) in pairs.items():
                 res[kind]["rtt"].append(_rtt(src, ip))
                 res[kind]["gbps"].append(_iperf(d, dst, src, ip))
-        failures = d.controller.failures()
-        if failures:
-            raise RuntimeError("controller log: " + "; ".join(failures[:3]))
+        emulated.check_log(d.controller)
     finally:
         d.stop()
     under = res["underlay"]

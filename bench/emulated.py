@@ -64,12 +64,8 @@ def since(epoch: float, logged: float) -> float:
     return elapsed + 86400 if elapsed < -43200 else elapsed
 
 
-def poll(predicate, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(interval)
+def check_log(proc) -> None:
+    """A benchmark's figures count only if the controller logged no error."""
+    failures = proc.failures()
+    if failures:
+        raise RuntimeError("controller log: " + "; ".join(failures[:3]))

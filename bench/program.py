@@ -19,6 +19,7 @@ from cloud.naming import BR_TUN
 from flows import ofctl
 from mininet_topos import converge
 from mininet_topos.ovs import run as ovs_run
+from mininet_topos.ovs import wait_for
 
 NODE = "compute1"
 OUR_FLOWS = "cookie=0x6f7665726c617900/-1"
@@ -33,24 +34,14 @@ def _controller_run(ec, controller) -> tuple[int, float, float]:
     proc.start()
     label = f"{NODE}/{BR_TUN}"
     try:
-        computed = emulated.poll(
+        computed = wait_for(
             lambda: [float(ms) for lb, ms in emulated.COMPUTED.findall(proc.log_since(offset))
                      if lb == label], 120, "the controller's first sync of br-tun")
-        expected = None
-        while True:  # wait until the bridge holds exactly its flows
-            report = next(r for r in converge.check_node(ec.cloud, NODE, ovs)
-                          if r.bridge == BR_TUN)
-            if report.ok:
-                break
-            expected = expected or time.monotonic() + 120
-            if time.monotonic() > expected:
-                raise TimeoutError(f"{label} not exact: {len(report.changes)} flow-mods off")
-            time.sleep(0.2)
+        wait_for(lambda: next(r for r in converge.check_node(ec.cloud, NODE, ovs)
+                              if r.bridge == BR_TUN).ok, 120, f"{label} exact", interval=0.2)
         mods = [(n, ms) for _, lb, n, ms in emulated.commits(proc.log_since(offset))
                 if lb == label]
-        failures = proc.failures()
-        if failures:
-            raise RuntimeError("controller log: " + "; ".join(failures[:3]))
+        emulated.check_log(proc)
     finally:
         proc.stop()
     return sum(n for n, _ in mods), computed[0], sum(ms for _, ms in mods)
