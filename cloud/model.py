@@ -203,11 +203,12 @@ class Cloud:
         port indexes are carried over, rebuilt only for the port's node and network, so
         a derived cloud costs what the change touches (flows/incremental.py, bench/)."""
         old = self._ports_by_id.get(port_id)
-        ports = tuple(p for p in self.ports if p.id != port_id) if old is not None \
-            else self.ports
-        if port is not None:
-            ports = ports + (port,) if old is None else \
-                tuple(port if p.id == port_id else p for p in self.ports)
+        if old is None:
+            ports = self.ports + ((port,) if port is not None else ())
+        elif port is None:
+            ports = tuple(p for p in self.ports if p.id != port_id)
+        else:
+            ports = tuple(port if p.id == port_id else p for p in self.ports)
         new = dataclasses.replace(self, ports=ports)
         by_id = dict(self._ports_by_id)
         by_id.pop(port_id, None)
@@ -218,12 +219,10 @@ class Cloud:
         for name, attribute in (("_ports_by_node", "node"), ("_ports_by_network", "network_id")):
             groups = dict(getattr(self, name))
             for key in {getattr(p, attribute) for p in (old, port) if p is not None}:
-                members = groups.get(key, ())
+                # (order within a group is not the cloud's any more: nothing depends on it)
+                group = tuple(p for p in groups.get(key, ()) if p.id != port_id)
                 if port is not None and getattr(port, attribute) == key:
-                    group = tuple(port if p.id == port_id else p for p in members) \
-                        if any(p.id == port_id for p in members) else members + (port,)
-                else:
-                    group = tuple(p for p in members if p.id != port_id)
+                    group += (port,)
                 if group:
                     groups[key] = group
                 else:

@@ -83,8 +83,8 @@ def build_view(cloud: Cloud, node_name: str, local_vlans: Mapping[str, int],
         specs = desired_tunnels(cloud, node_name)
     else:
         net = cloud.network(scope)
-        hosts = cloud.hosts_of(scope)
-        networks = (LocalNetwork(net, local_vlans[net.id]),) if node_name in hosts else ()
+        hosted = node_name in cloud.hosts_of(scope)
+        networks = (LocalNetwork(net, local_vlans[net.id]),) if hosted else ()
         local = tuple(p for p in cloud.ports_of(scope) if p.node == node_name)
         specs = network_tunnels(cloud, node_name, net)
     ports = tuple(LocalPort(p, int_ports[p.device], local_vlans[p.network_id])
