@@ -51,8 +51,9 @@ def document(computes: int, networks: int, ports: int, l2pop: bool = True,
               "management_ip": str(mgmt[10 + i]), "tunnel_ip": str(data[10 + i])}
              for i in range(computes + 1)]
     nets = [{"id": _id("net", i), "name": f"net{i}", "type": "vxlan" if i % 2 == 0 else "gre",
-             "segmentation_id": 1000 + i, "cidr": str(network_cidr(i)),
-             "gateway_ip": str(network_cidr(i)[1])} for i in range(networks)]
+             "segmentation_id": 1000 + i,
+             "subnets": [{"cidr": str(network_cidr(i)), "gateway_ip": str(network_cidr(i)[1])}]}
+            for i in range(networks)]
     port_list = [port_entry(i * per_network + k, i, k,
                             f"compute{(i * SCATTER_A + k * SCATTER_B) % computes + 1}")
                  for i in range(networks) for k in range(per_network)]

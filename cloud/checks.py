@@ -52,7 +52,7 @@ def entries(kind: str, raw_list: list, spec: Spec, faults: Faults):
     """Yield (entry label, converted fields) for each valid-looking entry of a list."""
     for i, raw in enumerate(raw_list):
         label = f"{kind}[{i}]"
-        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str) and raw["name"]:
             label += f" ({raw['name']})"
         fields = faults.fields(label, raw, spec)
         if fields is not None:
@@ -85,3 +85,37 @@ def check_pools(label: str, pools: tuple, cidrs: tuple, gateway, faults: Faults)
             faults.add(label, f"allocation pools overlap at {b_first}")
             ok = False
     return ok
+
+
+class Refs:
+    """Entries of one kind as other entries refer to them: by id, or by a name that exactly
+    one entry has. An entry that exists but is itself faulty resolves to None without a
+    second fault."""
+
+    def __init__(self, kind: str, raw_list: Any, valid: list):
+        self.kind = kind
+        self.valid = {x.id: x for x in valid}
+        raw = [e for e in (raw_list if isinstance(raw_list, list) else [])
+               if isinstance(e, dict)]
+        self.ids = {str(e["id"]).lower() for e in raw if isinstance(e.get("id"), str)}
+        names: dict[str, list[str]] = {}
+        for e in raw:
+            if isinstance(e.get("name"), str) and e["name"]:
+                names.setdefault(e["name"], []).append(str(e.get("id", "")).lower())
+        self.names = names
+
+    def resolve(self, ref: Any, label: str, faults: Faults):
+        if not isinstance(ref, str):
+            faults.add(label, f"{self.kind} reference {ref!r} is not a string")
+            return None
+        if ref.lower() in self.ids:
+            return self.valid.get(ref.lower())
+        ids = self.names.get(ref)
+        if ids is None:
+            faults.add(label, f"unknown {self.kind} {ref!r}")
+            return None
+        if len(ids) > 1:
+            faults.add(label, f"{self.kind} name {ref!r} is ambiguous ({len(ids)} "
+                       f"{self.kind}s have it): use the id")
+            return None
+        return self.valid.get(ids[0])

@@ -10,6 +10,7 @@ of each. With --computes 2 the nodes, networks and addresses are the seed's.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import uuid
 
@@ -17,9 +18,9 @@ import yaml
 
 NETWORKS = [
     {"id": "84191af8-269f-485a-b394-85d79e53a39a", "name": "TenantA-Net", "type": "vxlan",
-     "segmentation_id": 5000, "cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1"},
+     "segmentation_id": 5000, "subnets": [{"cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1"}]},
     {"id": "4b9ccec6-0d8c-496c-bad3-a26ce01af708", "name": "TenantB-Net", "type": "gre",
-     "segmentation_id": 5001, "cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1"},
+     "segmentation_id": 5001, "subnets": [{"cidr": "10.0.0.0/24", "gateway_ip": "10.0.0.1"}]},
 ]
 MAX_COMPUTES = 200
 
@@ -48,7 +49,7 @@ def generate(computes: int, name: str | None = None) -> dict:
             "management": {"cidr": "192.168.10.0/24", "controller": "192.168.10.1",
                            "controller_port": 6653},
             "data": {"cidr": "192.168.100.0/24"},
-            "nodes": nodes, "networks": [dict(n) for n in NETWORKS], "ports": ports}
+            "nodes": nodes, "networks": copy.deepcopy(NETWORKS), "ports": ports}
 
 
 def dump(raw: dict) -> str:

@@ -34,6 +34,12 @@ ENCAP_OVERHEAD = {TYPE_VXLAN: 50, TYPE_GRE: 42}
 OWNER_COMPUTE_PREFIX = "compute:"
 OWNER_DHCP = "network:dhcp"
 OWNER_ROUTER_INTERFACE = "network:router_interface"   # a router's qr- port on br-int
+OWNER_ROUTER_GATEWAY = "network:router_gateway"       # a router's qg- port on br-ex
+
+# The project of everything no request names a project for (Keystone ids are 32 hex digits).
+DEFAULT_PROJECT = "6f7665726c6179000000000000000000"
+
+IPV6_MODES = ("slaac", "dhcpv6-stateful", "dhcpv6-stateless")
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,19 @@ class Fabric:
     controller_ip: ipaddress.IPv4Address
     controller_port: int
     data_cidr: ipaddress.IPv4Network
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What Neutron keeps on every resource and this cloud only shows: its description, its
+    project and its tags."""
+
+    description: str = ""
+    project_id: str = DEFAULT_PROJECT
+    tags: tuple[str, ...] = ()
+
+
+NO_META = Meta()
 
 
 @dataclass(frozen=True)
@@ -58,20 +77,65 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Subnet:
+    """One IP subnet of a network (at most one per IP version here). With enable_dhcp, an
+    IPv4 subnet is served by the network's DHCP port (the qdhcp namespace); IPv6 addresses
+    are set in the VMs by the cloud, as from a config drive, in every address mode."""
+
+    id: str
+    name: str
+    network_id: str
+    cidr: IPNetwork
+    gateway_ip: IPAddress | None = None
+    allocation_pools: tuple[tuple[IPAddress, IPAddress], ...] = ()  # (first, last) each
+    enable_dhcp: bool = False
+    dns_nameservers: tuple[IPAddress, ...] = ()
+    host_routes: tuple[tuple[IPNetwork, IPAddress], ...] = ()  # (destination, nexthop)
+    ipv6_address_mode: str | None = None
+    ipv6_ra_mode: str | None = None
+    meta: Meta = NO_META
+
+    @property
+    def version(self) -> int:
+        return self.cidr.version
+
+
+@dataclass(frozen=True)
 class Network:
     id: str
     name: str
     type: str
     segmentation_id: int
-    cidrs: tuple[IPNetwork, ...]
-    gateway_ip: IPAddress | None = None
-    allocation_pools: tuple[tuple[IPAddress, IPAddress], ...] = ()  # (first, last) each
-    enable_dhcp: bool = False  # IPv4 by DHCP from the network node's qdhcp namespace
+    subnets: tuple[Subnet, ...] = ()
+    configured_mtu: int | None = None  # None: the largest that fits the underlay
+    shared: bool = False
+    meta: Meta = NO_META
+
+    @property
+    def max_mtu(self) -> int:
+        """The largest MTU whose tunnelled frames fit the underlay."""
+        return UNDERLAY_MTU - ENCAP_OVERHEAD[self.type]
 
     @property
     def mtu(self) -> int:
-        """MTU a port of this network must use so tunnelled frames fit the underlay."""
-        return UNDERLAY_MTU - ENCAP_OVERHEAD[self.type]
+        """MTU a port of this network uses (told by DHCP, set on static VMs)."""
+        return self.configured_mtu or self.max_mtu
+
+    @property
+    def cidrs(self) -> tuple[IPNetwork, ...]:
+        return tuple(s.cidr for s in self.subnets)
+
+    def subnet(self, version: int) -> Subnet | None:
+        return next((s for s in self.subnets if s.version == version), None)
+
+    def subnet_of(self, ip: IPAddress) -> Subnet | None:
+        return next((s for s in self.subnets if ip in s.cidr), None)
+
+    @property
+    def enable_dhcp(self) -> bool:
+        """IPv4 by DHCP from the network node's qdhcp namespace."""
+        v4 = self.subnet(4)
+        return v4 is not None and v4.enable_dhcp
 
 
 @dataclass(frozen=True)
@@ -79,15 +143,19 @@ class Port:
     id: str
     name: str
     network_id: str
-    node: str
+    node: str | None  # binding:host_id; None: unbound (then in Cloud.unbound, never in flows)
     mac: str  # lower-case, colon separated
     ips: tuple[IPAddress, ...]
     device_owner: str = "compute:nova"
     router_id: str | None = None  # a router interface's router (Neutron's device_id)
+    device_id: str = ""
+    binding_profile: str = "{}"   # JSON text, kept as given
+    meta: Meta = NO_META
 
     @property
     def is_vm(self) -> bool:
-        return self.device_owner.startswith(OWNER_COMPUTE_PREFIX)
+        """A port a VM plugs into: Nova's (compute:<zone>) or one without an owner yet."""
+        return self.device_owner == "" or self.device_owner.startswith(OWNER_COMPUTE_PREFIX)
 
     @property
     def is_router_interface(self) -> bool:
@@ -110,6 +178,8 @@ class ExternalNetwork:
     gateway_ip: ipaddress.IPv4Address
     allocation_pools: tuple[tuple[ipaddress.IPv4Address, ipaddress.IPv4Address], ...] = ()
     mtu: int = UNDERLAY_MTU
+    subnet_id: str = ""
+    subnet_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +189,7 @@ class Gateway:
     port_id: str
     mac: str
     ip: ipaddress.IPv4Address
+    enable_snat: bool = True   # False: only floating IPs are translated (ext-gw-mode)
 
     @property
     def device(self) -> str:
@@ -134,6 +205,7 @@ class Router:
     name: str
     node: str
     gateway: Gateway | None = None
+    meta: Meta = NO_META
 
     @property
     def namespace(self) -> str:
@@ -147,7 +219,8 @@ class FloatingIP:
 
     id: str
     ip: ipaddress.IPv4Address
-    port_id: str
+    port_id: str | None = None   # None: unassociated (kept, translating nothing)
+    meta: Meta = NO_META
 
 
 def _group(ports: tuple[Port, ...], attribute: str) -> dict[str, tuple[Port, ...]]:
@@ -170,6 +243,7 @@ class Cloud:
     external: ExternalNetwork | None = None
     routers: tuple[Router, ...] = ()
     floating_ips: tuple[FloatingIP, ...] = ()
+    unbound: tuple[Port, ...] = ()  # ports without binding:host_id: no node, no flows
 
     @cached_property
     def _nodes(self) -> dict[str, Node]:
@@ -235,7 +309,16 @@ class Cloud:
         return self._networks[network_id]
 
     def port(self, port_id: str) -> Port:
+        """A bound port."""
         return self._ports_by_id[port_id]
+
+    def any_port(self, port_id: str) -> Port:
+        """A port, bound or not."""
+        port = self._ports_by_id.get(port_id)
+        return port if port is not None else next(p for p in self.unbound if p.id == port_id)
+
+    def subnet(self, subnet_id: str) -> Subnet | None:
+        return next((s for n in self.networks for s in n.subnets if s.id == subnet_id), None)
 
     def interfaces_of(self, router_id: str) -> tuple[Port, ...]:
         return tuple(p for p in self.ports if p.router_id == router_id)
@@ -252,7 +335,8 @@ class Cloud:
     def floating_ips_of(self, router_id: str) -> tuple[tuple[FloatingIP, Port], ...]:
         """The router's floating IPs with their ports (schema checks that exactly one router
         with a gateway connects each floating IP's port)."""
-        pairs = ((fip, self.port(fip.port_id)) for fip in self.floating_ips)
+        pairs = ((fip, self.any_port(fip.port_id)) for fip in self.floating_ips
+                 if fip.port_id is not None)
         return tuple((fip, port) for fip, port in pairs
                      if (r := self.gateway_router(port.network_id)) and r.id == router_id)
 

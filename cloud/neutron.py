@@ -1,75 +1,153 @@
-"""The parsed cloud as Neutron's v2.0 API shows it: networks, subnets, ports (and the
-read-only nodes this API adds), as JSON-ready dicts."""
+"""The parsed cloud as Neutron's v2.0 API shows it: every attribute cloud/attributes.py
+declares (and only those), with Neutron's defaults, as JSON-ready dicts.
+
+What a view needs beyond the cloud comes in a `Context`: each resource's record (revision
+number and timestamps, kept by the controller) and whether a port's device is on its bridge
+(a port is ACTIVE once bound and plugged, DOWN before, as Neutron's agents report it).
+"""
 from __future__ import annotations
 
-from cloud.model import Cloud, ExternalNetwork, FloatingIP, Network, Node, Port, Router
-from cloud.ops import pools_in, subnet_id
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from cloud.attributes import shown
+from cloud.model import (OWNER_ROUTER_GATEWAY, Cloud, ExternalNetwork, FloatingIP, Meta,
+                         Network, Node, Port, Router, Subnet)
+from cloud.naming import BR_EX, BR_INT
+from cloud.ops import AVAILABILITY_ZONE, default_pools
+
+EXTERNAL_PHYSNET = "external"   # br-ex's flat segment
+VIF_DETAILS = {"port_filter": True, "ovs_hybrid_plug": False, "datapath_type": "netdev",
+               "bridge_name": BR_INT, "connectivity": "l2"}
 
 
-def network(net: Network) -> dict:
-    return {"id": net.id, "name": net.name, "provider:network_type": net.type,
-            "provider:segmentation_id": net.segmentation_id,
-            "subnets": [subnet_id(net.id, str(c)) for c in net.cidrs], "mtu": net.mtu,
-            "router:external": False, "status": "ACTIVE", "admin_state_up": True}
+@dataclass(frozen=True)
+class Record:
+    """What Neutron keeps of every resource's history."""
+    revision_number: int = 0
+    created_at: str = ""
+    updated_at: str = ""
 
 
-def external_network(ext: ExternalNetwork) -> dict:
-    return {"id": ext.id, "name": ext.name, "provider:network_type": "flat",
-            "provider:segmentation_id": None, "subnets": [subnet_id(ext.id, str(ext.cidr))],
-            "mtu": ext.mtu, "router:external": True, "status": "ACTIVE",
-            "admin_state_up": True}
+@dataclass
+class Context:
+    records: Mapping[str, Record] = field(default_factory=dict)
+    # (node, bridge, device) -> is the device a port of the bridge (as the controller sees)
+    plugged: Callable[[str, str, str], bool] = lambda node, bridge, device: False
 
 
-def external_subnet(ext: ExternalNetwork) -> dict:
-    pools = [{"start": str(a), "end": str(b)}
-             for a, b in pools_in(ext.allocation_pools, ext.cidr)]
-    return {"id": subnet_id(ext.id, str(ext.cidr)), "network_id": ext.id,
-            "cidr": str(ext.cidr), "ip_version": 4, "gateway_ip": str(ext.gateway_ip),
-            "allocation_pools": pools, "enable_dhcp": False}
-
-
-def router(cloud: Cloud, r: Router) -> dict:
-    info = None
-    if r.gateway is not None:
-        ext = cloud.external
-        info = {"network_id": ext.id, "enable_snat": True,
-                "external_fixed_ips": [{"subnet_id": subnet_id(ext.id, str(ext.cidr)),
-                                        "ip_address": str(r.gateway.ip)}]}
-    return {"id": r.id, "name": r.name, "external_gateway_info": info,
-            "status": "ACTIVE", "admin_state_up": True}
-
-
-def floating_ip(cloud: Cloud, f: FloatingIP) -> dict:
-    p = cloud.port(f.port_id)
-    return {"id": f.id, "floating_ip_address": str(f.ip),
-            "floating_network_id": cloud.external.id, "port_id": p.id,
-            "fixed_ip_address": next(str(ip) for ip in p.ips if ip.version == 4),
-            "router_id": cloud.gateway_router(p.network_id).id, "status": "ACTIVE"}
-
-
-def subnets_of(net: Network) -> list[dict]:
-    out = []
-    for cidr in net.cidrs:
-        pools = [{"start": str(a), "end": str(b)} for a, b in pools_in(net.allocation_pools, cidr)]
-        gateway = net.gateway_ip if net.gateway_ip is not None and net.gateway_ip in cidr \
-            else None
-        out.append({"id": subnet_id(net.id, str(cidr)), "network_id": net.id,
-                    "cidr": str(cidr), "ip_version": cidr.version,
-                    "gateway_ip": str(gateway) if gateway is not None else None,
-                    "allocation_pools": pools,
-                    "enable_dhcp": net.enable_dhcp and cidr.version == 4})
+def _standard(ctx: Context, ident: str, meta: Meta, owned: bool = True) -> dict:
+    record = ctx.records.get(ident, Record())
+    out = {"description": meta.description, "tags": list(meta.tags),
+           "created_at": record.created_at, "updated_at": record.updated_at,
+           "revision_number": record.revision_number}
+    if owned:
+        out = {"tenant_id": meta.project_id, "project_id": meta.project_id} | out
     return out
 
 
-def port(cloud: Cloud, p: Port) -> dict:
+def _pools(subnet_pools, cidr, gateway) -> list[dict]:
+    pools = list(subnet_pools) or default_pools(cidr, gateway)
+    return [{"start": str(a), "end": str(b)} for a, b in pools]
+
+
+def network(ctx: Context, cloud: Cloud, net: Network) -> dict:
+    dhcp = any(p.device_owner == "network:dhcp" for p in cloud.ports_of(net.id))
+    return {"id": net.id, "name": net.name, "admin_state_up": True, "status": "ACTIVE",
+            "subnets": [s.id for s in net.subnets], "shared": net.shared,
+            "mtu": net.mtu, "port_security_enabled": True,
+            "provider:network_type": net.type, "provider:physical_network": None,
+            "provider:segmentation_id": net.segmentation_id, "router:external": False,
+            "availability_zone_hints": [],
+            "availability_zones": [AVAILABILITY_ZONE] if dhcp else [],
+            "l2_adjacency": True, **_standard(ctx, net.id, net.meta)}
+
+
+def external_network(ctx: Context, ext: ExternalNetwork) -> dict:
+    return {"id": ext.id, "name": ext.name, "admin_state_up": True, "status": "ACTIVE",
+            "subnets": [ext.subnet_id], "shared": False, "mtu": ext.mtu,
+            "port_security_enabled": True, "provider:network_type": "flat",
+            "provider:physical_network": EXTERNAL_PHYSNET, "provider:segmentation_id": None,
+            "router:external": True, "availability_zone_hints": [],
+            "availability_zones": [], "l2_adjacency": True,
+            **_standard(ctx, ext.id, Meta())}
+
+
+def subnet(ctx: Context, sub: Subnet) -> dict:
+    return {"id": sub.id, "name": sub.name, "network_id": sub.network_id,
+            "ip_version": sub.version, "cidr": str(sub.cidr), "subnetpool_id": None,
+            "allocation_pools": _pools(sub.allocation_pools, sub.cidr, sub.gateway_ip),
+            "dns_nameservers": [str(ip) for ip in sub.dns_nameservers],
+            "host_routes": [{"destination": str(d), "nexthop": str(h)}
+                            for d, h in sub.host_routes],
+            "gateway_ip": str(sub.gateway_ip) if sub.gateway_ip is not None else None,
+            "enable_dhcp": sub.enable_dhcp, "ipv6_ra_mode": sub.ipv6_ra_mode,
+            "ipv6_address_mode": sub.ipv6_address_mode, **_standard(ctx, sub.id, sub.meta)}
+
+
+def external_subnet(ctx: Context, ext: ExternalNetwork) -> dict:
+    sub = Subnet(id=ext.subnet_id, name=ext.subnet_name, network_id=ext.id, cidr=ext.cidr,
+                 gateway_ip=ext.gateway_ip, allocation_pools=ext.allocation_pools)
+    return subnet(ctx, sub)
+
+
+def _fixed_ips(cloud: Cloud, p: Port) -> list[dict]:
     net = cloud.network(p.network_id)
-    fixed = []
-    for ip in p.ips:
-        cidr = next(c for c in net.cidrs if ip in c)
-        fixed.append({"subnet_id": subnet_id(net.id, str(cidr)), "ip_address": str(ip)})
-    return {"id": p.id, "name": p.name, "network_id": p.network_id, "binding:host_id": p.node,
-            "mac_address": p.mac, "fixed_ips": fixed, "device_owner": p.device_owner,
-            "device_id": p.router_id or "", "status": "ACTIVE", "admin_state_up": True}
+    return [{"subnet_id": net.subnet_of(ip).id, "ip_address": str(ip)} for ip in p.ips]
+
+
+def port(ctx: Context, cloud: Cloud, p: Port) -> dict:
+    bound = p.node is not None
+    active = bound and ctx.plugged(p.node, BR_INT, p.device)
+    return {"id": p.id, "name": p.name, "network_id": p.network_id, "admin_state_up": True,
+            "mac_address": p.mac, "fixed_ips": _fixed_ips(cloud, p),
+            "device_id": p.router_id or p.device_id, "device_owner": p.device_owner,
+            "status": "ACTIVE" if active else "DOWN", "binding:host_id": p.node or "",
+            "binding:profile": json.loads(p.binding_profile),
+            "binding:vnic_type": "normal", "binding:vif_type": "ovs" if bound else "unbound",
+            "binding:vif_details": dict(VIF_DETAILS) if bound else {},
+            "port_security_enabled": True, **_standard(ctx, p.id, p.meta)}
+
+
+def gateway_port(ctx: Context, cloud: Cloud, r: Router) -> dict:
+    """A router's qg- port on the external network, as Neutron lists it (no project)."""
+    gw, ext = r.gateway, cloud.external
+    active = ctx.plugged(r.node, BR_EX, gw.device)
+    out = {"id": gw.port_id, "name": "", "network_id": ext.id, "admin_state_up": True,
+           "mac_address": gw.mac,
+           "fixed_ips": [{"subnet_id": ext.subnet_id, "ip_address": str(gw.ip)}],
+           "device_id": r.id, "device_owner": OWNER_ROUTER_GATEWAY,
+           "status": "ACTIVE" if active else "DOWN", "binding:host_id": r.node,
+           "binding:profile": {}, "binding:vnic_type": "normal", "binding:vif_type": "ovs",
+           "binding:vif_details": dict(VIF_DETAILS, bridge_name=BR_EX),
+           "port_security_enabled": False, **_standard(ctx, gw.port_id, Meta(project_id=""))}
+    return out
+
+
+def router(ctx: Context, cloud: Cloud, r: Router) -> dict:
+    info = None
+    if r.gateway is not None:
+        ext = cloud.external
+        info = {"network_id": ext.id, "enable_snat": r.gateway.enable_snat,
+                "external_fixed_ips": [{"subnet_id": ext.subnet_id,
+                                        "ip_address": str(r.gateway.ip)}]}
+    return {"id": r.id, "name": r.name, "admin_state_up": True, "status": "ACTIVE",
+            "external_gateway_info": info, "availability_zone_hints": [],
+            "availability_zones": [AVAILABILITY_ZONE], **_standard(ctx, r.id, r.meta)}
+
+
+def floating_ip(ctx: Context, cloud: Cloud, f: FloatingIP) -> dict:
+    fixed = router_id = None
+    if f.port_id is not None:
+        p = cloud.any_port(f.port_id)
+        fixed = next(str(ip) for ip in p.ips if ip.version == 4)
+        gateway_router = cloud.gateway_router(p.network_id)
+        router_id = gateway_router.id if gateway_router else None
+    return {"id": f.id, "floating_ip_address": str(f.ip),
+            "floating_network_id": cloud.external.id, "router_id": router_id,
+            "port_id": f.port_id, "fixed_ip_address": fixed,
+            "status": "ACTIVE" if f.port_id else "DOWN", **_standard(ctx, f.id, f.meta)}
 
 
 def node(n: Node, bridges: dict[str, bool]) -> dict:
@@ -77,3 +155,40 @@ def node(n: Node, bridges: dict[str, bool]) -> dict:
             "tunnel_ip": str(n.tunnel_ip),
             "bridges": {b: ("connected" if up else "disconnected")
                         for b, up in sorted(bridges.items())}}
+
+
+def ordered(coll: str, view: dict) -> dict:
+    """A view in its attributes' declared order; a view that differs from the declaration
+    is a bug, reported at once."""
+    names = shown(coll)
+    if set(view) != set(names):
+        raise KeyError(f"{coll} view has {sorted(set(view) ^ set(names))} against the "
+                       "declared attributes")
+    return {name: view[name] for name in names}
+
+
+def collection(ctx: Context, cloud: Cloud, coll: str) -> list[dict]:
+    """Every member of a collection (agents and nodes come from the controller), each in
+    its attributes' declared order."""
+    return [ordered(coll, view) for view in _views(ctx, cloud, coll)]
+
+
+def _views(ctx: Context, cloud: Cloud, coll: str) -> list[dict]:
+    ext = cloud.external
+    if coll == "networks":
+        return [network(ctx, cloud, n) for n in cloud.networks] + (
+            [external_network(ctx, ext)] if ext else [])
+    if coll == "subnets":
+        return [subnet(ctx, s) for n in cloud.networks for s in n.subnets] + (
+            [external_subnet(ctx, ext)] if ext else [])
+    if coll == "ports":
+        return [port(ctx, cloud, p) for p in cloud.ports + cloud.unbound] + [
+            gateway_port(ctx, cloud, r) for r in cloud.routers if r.gateway is not None]
+    if coll == "routers":
+        return [router(ctx, cloud, r) for r in cloud.routers]
+    if coll == "floatingips":
+        return [floating_ip(ctx, cloud, f) for f in cloud.floating_ips]
+    if coll == "availability_zones":
+        return [{"name": AVAILABILITY_ZONE, "resource": kind, "state": "available"}
+                for kind in ("network", "router")]
+    raise KeyError(coll)

@@ -13,10 +13,10 @@ import yaml
 
 from cloud import model
 from cloud import values as v
-from cloud.checks import (Faults, Spec, check_host_address, check_pools, entries,
-                          first_seen)
+from cloud.checks import Faults, Refs, Spec, check_host_address, entries, first_seen
 from cloud.naming import DEVICE_ID_LEN, tap_name
 from cloud.schema_l3 import check_routers, external_network, floating_ips, routers_of
+from cloud.schema_net import META, automatic_address, eui64, meta, networks_of
 
 
 class CloudError(Exception):
@@ -54,27 +54,21 @@ NODE: Spec = {
     "management_ip": (True, v.ipv4),
     "tunnel_ip": (True, v.ipv4),
 }
-NETWORK: Spec = {
-    "id": (True, v.uuid_text),
-    "name": (True, v.text),
-    "type": (True, v.choice(*model.TUNNEL_TYPES)),
-    "segmentation_id": (True, v.integer),
-    "cidr": (False, v.one_or_many(v.cidr)),          # none: a network without subnets
-    "gateway_ip": (False, v.ip_address),
-    "allocation_pools": (False, v.one_or_many(v.ip_range)),  # "FIRST-LAST", where IPs
-                                                              # are allocated automatically
-    "enable_dhcp": (False, v.boolean),  # needs a network:dhcp port with an IPv4 address
-}
 PORT: Spec = {
     "id": (True, v.uuid_text),
-    "name": (True, v.short_name),
-    "network": (True, v.text),
-    "node": (True, v.short_name),
+    "name": (False, v.free_text),
+    "network": (True, v.text),                       # id, or a name no other network has
+    "node": (False, v.short_name),                   # binding:host_id; none: unbound
     "mac": (True, v.mac),
     "ip": (False, v.one_or_many(v.ip_address)),      # none: a port without fixed IPs
-    "device_owner": (False, v.text),
+    "device_owner": (False, v.free_text),            # default compute:nova
+    "device_id": (False, v.free_text),
     "router": (False, v.text),                       # network:router_interface: its router
+    "binding_profile": (False, v.json_mapping),
+    **META,
 }
+DEFAULT_OWNER = "compute:nova"
+VM_OWNERS = "compute:<zone>, an empty one"
 DEFAULT_CONTROLLER_PORT = 6653
 
 
@@ -120,29 +114,27 @@ def parse(raw: Any, source: str) -> model.Cloud:
     if mgmt is not None and data is not None:
         fabric = _fabric(mgmt, data, faults)
     nodes = _nodes(top["nodes"], fabric, faults)
-    networks = _networks(top["networks"], faults)
-    # A reference to an entry that exists but is itself faulty is not reported a second time.
-    declared = {"node": _declared(top["nodes"], "name"),
-                "network": _declared(top["networks"], "name") | _declared(top["networks"], "id"),
-                "router": _declared(top.get("routers", []), "name") |
-                _declared(top.get("routers", []), "id")}
+    networks = networks_of(top["networks"], faults)
     external = None
     if "external" in top:
         external = external_network(top["external"], fabric, networks, faults)
     routers = routers_of(top.get("routers", []), nodes, external, "external" in top, faults)
-    ports = _ports(top.get("ports", []), nodes, networks, declared, faults, routers)
+    refs = {"node": {e.get("name") for e in top["nodes"] if isinstance(e, dict)},
+            "network": Refs("network", top["networks"], networks),
+            "router": Refs("router", top.get("routers", []), routers)}
+    ports = _ports(top.get("ports", []), nodes, refs, faults)
+    bound = [p for p in ports if p.node is not None]
     _check_dhcp(networks, ports, faults)
-    check_routers(routers, ports, networks, external, faults)
-    declared["port"] = _declared(top.get("ports", []), "name") | \
-        _declared(top.get("ports", []), "id")
-    fips = floating_ips(top.get("floating_ips", []), external, routers, ports,
-                        declared["port"], faults)
+    check_routers(routers, bound, networks, external, faults)
+    fips = floating_ips(top.get("floating_ips", []), external, routers,
+                        Refs("port", top.get("ports", []), ports), ports, faults)
     if faults.items:
         raise CloudError(source, faults.items)
     return model.Cloud(name=top["cloud"], source=source, fabric=fabric, nodes=tuple(nodes),
-                       networks=tuple(networks), ports=tuple(ports),
+                       networks=tuple(networks), ports=tuple(bound),
                        l2_population=top.get("l2_population", True), external=external,
-                       routers=tuple(routers), floating_ips=tuple(fips))
+                       routers=tuple(routers), floating_ips=tuple(fips),
+                       unbound=tuple(p for p in ports if p.node is None))
 
 
 def _fabric(mgmt: dict, data: dict, faults: Faults) -> model.Fabric | None:
@@ -155,10 +147,6 @@ def _fabric(mgmt: dict, data: dict, faults: Faults) -> model.Fabric | None:
     return model.Fabric(management_cidr=mgmt["cidr"], controller_ip=mgmt["controller"],
                         controller_port=mgmt.get("controller_port", DEFAULT_CONTROLLER_PORT),
                         data_cidr=data["cidr"])
-
-
-def _declared(raw_list: list, key: str) -> set:
-    return {e.get(key) for e in raw_list if isinstance(e, dict) and isinstance(e.get(key), str)}
 
 
 def _nodes(raw_list: list, fabric: model.Fabric | None, faults: Faults) -> list[model.Node]:
@@ -183,100 +171,81 @@ def _nodes(raw_list: list, fabric: model.Fabric | None, faults: Faults) -> list[
     return nodes
 
 
-def _networks(raw_list: list, faults: Faults) -> list[model.Network]:
-    networks, ids, names, segments = [], {}, {}, {}
-    for label, f in entries("networks", raw_list, NETWORK, faults):
-        ok = first_seen(ids, f["id"], label, f"network id {f['id']}", faults)
-        ok &= first_seen(names, f["name"], label, f"network name {f['name']}", faults)
-        seg, kind = f["segmentation_id"], f["type"]
-        top = model.SEGMENTATION_MAX[kind]
-        if not 1 <= seg <= top:
-            faults.add(label, f"segmentation_id {seg} out of range for {kind} (1..{top})")
-            ok = False
-        else:
-            ok &= first_seen(segments, (kind, seg), label, f"{kind} segmentation_id {seg}",
-                              faults)
-        cidrs = f.get("cidr", ())
-        if len({c.version for c in cidrs}) != len(cidrs):
-            faults.add(label, "at most one IPv4 and one IPv6 cidr per network")
-            ok = False
-        gateway = f.get("gateway_ip")
-        if gateway is not None and not any(gateway in c for c in cidrs):
-            faults.add(label, f"gateway_ip {gateway} is outside {', '.join(map(str, cidrs))}")
-            ok = False
-        pools = f.get("allocation_pools", ())
-        ok &= check_pools(label, pools, cidrs, gateway, faults)
-        if ok:
-            networks.append(model.Network(id=f["id"], name=f["name"], type=kind,
-                                          segmentation_id=seg, cidrs=cidrs, gateway_ip=gateway,
-                                          allocation_pools=pools,
-                                          enable_dhcp=f.get("enable_dhcp", False)))
-    return networks
-
-
 def _check_dhcp(networks: list[model.Network], ports: list[model.Port],
                 faults: Faults) -> None:
+    """A network whose IPv4 subnet has DHCP has exactly one network:dhcp port with an
+    address in it (dnsmasq's, in qdhcp-<network id>); a DHCP port needs such a subnet."""
+    servers: dict[str, list[model.Port]] = {}
+    for port in ports:
+        if port.device_owner == model.OWNER_DHCP:
+            servers.setdefault(port.network_id, []).append(port)
     for net in networks:
-        if not net.enable_dhcp:
-            continue
-        servers = [p for p in ports if p.network_id == net.id and p.device_owner ==
-                   model.OWNER_DHCP and any(ip.version == 4 for ip in p.ips)]
-        if len(servers) != 1:
-            faults.add(f"network {net.name}", "enable_dhcp needs exactly one port with "
-                       f"device_owner {model.OWNER_DHCP} and an IPv4 address (found "
-                       f"{len(servers)})")
+        mine = servers.get(net.id, [])
+        v4 = net.subnet(4)
+        label = f"network {net.name or net.id}"
+        if net.enable_dhcp:
+            good = [p for p in mine if any(ip in v4.cidr for ip in p.ips)]
+            if len(mine) != 1 or len(good) != 1:
+                faults.add(label, f"its IPv4 subnet has enable_dhcp: it needs exactly one port "
+                           f"with device_owner {model.OWNER_DHCP} and an address in "
+                           f"{v4.cidr} (found {len(good)} of {len(mine)} DHCP ports)")
+        elif mine:
+            faults.add(label, f"port {mine[0].name or mine[0].id} has device_owner "
+                       f"{model.OWNER_DHCP}, but no IPv4 subnet of the network has "
+                       "enable_dhcp")
 
 
-def _ports(raw_list: list, nodes: list[model.Node], networks: list[model.Network],
-           declared: dict[str, set], faults: Faults,
-           routers: list[model.Router] = ()) -> list[model.Port]:
+def _owner_role(label: str, owner: str, faults: Faults) -> tuple[bool, str | None]:
+    """(valid?, the role of node the owner needs)."""
+    if owner == "" or owner.startswith(model.OWNER_COMPUTE_PREFIX):
+        return True, model.ROLE_COMPUTE
+    if owner in (model.OWNER_DHCP, model.OWNER_ROUTER_INTERFACE):
+        return True, model.ROLE_NETWORK
+    faults.add(label, f"device_owner {owner!r} is not {VM_OWNERS}, {model.OWNER_DHCP} or "
+               f"{model.OWNER_ROUTER_INTERFACE}")
+    return False, None
+
+
+def _ports(raw_list: list, nodes: list[model.Node], refs: dict, faults: Faults
+           ) -> list[model.Port]:
     by_node = {n.name: n for n in nodes}
-    by_net = {n.id: n for n in networks} | {n.name: n for n in networks}
-    by_router = {r.id: r for r in routers} | {r.name: r for r in routers}
-    ports, ids, devices, names, macs, ips = [], {}, {}, {}, {}, {}
+    ports, ids, devices, macs, ips = [], {}, {}, {}, {}
     for label, f in entries("ports", raw_list, PORT, faults):
         ok = first_seen(ids, f["id"], label, f"port id {f['id']}", faults)
         ok &= first_seen(devices, f["id"][:DEVICE_ID_LEN], label,
                           f"device name {tap_name(f['id'])} (first {DEVICE_ID_LEN} characters "
                           "of the port id)", faults)
-        ok &= first_seen(names, f["name"], label, f"port name {f['name']}", faults)
         ok &= first_seen(macs, f["mac"], label, f"MAC {f['mac']}", faults)
-        node = by_node.get(f["node"])
-        if node is None:
-            if f["node"] not in declared["node"]:
-                faults.add(label, f"unknown node {f['node']!r}")
-            ok = False
-        net = by_net.get(f["network"])
-        if net is None:
-            if f["network"] not in declared["network"]:
-                faults.add(label, f"unknown network {f['network']!r}")
-            ok = False
-        owner = f.get("device_owner", "compute:nova")
-        if owner.startswith(model.OWNER_COMPUTE_PREFIX):
-            wanted_role = model.ROLE_COMPUTE
-        elif owner in (model.OWNER_DHCP, model.OWNER_ROUTER_INTERFACE):
-            wanted_role = model.ROLE_NETWORK
-        else:
-            faults.add(label, f"device_owner {owner!r} is not compute:<zone>, "
-                       f"{model.OWNER_DHCP} or {model.OWNER_ROUTER_INTERFACE}")
-            ok, wanted_role = False, None
+        node = None
+        if "node" in f:
+            node = by_node.get(f["node"])
+            if node is None:
+                if f["node"] not in refs["node"]:
+                    faults.add(label, f"unknown node {f['node']!r}")
+                ok = False
+        net = refs["network"].resolve(f["network"], label, faults)
+        ok &= net is not None
+        owner = f.get("device_owner", DEFAULT_OWNER)
+        valid, wanted_role = _owner_role(label, owner, faults)
+        ok &= valid
         if node is not None and wanted_role and node.role != wanted_role:
-            faults.add(label, f"device_owner {owner} needs a {wanted_role} node; "
+            faults.add(label, f"device_owner {owner or '(none)'} needs a {wanted_role} node; "
                        f"{node.name} is a {node.role} node")
+            ok = False
+        if "node" not in f and owner in (model.OWNER_DHCP, model.OWNER_ROUTER_INTERFACE):
+            faults.add(label, f"a port with device_owner {owner} must be bound to a node")
             ok = False
         router = None
         if owner == model.OWNER_ROUTER_INTERFACE:
-            router = by_router.get(f.get("router"))
             if "router" not in f:
                 faults.add(label, f"device_owner {owner} needs key 'router'")
                 ok = False
-            elif router is None:
-                if f["router"] not in declared["router"]:
-                    faults.add(label, f"unknown router {f['router']!r}")
-                ok = False
-            elif node is not None and node.name != router.node:
-                faults.add(label, f"router {router.name} runs on {router.node}, not on "
-                           f"{node.name}")
+            else:
+                router = refs["router"].resolve(f["router"], label, faults)
+                ok &= router is not None
+            if router is not None and node is not None and node.name != router.node:
+                faults.add(label, f"router {router.name or router.id} runs on {router.node}, "
+                           f"not on {node.name}")
                 ok = False
         elif "router" in f:
             faults.add(label, f"key 'router' is only for device_owner "
@@ -284,36 +253,65 @@ def _ports(raw_list: list, nodes: list[model.Node], networks: list[model.Network
             ok = False
         port_ips = f.get("ip", ())
         if net is not None:
-            ok &= _check_port_ips(label, port_ips, net, ips, faults,
-                                  gateway_allowed=router is not None)
+            ok &= _check_port_ips(label, port_ips, net, f["mac"], ips, faults,
+                                  gateway_allowed=owner == model.OWNER_ROUTER_INTERFACE)
         if ok:
-            ports.append(model.Port(id=f["id"], name=f["name"], network_id=net.id,
-                                    node=node.name, mac=f["mac"], ips=port_ips,
-                                    device_owner=owner,
-                                    router_id=router.id if router is not None else None))
+            ports.append(model.Port(
+                id=f["id"], name=f.get("name", ""), network_id=net.id,
+                node=node.name if node is not None else None, mac=f["mac"], ips=port_ips,
+                device_owner=owner, router_id=router.id if router is not None else None,
+                device_id=router.id if router is not None else f.get("device_id", ""),
+                binding_profile=f.get("binding_profile", "{}"), meta=meta(f)))
     return ports
 
 
-def _check_port_ips(label: str, port_ips: tuple, net: model.Network, seen: dict,
+def _check_port_ips(label: str, port_ips: tuple, net: model.Network, mac: str, seen: dict,
                     faults: Faults, gateway_allowed: bool = False) -> bool:
     ok = True
     for ip in port_ips:
-        cidr = next((c for c in net.cidrs if ip in c), None)
-        if cidr is None:
-            faults.add(label, f"IP {ip} is outside network {net.name}'s cidr "
-                       f"{', '.join(map(str, net.cidrs))}")
+        subnet = net.subnet_of(ip)
+        if subnet is None:
+            faults.add(label, f"IP {ip} is outside network {net.name or net.id}'s subnets "
+                       f"{', '.join(map(str, net.cidrs)) or '(none)'}")
             ok = False
             continue
-        if cidr.version == 4 and not check_host_address(label, "IP", ip, cidr, faults):
+        if subnet.version == 4 and not check_host_address(label, "IP", ip, subnet.cidr,
+                                                          faults):
             ok = False
             continue
-        if ip == net.gateway_ip and not gateway_allowed:
-            faults.add(label, f"IP {ip} is network {net.name}'s gateway_ip")
+        if ip == subnet.gateway_ip and not gateway_allowed:
+            faults.add(label, f"IP {ip} is subnet {subnet.cidr}'s gateway_ip")
+            ok = False
+            continue
+        if automatic_address(subnet) and ip != eui64(subnet, mac):
+            faults.add(label, f"IP {ip} is not the SLAAC address of MAC {mac} on {subnet.cidr} "
+                       f"({eui64(subnet, mac)}): the subnet's ipv6_address_mode "
+                       f"{subnet.ipv6_address_mode or subnet.ipv6_ra_mode} assigns it")
             ok = False
             continue
         # The same IP may be used again in another network (tenants overlap); not in one.
-        ok &= first_seen(seen, (net.id, ip), label, f"IP {ip} in network {net.name}", faults)
+        ok &= first_seen(seen, (net.id, ip), label, f"IP {ip} in network {net.name or net.id}",
+                         faults)
     if len({ip.version for ip in port_ips}) != len(port_ips):
         faults.add(label, "at most one IPv4 and one IPv6 address per port")
         ok = False
     return ok
+
+
+def with_ids(raw: dict, cloud: model.Cloud) -> dict:
+    """The document of a valid cloud with every reference by name made a reference by id
+    (a port's network and router, a floating IP's port): what the API keeps, so that names
+    are free text and may repeat."""
+    def resolve(ref: str, items) -> str:
+        by_id = {x.id for x in items}
+        return ref.lower() if ref.lower() in by_id else next(x.id for x in items
+                                                             if x.name == ref)
+    ports = cloud.ports + cloud.unbound
+    for port in raw.get("ports", []):
+        port["network"] = resolve(port["network"], cloud.networks)
+        if "router" in port:
+            port["router"] = resolve(port["router"], cloud.routers)
+    for fip in raw.get("floating_ips", []):
+        if "port" in fip:
+            fip["port"] = resolve(fip["port"], ports)
+    return raw

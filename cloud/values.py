@@ -3,7 +3,9 @@ ValueError whose message reads well after "key 'x': "."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
+import unicodedata
 import uuid
 from typing import Any, Callable
 
@@ -19,6 +21,55 @@ def text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected a non-empty string, got {value!r}")
     return value
+
+
+NAME_MAX_LEN = 255   # Neutron's limit on names and descriptions
+TAG_MAX_LEN = 255
+
+
+def free_text(value: Any, limit: int = NAME_MAX_LEN) -> str:
+    """A name or description as Neutron takes them: any string up to `limit` characters, but
+    no control characters (they would garble every table and log that shows it)."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    if len(value) > limit:
+        raise ValueError(f"{value[:20]!r}... is {len(value)} characters long (at most {limit})")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf")), None)
+    if bad is not None:
+        raise ValueError(f"{value!r} contains the control character U+{ord(bad):04X}")
+    return value
+
+
+def tags(value: Any) -> tuple[str, ...]:
+    """Neutron's tags: non-empty strings without commas (filters list them comma-separated),
+    each once."""
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of tags, got {value!r}")
+    out = []
+    for tag in value:
+        tag = free_text(tag, TAG_MAX_LEN)
+        if not tag or "," in tag:
+            raise ValueError(f"tag {tag!r} is empty or contains a comma")
+        if tag not in out:
+            out.append(tag)
+    return tuple(out)
+
+
+def project_id(value: Any) -> str:
+    value = free_text(value)
+    if not value:
+        raise ValueError("a project id cannot be empty")
+    return value
+
+
+def json_mapping(value: Any) -> str:
+    """A free-form mapping (binding:profile), kept as canonical JSON text."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping, got {value!r}")
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"not representable as JSON ({exc})") from None
 
 
 def short_name(value: Any) -> str:
@@ -105,6 +156,30 @@ def one_or_many(convert: Callable[[Any], Any]) -> Callable[[Any], tuple]:
             raise ValueError("expected at least one value")
         return tuple(convert(v) for v in items)
     return many
+
+
+def many(convert: Callable[[Any], Any]) -> Callable[[Any], tuple]:
+    """A list (possibly empty) of values."""
+    def convert_all(value: Any) -> tuple:
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list, got {value!r}")
+        return tuple(convert(v) for v in value)
+    return convert_all
+
+
+def host_route(value: Any) -> tuple[model.IPNetwork, model.IPAddress]:
+    """{destination: CIDR, nexthop: IP} of one IP version."""
+    if not isinstance(value, dict) or set(value) != {"destination", "nexthop"}:
+        raise ValueError(f"{value!r} is not a host route {{destination, nexthop}}")
+    dest, hop = cidr(value["destination"]), ip_address(value["nexthop"])
+    if dest.version != hop.version:
+        raise ValueError(f"host route {dest} via {hop} mixes IP versions")
+    return dest, hop
+
+
+def optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """None, or what `convert` makes of the value."""
+    return lambda value: None if value is None else convert(value)
 
 
 def cidr(value: Any) -> model.IPNetwork:

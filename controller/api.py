@@ -1,138 +1,212 @@
-"""The northbound REST API, shaped like Neutron's v2.0: networks, subnets, ports, routers
-(with add_router_interface / remove_router_interface), floating IPs, and read-only nodes. JSON in and out; errors as Neutron returns them ({"NeutronError": {...}} with 400, 404
-or 409). Served by eventlet's WSGI server inside the controller process; every change goes
-through the Keeper (validated, persisted, then programmed).
+"""The northbound REST API, Neutron's v2.0 as the `openstack` client and openstacksdk use it:
+networks, subnets, ports, routers (with add_router_interface / remove_router_interface),
+floating IPs, tags on each, read-only agents, availability zones, and this cloud's own
+read-only nodes and whole document (GET /v2.0/cloud). Lists have Neutron's filters, fields,
+sorting and pagination (cloud/query.py); bodies are converted and checked against Neutron's
+attribute maps (cloud/attributes.py); the front door (auth, bodies, errors, versions,
+extensions) is controller/http.py. Every change goes through the Keeper: validated,
+persisted, then programmed. Served by eventlet's WSGI server in the controller process.
 """
 from __future__ import annotations
 
-import json
 import logging
-from typing import Callable
-
 import webob
 import webob.dec
 from routes import Mapper
 
-from cloud import neutron, ops, ops_l3
-from cloud.ops import Refused
+from cloud import attributes, neutron, ops, ops_l3, ops_ports, ops_subnets, query
+from cloud.errors import Refused, not_found
+from controller import http
 from controller.keeper import Keeper
 
 LOG = logging.getLogger("overlay.api")
-ERROR_TYPES = {400: "BadRequest", 404: "NotFound", 409: "Conflict", 405: "MethodNotAllowed"}
+from controller.client import AGENT_HEADER
+CHANGEABLE = ("networks", "subnets", "ports", "routers", "floatingips")
+CREATE = {"networks": ops.create_network, "subnets": ops_subnets.create_subnet,
+          "ports": ops_ports.create_port, "routers": ops_l3.create_router,
+          "floatingips": ops_l3.create_floating_ip}
+UPDATE = {"networks": ops.update_network, "subnets": ops_subnets.update_subnet,
+          "ports": ops_ports.update_port, "routers": ops_l3.update_router,
+          "floatingips": ops_l3.update_floating_ip}
+DELETE = {"networks": ops.delete_network, "subnets": ops_subnets.delete_subnet,
+          "ports": ops_ports.delete_port, "routers": ops_l3.delete_router,
+          "floatingips": ops_l3.delete_floating_ip}
 
 
-def _error(status: int, message: str) -> webob.Response:
-    body = {"NeutronError": {"type": ERROR_TYPES.get(status, "Error"), "message": message,
-                             "detail": ""}}
-    return webob.Response(status=status, json_body=body, charset="utf-8")
+class Runtime:
+    """What the API asks the controller: the bridges of a node ({bridge: connected?}),
+    whether a device is a port of a bridge, and the agents' views."""
+
+    def bridges(self, node: str) -> dict[str, bool]:
+        return {}
+
+    def plugged(self, node: str, bridge: str, device: str) -> bool:
+        return False
+
+    def agents(self) -> list[dict]:
+        return []
+
+    def heartbeat(self, host: str) -> None:
+        """The network node's agent on `host` is following the cloud (it just read it)."""
 
 
 class Api:
-    def __init__(self, keeper: Keeper, bridges: Callable[[str], dict[str, bool]]):
-        """bridges(node) -> {bridge: connected?} for the read-only nodes resource."""
+    def __init__(self, keeper: Keeper, runtime: Runtime, auth_strategy: str = "noauth",
+                 auth_token: str = ""):
         self.keeper = keeper
-        self.bridges = bridges
-        self.mapper = Mapper()
-        for action in ("add_router_interface", "remove_router_interface"):
-            self.mapper.connect(f"/v2.0/routers/{{ident}}/{action}", coll="routers",
-                                action=action)
-        for coll in ("networks", "subnets", "ports", "routers", "floatingips", "nodes"):
-            self.mapper.connect(f"/v2.0/{coll}", coll=coll)
-            self.mapper.connect(f"/v2.0/{coll}.json", coll=coll)
-            self.mapper.connect(f"/v2.0/{coll}/{{ident}}", coll=coll)
-        self.mapper.connect("/v2.0/cloud", coll="cloud")
+        self.runtime = runtime
+        self.auth = (auth_strategy, auth_token)
+        m = self.mapper = Mapper()
+        m.connect("/", action="versions")
+        for path in ("/v2.0", "/v2.0/"):
+            m.connect(path, action="resources")
+        m.connect("/v2.0/extensions", action="extensions")
+        m.connect("/v2.0/extensions/{alias}", action="extensions")
+        m.connect("/v2.0/cloud", action="cloud")
+        for act in ("add_router_interface", "remove_router_interface"):
+            m.connect(f"/v2.0/routers/{{ident}}/{act}", coll="routers", action=act)
+        for coll in attributes.TAGGED:
+            m.connect(f"/v2.0/{coll}/{{ident}}/tags", coll=coll, action="tags")
+            m.connect(f"/v2.0/{coll}/{{ident}}/tags/{{tag}}", coll=coll, action="tags")
+        for coll in attributes.RESOURCES:
+            for suffix in ("", ".json"):
+                m.connect(f"/v2.0/{coll}{suffix}", coll=coll, action="collection")
+                m.connect(f"/v2.0/{coll}/{{ident}}{suffix}", coll=coll, action="member")
 
     # ----------------------------------------------------------------------------- WSGI
     @webob.dec.wsgify
     def __call__(self, req: webob.Request) -> webob.Response:
-        route = self.mapper.match(req.path_info)
-        if route is None:
-            return _error(404, f"The resource could not be found: {req.path_info}")
+        if not http.authorized(req, *self.auth):
+            return http.unauthorized()
         try:
-            ident = route.get("ident")
-            if route.get("action"):
-                return self._interface(req, route["action"], ident)
-            return self._dispatch(req, route["coll"], ident, ident is not None)
+            route = self.mapper.match(req.path_info)
+            if route is None:
+                raise Refused(404, f"The resource could not be found: {req.path_info}")
+            return self._route(req, route)
         except Refused as exc:
             LOG.info("%s %s refused (%d): %s", req.method, req.path_info, exc.status,
                      exc.message)
-            return _error(exc.status, exc.message)
+            return http.error(exc.status, exc.message)
+        except Exception:  # a bug: the traceback goes to the log, never to the client
+            LOG.exception("%s %s failed", req.method, req.path_info)
+            return http.error(500, http.INTERNAL)
 
-    def _body(self, req: webob.Request):
-        try:
-            return json.loads(req.body or b"null")
-        except ValueError as exc:
-            raise Refused(400, f"Malformed request body: {exc}") from None
-
-    def _dispatch(self, req, coll: str, ident: str | None, item: bool) -> webob.Response:
-        method = req.method
-        if coll in ("nodes", "cloud") and method != "GET":
-            raise Refused(405, f"{coll} are read-only")
-        if method == "GET":
-            return self._show(coll, ident) if item else self._list(coll)
-        if method == "POST" and not item:
-            return self._create(coll, self._body(req))
-        if method == "PUT" and item and coll in ("networks", "ports", "routers"):
-            body = self._body(req)
-            update = {"networks": ops.update_network, "ports": ops.update_port,
-                      "routers": ops_l3.update_router}[coll]
-            self.keeper.change(lambda d: update(d, ident, body), f"update {coll[:-1]} {ident}")
-            return webob.Response(json_body={coll[:-1]: self._get(coll, ident)}, status=200)
-        if method == "DELETE" and item:
-            delete = {"networks": ops.delete_network, "subnets": ops.delete_subnet,
-                      "ports": ops.delete_port, "routers": ops_l3.delete_router,
-                      "floatingips": ops_l3.delete_floating_ip}[coll]
-            self.keeper.change(lambda d: delete(d, ident), f"delete {coll[:-1]} {ident}")
-            return webob.Response(status=204)
-        raise Refused(405, f"{method} is not allowed on {req.path_info}")
-
-    def _interface(self, req, action: str, ident: str) -> webob.Response:
-        """PUT /routers/ID/add_router_interface or remove_router_interface."""
-        if req.method != "PUT":
-            raise Refused(405, f"{req.method} is not allowed on {req.path_info}")
-        body = self._body(req)
-        change = ops_l3.add_interface if action.startswith("add") else ops_l3.remove_interface
-        result = self.keeper.change(lambda d: change(d, ident, body), f"{action} {ident}")
-        return webob.Response(json_body=result, status=200)
-
-    # -------------------------------------------------------------------------- reading
-    def _all(self, coll: str) -> list[dict]:
-        cloud = self.keeper.cloud
-        ext = cloud.external
-        if coll == "networks":
-            return [neutron.network(n) for n in cloud.networks] + (
-                [neutron.external_network(ext)] if ext else [])
-        if coll == "subnets":
-            return [s for n in cloud.networks for s in neutron.subnets_of(n)] + (
-                [neutron.external_subnet(ext)] if ext else [])
-        if coll == "ports":
-            return [neutron.port(cloud, p) for p in cloud.ports]
-        if coll == "routers":
-            return [neutron.router(cloud, r) for r in cloud.routers]
-        if coll == "floatingips":
-            return [neutron.floating_ip(cloud, f) for f in cloud.floating_ips]
-        return [neutron.node(n, self.bridges(n.name)) for n in cloud.nodes]
-
-    def _get(self, coll: str, ident: str) -> dict:
-        key = "name" if coll == "nodes" else "id"
-        for obj in self._all(coll):
-            if obj[key] == ident:
-                return obj
-        raise ops.not_found(coll[:-1], ident)
-
-    def _list(self, coll: str) -> webob.Response:
-        if coll == "cloud":
+    def _route(self, req: webob.Request, route: dict) -> webob.Response:
+        action = route["action"]
+        if action in ("versions", "resources", "extensions", "cloud"):
+            self._method(req, "GET")
+            if action == "versions":
+                return webob.Response(json_body=http.versions(req))
+            if action == "resources":
+                return webob.Response(json_body=http.resources(req))
+            if action == "extensions":
+                return webob.Response(json_body=http.extensions(route.get("alias")))
+            if req.headers.get(AGENT_HEADER):
+                self.runtime.heartbeat(req.headers[AGENT_HEADER])
             return webob.Response(json_body={"version": self.keeper.version,
                                              "cloud": self.keeper.doc})
-        return webob.Response(json_body={coll: self._all(coll)})
+        coll, ident = route.get("coll"), route.get("ident")
+        if action == "tags":
+            return self._tags(req, coll, ident, route.get("tag"))
+        if action in ("add_router_interface", "remove_router_interface"):
+            self._method(req, "PUT")
+            op = ops_l3.add_interface if action.startswith("add") else ops_l3.remove_interface
+            body = http.body(req)
+            result = self.keeper.change(lambda d: op(d, ident, body), f"{action} {ident}")
+            return webob.Response(json_body=result)
+        if action == "collection":
+            if req.method == "GET":
+                return self._list(req, coll)
+            self._method(req, "POST", changeable=coll)
+            return self._create(coll, http.body(req))
+        if req.method == "GET":
+            return webob.Response(json_body={attributes.member(coll): self._get(coll, ident,
+                                                                                req)})
+        self._method(req, "PUT", "DELETE", changeable=coll)
+        if req.method == "PUT":
+            attrs = attributes.request(coll, http.body(req), update=True)
+            self.keeper.change(lambda d: UPDATE[coll](d, ident, attrs),
+                               f"update {attributes.member(coll)} {ident}")
+            return webob.Response(json_body={attributes.member(coll): self._get(coll, ident)})
+        self.keeper.change(lambda d: DELETE[coll](d, ident),
+                           f"delete {attributes.member(coll)} {ident}")
+        return webob.Response(status=204)
 
-    def _show(self, coll: str, ident: str) -> webob.Response:
-        return webob.Response(json_body={coll[:-1]: self._get(coll, ident)})
+    @staticmethod
+    def _method(req: webob.Request, *allowed: str, changeable: str | None = None) -> None:
+        if req.method not in allowed or (changeable is not None and
+                                         changeable not in CHANGEABLE):
+            raise Refused(405, f"{req.method} is not allowed on {req.path_info}")
+
+    # -------------------------------------------------------------------------- reading
+    def context(self) -> neutron.Context:
+        return neutron.Context(self.keeper.records, self.runtime.plugged)
+
+    def _all(self, coll: str) -> list[dict]:
+        if coll == "agents":
+            return [neutron.ordered(coll, a) for a in self.runtime.agents()]
+        if coll == "nodes":
+            return [neutron.ordered(coll, neutron.node(n, self.runtime.bridges(n.name)))
+                    for n in self.keeper.cloud.nodes]
+        return neutron.collection(self.context(), self.keeper.cloud, coll)
+
+    def _get(self, coll: str, ident: str, req: webob.Request | None = None) -> dict:
+        key = "name" if coll in ("nodes", "availability_zones") else "id"
+        for obj in self._all(coll):
+            if obj[key] == ident:
+                params = list(req.GET.items()) if req is not None else []
+                return query.fields_of([obj], params)[0]
+        raise not_found(attributes.member(coll), ident)
+
+    def _list(self, req: webob.Request, coll: str) -> webob.Response:
+        url = f"{req.host_url}/v2.0/{coll}"
+        items, links = query.select(coll, self._all(coll), list(req.GET.items()), url)
+        out = {coll: items}
+        if links:
+            out[f"{coll}_links"] = links
+        return webob.Response(json_body=out)
 
     # -------------------------------------------------------------------------- writing
     def _create(self, coll: str, body) -> webob.Response:
-        create = {"networks": ops.create_network, "subnets": ops.create_subnet,
-                  "ports": ops.create_port, "routers": ops_l3.create_router,
-                  "floatingips": ops_l3.create_floating_ip}[coll]
-        ident = self.keeper.change(lambda d: create(d, body), f"create {coll[:-1]}")
-        return webob.Response(json_body={coll[:-1]: self._get(coll, ident)}, status=201)
+        if isinstance(body, dict) and coll in body:
+            raise Refused(400, f"Bulk create ({coll!r} with a list) is not emulated by this "
+                          f"cloud: create one {attributes.member(coll)} per request.")
+        attrs = attributes.request(coll, body)
+        ident = self.keeper.change(lambda d: CREATE[coll](d, attrs),
+                                   f"create {attributes.member(coll)}")
+        return webob.Response(json_body={attributes.member(coll): self._get(coll, ident)},
+                              status=201)
+
+    def _tags(self, req: webob.Request, coll: str, ident: str, tag: str | None
+              ) -> webob.Response:
+        """Neutron's tag extension: GET/PUT/DELETE .../tags and .../tags/TAG."""
+        current = self._get(coll, ident)["tags"]
+        if req.method == "GET":
+            if tag is None:
+                return webob.Response(json_body={"tags": current})
+            if tag not in current:
+                raise Refused(404, f"Tag {tag} could not be found for {coll[:-1]} {ident}.")
+            return webob.Response(status=204)
+        if req.method == "PUT":
+            if tag is None:
+                given = http.body(req)
+                if not isinstance(given, dict) or set(given) != {"tags"}:
+                    raise Refused(400, "Request body must be {\"tags\": [...]}.")
+                wanted, status = given["tags"], 200
+            else:
+                wanted, status = current + [tag], 201
+        elif req.method == "DELETE":
+            if tag is not None and tag not in current:
+                raise Refused(404, f"Tag {tag} could not be found for {coll[:-1]} {ident}.")
+            wanted, status = ([t for t in current if t != tag] if tag else []), 204
+        else:
+            raise Refused(405, f"{req.method} is not allowed on {req.path_info}")
+        self.keeper.change(lambda d: ops.set_tags(d, coll, ident, wanted),
+                           f"tags of {coll[:-1]} {ident}")
+        if status == 204:
+            return webob.Response(status=204)
+        if status == 201:
+            return webob.Response(status=201)
+        return webob.Response(json_body={"tags": self._get(coll, ident)["tags"]},
+                              status=status)
+

@@ -27,7 +27,8 @@ from cloud import schema
 from cloud.naming import BR_TUN
 from flows import incremental
 from flows.desired import bridges_of
-from controller.api import Api
+from controller.agents import Agents
+from controller.api import Api, Runtime
 from controller.config import CONF, STATE_DIR, tune_gc
 from controller.keeper import Keeper
 from controller.store import Store
@@ -119,6 +120,31 @@ class NodeWorker:
                 hub.spawn_after(RETRY_SECONDS, self.kick)
 
 
+class ControllerRuntime(Runtime):
+    """What the API asks of the running controller: bridge connections, the ports the
+    switches report, the agents."""
+
+    def __init__(self, app: "OverlayController"):
+        self.app = app
+        self.agents_state = Agents()
+
+    def bridges(self, node: str) -> dict[str, bool]:
+        conns = self.app.registry.of_node(node)
+        return {b: b in conns for b in bridges_of(self.app.keeper.cloud.node(node))}
+
+    def plugged(self, node: str, bridge: str, device: str) -> bool:
+        conn = self.app.registry.of_node(node).get(bridge)
+        return conn is not None and conn.ports is not None and device in conn.ports
+
+    def agents(self) -> list[dict]:
+        return self.agents_state.views(self.app.keeper.cloud,
+                                       lambda node: all(self.bridges(node).values()))
+
+    def heartbeat(self, host: str) -> None:
+        for kind in ("dhcp", "l3"):
+            self.agents_state.beat(kind, host)
+
+
 class OverlayController(app_manager.OSKenApp):
     OFP_VERSIONS = [ofproto_v1_3.OFP_VERSION]
 
@@ -150,9 +176,11 @@ class OverlayController(app_manager.OSKenApp):
         if CONF.overlay.api_port:
             host = CONF.overlay.api_host or CONF.ofp_listen_host or "0.0.0.0"
             sock = eventlet.listen((host, CONF.overlay.api_port))
-            api = Api(self.keeper, self._bridges_of)
+            api = Api(self.keeper, ControllerRuntime(self), CONF.overlay.auth_strategy,
+                      CONF.overlay.auth_token)
             hub.spawn(eventlet.wsgi.server, sock, api, log=ApiLog(), log_output=False)
-            LOG.info("API on http://%s:%d/v2.0", host, CONF.overlay.api_port)
+            LOG.info("API on http://%s:%d/v2.0 (auth_strategy %s)", host,
+                     CONF.overlay.api_port, CONF.overlay.auth_strategy)
         return thread
 
     def _cloud_changed(self, cloud) -> None:
@@ -160,6 +188,10 @@ class OverlayController(app_manager.OSKenApp):
         concerns, as a hint for an incremental update (flows/incremental.py); any other
         change re-syncs every node (a node it does not concern finds nothing to send)."""
         old = self.cloud
+        if not incremental.flows_may_change(old, cloud):  # e.g. an unbound port, a name
+            self.cloud = self.registry.cloud = self.reconciler.cloud = cloud
+            self.reconciler.advance(old, cloud, list(self.workers))
+            return
         port_id = incremental.single_port_change(old, cloud)
         plan = incremental.plan(old, cloud, port_id) if port_id else None
         self.cloud = self.registry.cloud = self.reconciler.cloud = cloud
@@ -171,9 +203,6 @@ class OverlayController(app_manager.OSKenApp):
         for node, how in plan.items():
             self.workers[node].kick((old, cloud, port_id, how))
 
-    def _bridges_of(self, node: str) -> dict[str, bool]:
-        conns = self.registry.of_node(node)
-        return {b: b in conns for b in bridges_of(self.keeper.cloud.node(node))}
 
     @set_ev_cls(ofp_event.EventOFPStateChange, [MAIN_DISPATCHER, DEAD_DISPATCHER])
     def _state_change(self, ev) -> None:

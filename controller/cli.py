@@ -2,20 +2,23 @@
 client of seed 000:
 
     overlay net-create TenantC-Net --type gre [--segmentation-id 77]
-    overlay subnet-create TenantC-Net 10.2.0.0/24
-    overlay port-create TenantC-Net --host compute2 [--name vm-c2] [--mac M] [--ip IP]
-    overlay port-update PORT --host compute1          (a move)
+    overlay subnet-create TenantC-Net 10.2.0.0/24 [--gateway G] [--no-dhcp] [--name N]
+    overlay port-create TenantC-Net [--host compute2] [--name vm-c2] [--mac M] [--ip IP]
+    overlay port-update PORT --host compute1          (bind, or a move)
     overlay net-list | subnet-list | port-list | node-list
     overlay net-show NET | port-show PORT
     overlay net-delete NET | subnet-delete SUBNET | port-delete PORT
     overlay router-create TenantA-R1 [--external Ext-Net]
     overlay router-gateway-set ROUTER Ext-Net | router-gateway-clear ROUTER
     overlay router-interface-add ROUTER SUBNET-OR-NETWORK | router-interface-remove ...
-    overlay floatingip-create Ext-Net --port PORT [--ip IP]
+    overlay floatingip-create Ext-Net [--port PORT] [--ip IP]
     overlay router-list | floatingip-list | router-show R | router-delete R | floatingip-delete F
 
-The API address comes from --url, else $OVERLAY_URL, else http://192.168.10.1:9696/v2.0 (the
-seed cloud's controller). Refusals print the API's message and exit with status 1.
+The `openstack` client does all of this too (see the README); this command stays for what it
+has no verb for (node-list) and for a quick look without a clouds.yaml. The API address comes
+from --url, else $OVERLAY_URL, else http://192.168.10.1:9696/v2.0 (the seed cloud's
+controller); the token (auth_strategy = token) from --token, else $OVERLAY_TOKEN. Refusals
+print the API's message and exit with status 1.
 """
 from __future__ import annotations
 
@@ -64,6 +67,8 @@ def show(obj: dict) -> str:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="overlay", description=__doc__.split("\n\n")[0])
     p.add_argument("--url", default=os.environ.get("OVERLAY_URL", DEFAULT_URL))
+    p.add_argument("--token", default=os.environ.get("OVERLAY_TOKEN", ""),
+                   help="X-Auth-Token for an API with auth_strategy = token")
     p.add_argument("--json", action="store_true", help="print the API's JSON")
     sub = p.add_subparsers(dest="command", required=True)
     for coll, short in (("networks", "net"), ("subnets", "subnet"), ("ports", "port"),
@@ -83,10 +88,12 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("network")
     sc.add_argument("cidr")
     sc.add_argument("--gateway")
+    sc.add_argument("--name")
+    sc.add_argument("--no-dhcp", dest="dhcp", action="store_false")
     sc.set_defaults(coll="subnets", verb="create")
     pc = sub.add_parser("port-create")
     pc.add_argument("network")
-    pc.add_argument("--host", required=True, help="the node the port is bound to")
+    pc.add_argument("--host", help="the node the port is bound to (none: unbound)")
     pc.add_argument("--name")
     pc.add_argument("--mac")
     pc.add_argument("--ip", action="append", help="a fixed IP (repeat for IPv4 and IPv6)")
@@ -119,7 +126,7 @@ def _l3_parsers(sub) -> None:
         ia.set_defaults(coll="routers", verb=f"{action}_router_interface")
     fc = sub.add_parser("floatingip-create")
     fc.add_argument("external")
-    fc.add_argument("--port", required=True)
+    fc.add_argument("--port", help="associate it with this port (none: unassociated)")
     fc.add_argument("--ip")
     fc.set_defaults(coll="floatingips", verb="create")
 
@@ -143,17 +150,24 @@ def _create_attrs(args) -> dict:
         attrs = {"network_id": args.network, "cidr": args.cidr}
         if args.gateway:
             attrs["gateway_ip"] = args.gateway
+        if args.name:
+            attrs["name"] = args.name
+        if not args.dhcp:
+            attrs["enable_dhcp"] = False
     elif args.coll == "routers":
         attrs = {"name": args.name}
         if args.external:
             attrs["external_gateway_info"] = {"network_id": args.external}
     elif args.coll == "floatingips":
-        attrs = {"floating_network_id": args.external, "port_id": args.port}
+        attrs = {"floating_network_id": args.external}
+        if args.port:
+            attrs["port_id"] = args.port
         if args.ip:
             attrs["floating_ip_address"] = args.ip
     else:
-        attrs = {"network_id": args.network, "binding:host_id": args.host}
-        for key, value in (("name", args.name), ("mac_address", args.mac)):
+        attrs = {"network_id": args.network}
+        for key, value in (("name", args.name), ("mac_address", args.mac),
+                           ("binding:host_id", args.host)):
             if value:
                 attrs[key] = value
         if args.ip:
@@ -182,6 +196,8 @@ def run(args, client: Client) -> str:
             setattr(args, key, resolve(client, "networks", getattr(args, key)))
     if getattr(args, "port", None) and args.coll == "floatingips":
         args.port = resolve(client, "ports", args.port)
+    if getattr(args, "network", None) and args.verb == "create":
+        args.network = resolve(client, "networks", args.network)
     if args.verb.endswith("_router_interface"):
         obj = client.request("PUT", f"/routers/{args.ident}/{args.verb}",
                              {"subnet_id": _subnet(client, args.subnet)})
@@ -209,7 +225,7 @@ def run(args, client: Client) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        print(run(args, Client(args.url)))
+        print(run(args, Client(args.url, token=args.token)))
     except ApiError as exc:
         print(f"{exc.kind}: {exc.message}", file=sys.stderr)
         return 1

@@ -8,6 +8,9 @@ import urllib.request
 from typing import Any
 
 
+AGENT_HEADER = "X-Overlay-Agent-Host"   # the network node's agent, reading the cloud
+
+
 class ApiError(Exception):
     def __init__(self, status: int, kind: str, message: str):
         self.status, self.kind, self.message = status, kind, message
@@ -15,15 +18,22 @@ class ApiError(Exception):
 
 
 class Client:
-    def __init__(self, url: str, timeout: float = 30.0):
+    def __init__(self, url: str, timeout: float = 30.0, token: str = "",
+                 agent_host: str = ""):
+        """token: X-Auth-Token (auth_strategy = token); agent_host: this client is the
+        network node agent of that host (its reads of the cloud are its heartbeat)."""
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if token:
+            self.headers["X-Auth-Token"] = token
+        if agent_host:
+            self.headers[AGENT_HEADER] = agent_host
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json",
-                                              "Accept": "application/json"})
+                                     headers=self.headers)
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 text = resp.read()

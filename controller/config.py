@@ -7,6 +7,8 @@
     cloud_file = clouds/seed.yaml      # seeds a new state file
     state_file = /var/lib/neutron-overlay/seed.sqlite
     api_port = 9696                    # Neutron's port; on ofp_listen_host unless api_host
+    auth_strategy = token              # or noauth (the default)
+    auth_token = <secret>              # what X-Auth-Token must be
 """
 from __future__ import annotations
 
@@ -27,6 +29,11 @@ OPTS = [
     cfg.StrOpt("api_host", default="", help="address of the REST API (default: "
                                             "ofp_listen_host)"),
     cfg.IntOpt("api_port", default=9696, help="TCP port of the REST API (0: no API)"),
+    cfg.StrOpt("auth_strategy", default="noauth", choices=("noauth", "token"),
+               help="noauth: every API request is taken; token: each needs the header "
+                    "X-Auth-Token equal to auth_token (401 otherwise)"),
+    cfg.StrOpt("auth_token", default="", secret=True,
+               help="the API's secret for auth_strategy = token"),
 ]
 STATE_DIR = "/var/lib/neutron-overlay"
 GC_THRESHOLDS = (50000, 20, 100)  # (Python's default: 700, 10, 10)

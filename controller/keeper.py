@@ -1,44 +1,79 @@
 """The controller's one current cloud, how it changes, and where it is kept.
 
-`Keeper.change(op)` runs an operation of cloud/ops.py on a copy of the document, validates
-the whole result with cloud/schema (400 on any fault, naming the entry), saves it to the store,
-and only then makes it current and tells the controller (which re-syncs every node: nodes the
-change does not concern compute an empty diff and get no bundle). A refused change leaves
-document, store and switches as they were.
+`Keeper.change(op)` runs an operation of cloud/ops*.py on a copy of the document, validates
+the whole result with cloud/schema (400 on any fault, naming the entry), gives every resource
+the change created or altered its next revision number and timestamp, saves document and
+records to the store in one transaction, and only then makes it current and tells the
+controller (which sends the change to the nodes it concerns). A refused change leaves
+document, records, store and switches as they were.
 """
 from __future__ import annotations
 
 import copy
 import json
 import logging
-from typing import Any, Callable
+import time
+from typing import Any, Callable, Iterator
 
 from cloud import schema
+from cloud.errors import Refused
 from cloud.model import Cloud
-from cloud.ops import Refused
+from cloud.neutron import Record
+from cloud.schema_net import subnet_id
 from controller.store import Store
 
 LOG = logging.getLogger("overlay.keeper")
 SOURCE = "api"
 
 
+def now() -> str:
+    """Neutron's timestamps: UTC, to the second."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def resources(doc: dict) -> Iterator[tuple[str, Any]]:
+    """(id, entry) of every resource of a document, for revision numbers: a network's entry
+    holds its subnets (a subnet's change is the network's, as in Neutron), a router's holds
+    its gateway (whose port is a resource too)."""
+    for net in doc.get("networks", []):
+        yield net["id"], net
+        for sub in net.get("subnets", []):
+            yield sub.get("id") or subnet_id(net["id"], sub["cidr"]), sub
+    for key in ("ports", "routers", "floating_ips"):
+        for item in doc.get(key, []):
+            yield item["id"], item
+    for router in doc.get("routers", []):
+        if isinstance(router.get("gateway"), dict):
+            yield router["gateway"]["port_id"], router["gateway"]
+    ext = doc.get("external")
+    if isinstance(ext, dict):
+        yield ext["id"], ext
+        yield ext.get("subnet_id") or subnet_id(ext["id"], ext["cidr"]), ext
+
+
 class Keeper:
     def __init__(self, store: Store, seed_file: str, on_change: Callable[[Cloud], None]):
-        """The store's cloud if it has one, else the seed file's (saved as version 1)."""
+        """The store's cloud if it has one, else the seed file's (saved as version 1, its
+        references by name made references by id)."""
         self.store = store
         self.on_change = on_change
         saved = store.load()
         if saved is None:
             doc = json.loads(json.dumps(schema.read(seed_file)))  # JSON-clean copy
             self.cloud = schema.parse(doc, seed_file)
+            doc = schema.with_ids(doc, self.cloud)
+            self.cloud = schema.parse(doc, seed_file)
             self.version = 1
-            store.save(self.version, doc)
+            stamp = now()
+            self.records = {ident: Record(1, stamp, stamp) for ident, _ in resources(doc)}
+            store.save(self.version, doc, self.records)
             LOG.info("state %s: new, seeded from %s", store.path, seed_file)
         else:
             self.version, doc = saved
             self.cloud = schema.parse(doc, store.path)
+            self.records = store.records()
             LOG.info("state %s: version %d, %d networks, %d ports", store.path, self.version,
-                     len(self.cloud.networks), len(self.cloud.ports))
+                     len(self.cloud.networks), len(self.cloud.ports) + len(self.cloud.unbound))
         self.doc = doc
 
     def change(self, op: Callable[[dict], Any], what: str) -> Any:
@@ -50,9 +85,29 @@ class Keeper:
         except schema.CloudError as exc:
             raise Refused(400, "Invalid input: " + "; ".join(
                 f"{entry}: {fault}" for entry, fault in exc.faults)) from None
-        self.store.save(self.version + 1, doc)
+        records, removed = self._records(doc)
+        self.store.save(self.version + 1, doc, records, removed)
         self.version += 1
+        self.records.update(records)
+        for ident in removed:
+            self.records.pop(ident, None)
         self.doc, self.cloud = doc, cloud
         LOG.info("change %d: %s", self.version, what)
         self.on_change(cloud)
         return result
+
+    def _records(self, doc: dict) -> tuple[dict[str, Record], set[str]]:
+        """The records of resources the change created or altered, and the removed ids."""
+        before = dict(resources(self.doc))
+        after = dict(resources(doc))
+        stamp = now()
+        changed = {}
+        for ident, item in after.items():
+            old = before.get(ident)
+            if old is None:
+                changed[ident] = Record(1, stamp, stamp)
+            elif old != item:
+                record = self.records.get(ident, Record(0, stamp, stamp))
+                changed[ident] = Record(record.revision_number + 1, record.created_at, stamp)
+        return changed, set(before) - set(after)
+

@@ -122,11 +122,22 @@ def port_changes(old: Cloud, new: Cloud, port_id: str,
                                                 state(node)).items()}
 
 
+# What no flow depends on: where the cloud was read from, ports without a node.
+NOT_IN_FLOWS = ("source", "unbound")
+
+
+def flows_may_change(old: Cloud, new: Cloud) -> bool:
+    """Whether two clouds may differ in any flow (they differ beyond NOT_IN_FLOWS)."""
+    return any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(Cloud)
+               if f.name not in NOT_IN_FLOWS)
+
+
 def single_port_change(old: Cloud, new: Cloud) -> str | None:
-    """The id of the one port that differs between two clouds alike in everything else
-    (a port created, updated or deleted through the API), else None."""
+    """The id of the one bound port that differs between two clouds alike in everything
+    else that flows depend on (a port created, updated, bound, unbound or deleted through
+    the API), else None."""
     if any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(Cloud)
-           if f.name not in ("ports", "source")):
+           if f.name not in ("ports",) + NOT_IN_FLOWS):
         return None
     differ = set(old.ports).symmetric_difference(new.ports)
     ids = {p.id for p in differ}

@@ -9,7 +9,7 @@ command, after a crash) removes exactly what this cloud made.
 from __future__ import annotations
 
 import os
-import signal
+import re
 import subprocess
 import time
 
@@ -18,7 +18,7 @@ from mininet.log import setLogLevel
 from mininet.net import Mininet
 from mininet.node import Host
 
-from cloud.model import OWNER_DHCP, ROLE_NETWORK, Cloud, Port
+from cloud.model import ROLE_NETWORK, Cloud, Port
 from cloud.naming import BR_INT, tap_name
 from mininet_topos.node import (DATA_IF, EXT_IF, MGMT_IF, NeutronNode, configure_node,
                                 in_ns, plug_vm, seed_tunnel_neighbours)
@@ -44,23 +44,22 @@ class CloudCLI(CLI):
     def _live(self, verb: str, line: str):
         name = line.strip()
         if self.deployment is None or self.deployment.controller is None or not name:
-            print(f"usage: {verb} PORT-NAME (needs the controller's API)")
+            print(f"usage: {verb} PORT (its id or name; needs the controller's API)")
             return None
         return name
 
     def do_plug(self, line: str) -> None:
-        """plug PORT-NAME: start the VM of a port created through the API and plug it into
-        its node's br-int as tap<port id[:11]>."""
+        """plug PORT: start the VM of a bound port created through the API (its id or name)
+        and plug it into its node's br-int as tap<port id[:11]>."""
         name = self._live("plug", line)
         if name:
             try:
-                self.deployment.plug(name)
-                print(f"*** {name} plugged")
-            except (StopIteration, KeyError):
-                print(f"*** no port named {name} in the controller's cloud")
+                print(f"*** VM {self.deployment.plug(name)} plugged")
+            except KeyError as exc:
+                print(f"*** cannot plug {name}: {exc.args[0]}")
 
     def do_unplug(self, line: str) -> None:
-        """unplug PORT-NAME: unplug the VM from br-int and stop it (the port stays)."""
+        """unplug VM: unplug the VM from br-int and stop it (the port stays)."""
         name = self._live("unplug", line)
         if name:
             try:
@@ -86,6 +85,7 @@ def link_exists(name: str) -> bool:
                           capture_output=True).returncode == 0
 
 
+VM_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")  # usable as a Mininet host name
 DAD_TIMEOUT = 15.0  # a VM's IPv6 addresses leave "tentative" ~1 s after plugging
 
 
@@ -99,7 +99,7 @@ class EmulatedCloud:
         self.vms: dict[str, Host] = {}
         self.plugged: dict[str, Port] = {}  # VM name -> the port it was plugged for
         self.dhcp_clients: list[subprocess.Popen] = []
-        self.dhcp_servers: dict[str, tuple] = {}  # network id -> (dnsmasq pid, dir, port)
+        self.dhcp = dhcp.DhcpAgent(self.rundir)
         self.routers: dict[str, tuple[str, str]] = {}  # router id -> (node, namespace)
         self.ext_gateway: Host | None = None
         self.timings: dict[str, float] = {}
@@ -134,11 +134,10 @@ class EmulatedCloud:
         t1 = time.monotonic()
         if self.cloud.external is not None:
             self.add_external_gateway()
+        self.sync_dhcp()
         for port in self.cloud.ports:
-            if port.device_owner == OWNER_DHCP:
-                self.add_dhcp_server(port)
-            elif port.is_vm:
-                self.add_vm(port.name)
+            if port.is_vm:
+                self.add_vm(port)
         self.sync_routers()
         self.timings["vms"] = time.monotonic() - t1
         return self
@@ -149,7 +148,7 @@ class EmulatedCloud:
                 proc.kill()
             proc.wait()
         self.dhcp_clients.clear()
-        self.dhcp_servers.clear()
+        self.dhcp.forget()
         self.routers.clear()
         self.ext_gateway = None
         for host in self.nodes.values():
@@ -253,17 +252,36 @@ class EmulatedCloud:
             self.routers[router.id] = (router.node, router.namespace)
         return added
 
-    def add_vm(self, port_name: str) -> Host:
-        """A VM for a port of the cloud (as it is now: see Deployment.refresh), plugged into
-        its node's br-int."""
-        port = next(p for p in self.cloud.ports if p.name == port_name)
-        vm = self.net.addHost(port.name, ip=None)
-        self.state.add_pid(vm.pid, "mininet:" + port.name)
-        self.vms[port.name] = vm
-        self.plugged[port.name] = port
+    def vm_name(self, port: Port) -> str:
+        """The Mininet host of a port's VM: the port's name when it makes a usable host name
+        (as in the seed: vm-a1), else vm-<port id[:8]>."""
+        name = port.name
+        if VM_NAME_RE.match(name) and name not in self.nodes and name != EXT_GATEWAY_HOST:
+            return name
+        return "vm-" + port.id[:8]
+
+    def find_port(self, ident: str) -> Port:
+        """A bound port of the cloud by id, VM name or a name only it has (KeyError)."""
+        matches = [p for p in self.cloud.ports if ident in (p.id, self.vm_name(p))]
+        matches = matches or [p for p in self.cloud.ports if p.name == ident]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} bound ports are {ident!r}" if matches else
+                           f"no bound port is {ident!r}")
+        return matches[0]
+
+    def add_vm(self, port: Port) -> Host:
+        """A VM for a bound port of the cloud (as it is now: see Deployment.refresh),
+        plugged into its node's br-int."""
+        name = self.vm_name(port)
+        if name in self.vms:
+            raise KeyError(f"a VM named {name} is already plugged")
+        vm = self.net.addHost(name, ip=None)
+        self.state.add_pid(vm.pid, "mininet:" + name)
+        self.vms[name] = vm
+        self.plugged[name] = port
         plug_vm(vm, self.nodes[port.node], port, self.cloud)
         if self.cloud.network(port.network_id).enable_dhcp:
-            self.start_dhcp_client(port.name)
+            self.start_dhcp_client(name)
         return vm
 
     def start_dhcp_client(self, vm_name: str) -> subprocess.Popen:
@@ -278,29 +296,15 @@ class EmulatedCloud:
         self.dhcp_clients.append(proc)
         return proc
 
-    def add_dhcp_server(self, port: Port) -> None:
-        """The network's qdhcp namespace and dnsmasq on the node of its DHCP port."""
-        net = self.cloud.network(port.network_id)
-        workdir = os.path.join(self.rundir, "dhcp", net.id)
-        pid = dhcp.start_server(self.nodes[port.node], net, port, self.cloud, workdir,
-                                self.state)
-        self.dhcp_servers[net.id] = (pid, workdir, port)
+    def sync_dhcp(self) -> None:
+        """The DHCP servers as the cloud now says: started for networks that gained DHCP,
+        stopped for those that lost it, hosts and options re-read by the others."""
+        self.dhcp.sync(self.cloud, self.nodes, self.state)
 
-    def refresh_dhcp(self) -> None:
-        """Rewrite every dnsmasq's hosts file from the cloud as it is now (ports created
-        through the API) and have it re-read them (SIGHUP)."""
-        for net_id, (pid, workdir, server) in self.dhcp_servers.items():
-            if not any(n.id == net_id for n in self.cloud.networks):
-                continue
-            net = self.cloud.network(net_id)
-            dhcp.write_hosts(self.cloud, net, server, workdir)
-            os.kill(pid, signal.SIGHUP)
-            dhcp.release_stale_leases(self.cloud, net, server, workdir)
-
-    def remove_vm(self, port_name: str) -> None:
+    def remove_vm(self, vm_name: str) -> None:
         """Unplug a VM from br-int (as Nova does when it deletes an instance) and end it."""
-        port = self.plugged.pop(port_name)
-        vm = self.vms.pop(port_name)
+        port = self.plugged.pop(vm_name)
+        vm = self.vms.pop(vm_name)
         self.nodes[port.node].ovs.vsctl("--if-exists", "del-port", BR_INT, tap_name(port.id))
         vm.terminate()
         self.net.hosts.remove(vm)

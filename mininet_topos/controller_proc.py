@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
-import signal
 import re
+import secrets
+import signal
 import subprocess
 import sys
 
@@ -22,25 +23,42 @@ FAILURE = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback|OFPErrorMsg")
 API_PORT = 9696
 
 
-def config_text(cloud: Cloud, cloud_file: str, state_file: str | None = None) -> str:
+def config_text(cloud: Cloud, cloud_file: str, state_file: str | None = None,
+                auth_token: str = "") -> str:
     text = (f"[DEFAULT]\nofp_listen_host = {cloud.fabric.controller_ip}\n"
             f"ofp_tcp_listen_port = {cloud.fabric.controller_port}\n\n"
             f"[overlay]\ncloud_file = {os.path.abspath(cloud_file)}\napi_port = {API_PORT}\n")
     if state_file:
         text += f"state_file = {state_file}\n"
+    if auth_token:
+        text += f"auth_strategy = token\nauth_token = {auth_token}\n"
     return text
 
 
 class ControllerProcess:
     def __init__(self, cloud: Cloud, cloud_file: str, rundir: str, state: State | None = None,
-                 debug: bool = False):
+                 debug: bool = False, auth_token: str | None = None):
+        """auth_token: the API's secret (auth_strategy = token); None: a new random one,
+        kept in the run directory so a restarted controller takes the same."""
         self.cloud, self.cloud_file, self.rundir = cloud, cloud_file, rundir
         self.state = state
         self.debug = debug
+        self.auth_token = auth_token if auth_token is not None else self._token()
         self.conf = os.path.join(rundir, "overlay.conf")
         self.log = os.path.join(rundir, "controller.log")
         self.state_file = os.path.join(rundir, "state.sqlite")  # survives restarts of the run
         self.proc: subprocess.Popen | None = None
+
+    def _token(self) -> str:
+        path = os.path.join(self.rundir, "api-token")
+        if os.path.exists(path):
+            with open(path) as fh:
+                return fh.read().strip()
+        os.makedirs(self.rundir, exist_ok=True)
+        token = secrets.token_hex(16)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as fh:
+            fh.write(token + "\n")
+        return token
 
     def command(self) -> list[str]:
         manager = os.path.join(os.path.dirname(sys.executable), "osken-manager")
@@ -50,7 +68,8 @@ class ControllerProcess:
     def start(self) -> "ControllerProcess":
         os.makedirs(self.rundir, exist_ok=True)
         with open(self.conf, "w") as fh:
-            fh.write(config_text(self.cloud, self.cloud_file, self.state_file))
+            fh.write(config_text(self.cloud, self.cloud_file, self.state_file,
+                                 self.auth_token))
         with open(self.log + ".stderr", "ab") as err:
             self.proc = subprocess.Popen(self.command(), cwd=ROOT, stdin=subprocess.DEVNULL,
                                          stdout=err, stderr=err, start_new_session=True)

@@ -14,7 +14,7 @@ import threading
 import time
 
 from cloud import schema
-from cloud.model import Cloud
+from cloud.model import ROLE_NETWORK, Cloud
 from cloud.naming import BR_PHY
 from controller.client import Client
 from flows.desired import bridges_of
@@ -76,7 +76,7 @@ class Deployment:
     # ------------------------------------------------------------------ a live cloud
     @property
     def api(self) -> Client:
-        return Client(self.controller.api_url)
+        return Client(self.controller.api_url, token=self.controller.auth_token)
 
     def refresh(self) -> Cloud:
         """Adopt the controller's current cloud (changed through its API) as ours."""
@@ -90,7 +90,7 @@ class Deployment:
         with self._lock:
             cloud = self.refresh()
             added = self.ec.sync_routers()
-            self.ec.refresh_dhcp()
+            self.ec.sync_dhcp()
             if added and self.controller is not None:
                 self.wait_converged()  # the new ports forward: now tell the neighbours
             for ns, device, cidr in added:
@@ -100,12 +100,15 @@ class Deployment:
     def start_agent(self, interval: float = 1.0) -> None:
         """In the background, sync_services whenever the controller's cloud version changes
         (the launcher's interactive session: `overlay router-create ...` just works)."""
-        seen = [self.api.cloud()["version"]]
+        network_nodes = [n.name for n in self.cloud.nodes if n.role == ROLE_NETWORK]
+        agent = Client(self.controller.api_url, token=self.controller.auth_token,
+                       agent_host=network_nodes[0] if network_nodes else "")
+        seen = [agent.cloud()["version"]]
 
         def loop():
             while not self._agent_stop.wait(interval):
                 try:
-                    version = self.api.cloud()["version"]
+                    version = agent.cloud()["version"]
                     if version != seen[0]:
                         self.sync_services()
                         seen[0] = version
@@ -114,16 +117,22 @@ class Deployment:
         self._agent = threading.Thread(target=loop, name="network-node-agent", daemon=True)
         self._agent.start()
 
-    def plug(self, port_name: str) -> None:
-        """Start and plug the VM of a port the API created (Nova's part)."""
+    def plug(self, port: str) -> str:
+        """Start and plug the VM of a bound port the API created (Nova's part); `port` is
+        its id or name. Returns the VM's name (KeyError for no such port)."""
         with self._lock:
             self.sync_services()  # the port may be newer than its dnsmasq hosts file
-            self.ec.add_vm(port_name)
+            found = self.ec.find_port(port)
+            self.ec.add_vm(found)
         self.ec.wait_vm_addresses()  # (a DHCP network's VM: until it has its lease)
+        return self.ec.vm_name(found)
 
-    def unplug(self, port_name: str) -> None:
+    def unplug(self, vm: str) -> None:
+        """Unplug and stop a VM (by its name, or its port's id); the port stays."""
         with self._lock:
-            self.ec.remove_vm(port_name)
+            if vm not in self.ec.vms:
+                vm = next((n for n, p in self.ec.plugged.items() if p.id == vm), vm)
+            self.ec.remove_vm(vm)
 
     def restart_controller(self) -> ControllerProcess:
         """A new osken-manager on the same log (appended), after the old one stopped or died."""

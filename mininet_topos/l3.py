@@ -30,10 +30,8 @@ CHAIN_PREFIX = "neutron-l3-agent-"
 
 def interface_cidr(cloud: Cloud, port: Port) -> str:
     """The qr- address: the port's IPv4 with its subnet's prefix length."""
-    net = cloud.network(port.network_id)
     ip = next(ip for ip in port.ips if ip.version == 4)
-    cidr = next(c for c in net.cidrs if ip in c)
-    return f"{ip}/{cidr.prefixlen}"
+    return f"{ip}/{cloud.network(port.network_id).subnet_of(ip).cidr.prefixlen}"
 
 
 class Device(NamedTuple):
@@ -86,7 +84,8 @@ def nat_rules(cloud: Cloud, router: Router) -> str:
         lines.append(f"-A {CHAIN_PREFIX}POSTROUTING ! -i {qg} ! -o {qg} -m conntrack ! "
                      "--ctstate DNAT -j ACCEPT")
         lines.append(f"-A {CHAIN_PREFIX}snat -j {CHAIN_PREFIX}float-snat")
-        lines.append(f"-A {CHAIN_PREFIX}snat -o {qg} -j SNAT --to-source {gw.ip}")
+        if gw.enable_snat:   # (without: fixed IPs leave untranslated, as Neutron's)
+            lines.append(f"-A {CHAIN_PREFIX}snat -o {qg} -j SNAT --to-source {gw.ip}")
     lines.append("COMMIT")
     return "\n".join(lines) + "\n"
 

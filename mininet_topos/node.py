@@ -162,14 +162,16 @@ def plug_vm(vm: Host, host: NeutronNode, port: Port, cloud: Cloud) -> Link:
     # (mininet_topos/dhcp.py starts the client once the NIC is plugged); IPv6 stays static.
     static = [ip for ip in port.ips if not (net.enable_dhcp and ip.version == 4)]
     for ip in static:
-        cidr = next(c for c in net.cidrs if ip in c)
-        in_ns(vm, "ip", "addr", "add", f"{ip}/{cidr.prefixlen}", "dev", "eth0")
+        in_ns(vm, "ip", "addr", "add", f"{ip}/{net.subnet_of(ip).cidr.prefixlen}", "dev",
+              "eth0")
     if not net.enable_dhcp:
         in_ns(vm, "ip", "link", "set", "eth0", "mtu", str(net.mtu))
     in_ns(vm, "ip", "link", "set", "eth0", "up")
     in_ns(vm, "ethtool", "-K", "eth0", "tx", "off")  # veth TX checksum offload breaks TCP
-    if not net.enable_dhcp and net.gateway_ip is not None and net.gateway_ip.version == 4:
-        in_ns(vm, "ip", "route", "add", "default", "via", str(net.gateway_ip))
+    v4 = net.subnet(4)
+    if not net.enable_dhcp and v4 is not None and v4.gateway_ip is not None and \
+            any(ip.version == 4 for ip in port.ips):
+        in_ns(vm, "ip", "route", "add", "default", "via", str(v4.gateway_ip))
     in_ns(host, "ethtool", "-K", tap, "tx", "off")
     in_ns(host, "ip", "link", "set", tap, "up")
     host.ovs.vsctl("--", "add-port", BR_INT, tap, "--", "set", "interface", tap,

@@ -150,7 +150,7 @@ def walk4(d: Deployment, vm: str) -> Check:
     from mininet_topos import dhcp
     p = port(d, vm)
     net = d.cloud.network(p.network_id)
-    pid, _, server = d.ec.dhcp_servers[net.id]
+    pid, server = d.ec.dhcp.servers[net.id].pid, d.ec.dhcp.servers[net.id].port
     server_node = d.cloud.node(server.node)
     others = [n.name for n in d.cloud.nodes if n.role == "compute" and n.name != p.node]
     script = dhcp.write_client_script(d.ec.rundir)
@@ -170,7 +170,8 @@ def walk4(d: Deployment, vm: str) -> Check:
     conf = d.ec.vm_run(vm, "sh", "-c", "ip -4 -o addr show dev eth0; ip -4 route; "
                        "cat /sys/class/net/eth0/mtu").stdout
     ip = ipv4s(p)[0]
-    configured = (f"inet {ip}/" in conf and f"default via {net.gateway_ip}" in conf
+    gateway = net.subnet(4).gateway_ip
+    configured = (f"inet {ip}/" in conf and f"default via {gateway}" in conf
                   and conf.split()[-1] == str(net.mtu))
     return Check(f"walk 4, DHCP ({net.name}): {vm}@{p.node} <- dnsmasq in qdhcp on "
                  f"{server.node}",
@@ -179,7 +180,7 @@ def walk4(d: Deployment, vm: str) -> Check:
                  f"qdhcp saw {asked} broadcast requests and {answered} unicast replies; "
                  f"{len(requests)} requests left {p.node} for {server.node} only; "
                  f"{elsewhere} DHCP packets on {', '.join(others) or 'no other compute'}; "
-                 f"{vm} has {ip}, gateway {net.gateway_ip}, MTU {conf.split()[-1]}")
+                 f"{vm} has {ip}, gateway {gateway}, MTU {conf.split()[-1]}")
 
 
 def _ping_out(d: Deployment, vm: str) -> tuple:

@@ -42,7 +42,8 @@ def uneven_raw():
     from cloud import generate
     raw = generate.generate(5, name="uneven")
     raw["networks"].append({"id": "6f0e2c55-7a31-4b8e-9d1c-2a7f3e1b9c40", "name": "TenantC-Net",
-                            "type": "vxlan", "segmentation_id": 5002, "cidr": "10.0.0.0/24"})
+                            "type": "vxlan", "segmentation_id": 5002,
+                            "subnets": [{"cidr": "10.0.0.0/24"}]})
     placement = {"TenantA-Net": {"compute1", "compute2", "compute3"},
                  "TenantB-Net": {"compute1", "compute4"}}
     raw["ports"] = [p for p in raw["ports"] if p["node"] in placement[p["network"]]]

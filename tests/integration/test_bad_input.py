@@ -28,7 +28,7 @@ def test_launcher_refuses_a_bad_cloud_and_starts_nothing(seed_raw, tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert f"{path}: networks[0] (TenantA-Net): segmentation_id 16777216 out of range for " \
            "vxlan (1..16777215)" in lines
-    assert f"{path}: ports[5] (vm-b3): IP 10.0.1.6 is outside network TenantB-Net's cidr " \
+    assert f"{path}: ports[5] (vm-b3): IP 10.0.1.6 is outside network TenantB-Net's subnets " \
            "10.0.0.0/24, fd00::/64" in lines
     assert not leftovers(os.path.join(BASE_DIR, "badcloud"), [])
 

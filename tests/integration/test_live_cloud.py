@@ -14,6 +14,7 @@ from mininet_topos import converge
 from mininet_topos.traffic import ping
 from mininet_topos.walks import poll_until
 from tests.integration.conftest import bridge_labels
+from tests.support.bad_requests import NET_A
 
 
 def flows_text(d) -> dict[str, str]:
@@ -23,8 +24,9 @@ def flows_text(d) -> dict[str, str]:
 def overlay(seed, *argv: str, status: int = 0) -> dict | str:
     """The `overlay` command-line client against the deployment's controller."""
     cli = os.path.join(os.path.dirname(sys.executable), "overlay")
-    proc = subprocess.run([cli, "--url", seed.controller.api_url, *argv], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run([cli, "--url", seed.controller.api_url, "--token",
+                           seed.controller.auth_token, *argv], capture_output=True, text=True,
+                          timeout=60)
     assert proc.returncode == status, proc.stderr
     if status:
         return proc.stderr
@@ -37,7 +39,7 @@ def test_ports_through_the_client_then_deleted_leave_nothing_behind(seed):
     network's last port there, keeps nothing of the network."""
     api = seed.api
     net = overlay(seed, "--json", "net-create", "TenantD-Net", "--type", "gre")
-    overlay(seed, "subnet-create", "TenantD-Net", "10.2.0.0/24")
+    overlay(seed, "subnet-create", "TenantD-Net", "10.2.0.0/24", "--no-dhcp")
     c1 = overlay(seed, "--json", "port-create", "TenantD-Net", "--host", "compute1",
                  "--name", "vm-d1")
     c2 = overlay(seed, "--json", "port-create", "TenantD-Net", "--host", "compute2",
@@ -113,7 +115,7 @@ def test_restart_with_a_populated_cloud_answers_the_same_and_sends_nothing(seed)
 
 
 def test_the_mininet_cli_plugs_and_unplugs_a_vm_of_an_api_port(seed, tmp_path):
-    port = seed.api.create("ports", network_id="TenantA-Net", name="vm-e1",
+    port = seed.api.create("ports", network_id=NET_A, name="vm-e1",
                            **{"binding:host_id": "compute2"})
     script = tmp_path / "plug.cli"
     script.write_text("plug vm-e1\n")
@@ -136,7 +138,7 @@ def test_a_moved_port_leaves_no_flow_pointing_at_its_old_node(seed):
     """vm-g1 lives on compute2, then Nova moves it to compute1 (unplug, rebind, plug): no
     bridge anywhere still sends its MAC towards compute2, and vm-a1 reaches it locally."""
     cloud = seed.refresh()
-    port = seed.api.create("ports", network_id="TenantA-Net", name="vm-g1",
+    port = seed.api.create("ports", network_id=NET_A, name="vm-g1",
                            **{"binding:host_id": "compute2"})
     ip, mac = port["fixed_ips"][0]["ip_address"], port["mac_address"]
     seed.plug("vm-g1")

@@ -87,6 +87,7 @@ def test_router_lifecycle_leaves_nothing(seed):
     added = api.request("PUT", f"/routers/{router['id']}/add_router_interface",
                         {"subnet_id": sub["id"]})
     seed.sync_services()
+    assert f"qdhcp-{net['id']}" in namespaces()  # the subnet has DHCP: the agent serves it
     ns = f"qrouter-{router['id']}"
     qr = "qr-" + added["port_id"][:11]
     ovs = seed.ovs["network"]
@@ -99,6 +100,6 @@ def test_router_lifecycle_leaves_nothing(seed):
     api.delete("networks", net["id"])
     seed.sync_services()
     seed.wait_converged(20)
-    assert ns not in namespaces()
+    assert ns not in namespaces() and f"qdhcp-{net['id']}" not in namespaces()
     assert qr not in ovs.ofports(BR_INT) and qg not in ovs.ofports(BR_EX)
     assert not os.path.exists(f"/run/netns/{ns}")

@@ -1,16 +1,46 @@
-"""The REST API over a Keeper with a real SQLite store, seeded from the seed cloud."""
+"""The REST API over a Keeper with a real SQLite store, seeded from the seed cloud, and a
+fake of the running controller (bridges, plugged devices, agents)."""
 import pytest
 
-from controller.api import Api
+from controller.agents import Agents
+from controller.api import Api, Runtime
 from controller.keeper import Keeper
 from controller.store import Store
 from tests.conftest import SEED
 
 
+class FakeRuntime(Runtime):
+    """compute1's br-int connected, nothing else; devices in `plugged` are on their bridge."""
+
+    def __init__(self):
+        self.devices: set[tuple[str, str, str]] = set()
+        self.agents_state = Agents()
+        self.keeper = None
+
+    def bridges(self, node):
+        return {"br-int": node == "compute1", "br-tun": False}
+
+    def plugged(self, node, bridge, device):
+        return (node, bridge, device) in self.devices
+
+    def agents(self):
+        return self.agents_state.views(self.keeper.cloud, lambda node: node == "compute1")
+
+    def heartbeat(self, host):
+        for kind in ("dhcp", "l3"):
+            self.agents_state.beat(kind, host)
+
+
+def make_api(path, token=None):
+    changes = []
+    keeper = Keeper(Store(str(path)), SEED, changes.append)
+    runtime = FakeRuntime()
+    runtime.keeper = keeper
+    app = Api(keeper, runtime, *(("token", token) if token else ()))
+    app.changes, app.path = changes, str(path)
+    return app
+
+
 @pytest.fixture
 def api(tmp_path):
-    changes = []
-    keeper = Keeper(Store(str(tmp_path / "state.sqlite")), SEED, changes.append)
-    app = Api(keeper, lambda node: {"br-int": True, "br-tun": False})
-    app.changes, app.keeper, app.path = changes, keeper, str(tmp_path / "state.sqlite")
-    return app
+    return make_api(tmp_path / "state.sqlite")

@@ -1,174 +1,150 @@
-"""The REST API without a switch: the WSGI app over a Keeper with a real SQLite store.
-
-Each refused request is checked for its status, its Neutron-style message, and that nothing
-changed: same document, same version in the store, no change announced to the controller."""
-import json
-
-import pytest
-import webob
-
-from controller.api import Api
-from controller.keeper import Keeper
+"""The REST API without a switch (the WSGI app over a Keeper with a real SQLite store):
+Neutron's resources with their whole attribute sets, the DHCP port that follows subnets,
+ports created unbound and bound later, revision numbers and timestamps, and a restarted
+controller answering the same."""
+from cloud import attributes
 from controller.store import Store
-from tests.conftest import SEED
-
-TENANT_A = "84191af8-269f-485a-b394-85d79e53a39a"
-
-
-def call(api, method, path, body=None):
-    req = webob.Request.blank("/v2.0" + path, method=method)
-    if body is not None:
-        req.body = body if isinstance(body, bytes) else json.dumps(body).encode()
-        req.content_type = "application/json"
-    resp = req.get_response(api)
-    return resp.status_int, (resp.json if resp.body else None)
+from tests.support.apicall import call, get, refused
+from tests.support.bad_requests import EXT, NET_A, R_A, SUB_A4, VM_A1
+from tests.unit.conftest import make_api
 
 
-def refused(api, method, path, body, status, fragment):
-    """The request gets `status` with `fragment` in its message, and changes nothing."""
-    doc, version = json.dumps(api.keeper.doc, sort_keys=True), api.keeper.version
-    announced = len(api.changes)
-    code, answer = call(api, method, path, body)
-    assert code == status, answer
-    assert fragment in answer["NeutronError"]["message"], answer
-    assert json.dumps(api.keeper.doc, sort_keys=True) == doc
-    assert Store(api.path).load() == (version, api.keeper.doc)
-    assert len(api.changes) == announced, "no change announced to the controller"
+def test_every_view_has_exactly_its_declared_attributes(api):
+    net = get(api, "/networks")["networks"][0]
+    get(api, f"/routers/{R_A}")  # (a show works too)
+    views = {"networks": net, "subnets": get(api, "/subnets")["subnets"][0],
+             "ports": get(api, f"/ports/{VM_A1}")["port"],
+             "routers": get(api, "/routers")["routers"][0],
+             "floatingips": get(api, "/floatingips")["floatingips"][0],
+             "agents": get(api, "/agents")["agents"][0],
+             "availability_zones": get(api, "/availability_zones")["availability_zones"][0],
+             "nodes": get(api, "/nodes")["nodes"][0]}
+    for coll, view in views.items():
+        assert list(view) == attributes.shown(coll), coll
 
 
-def test_lists_are_neutron_shaped(api):
-    code, nets = call(api, "GET", "/networks")
-    assert code == 200
-    a = next(n for n in nets["networks"] if n["id"] == TENANT_A)
+def test_seed_resources_read_as_neutron_shows_them(api):
+    nets = {n["name"]: n for n in get(api, "/networks")["networks"]}
+    a = nets["TenantA-Net"]
     assert (a["provider:network_type"], a["provider:segmentation_id"], a["mtu"]) == \
         ("vxlan", 5000, 1450)
-    subnets = call(api, "GET", "/subnets")[1]["subnets"]
-    assert {s["cidr"] for s in subnets if s["network_id"] == TENANT_A} == \
-        {"10.0.0.0/24", "fd00::/64"}
-    ports = call(api, "GET", "/ports")[1]["ports"]
-    a1 = next(p for p in ports if p["name"] == "vm-a1")
-    assert a1["binding:host_id"] == "compute1" and a1["mac_address"] == "fa:16:3e:eb:06:2d"
-    assert {f["ip_address"] for f in a1["fixed_ips"]} == {"10.0.0.4", "fd00::4"}
-    nodes = call(api, "GET", "/nodes")[1]["nodes"]
-    assert nodes[0]["bridges"] == {"br-int": "connected", "br-tun": "disconnected"}
+    assert a["status"] == "ACTIVE" and a["port_security_enabled"] is True
+    assert a["project_id"] == a["tenant_id"] and len(a["project_id"]) == 32
+    assert a["revision_number"] == 1 and a["created_at"].endswith("Z")
+    assert a["availability_zones"] == ["nova"]  # it has a DHCP port
+    subnets = {s["name"]: s for s in get(api, "/subnets")["subnets"]}
+    assert subnets["TenantA-Subnet"]["enable_dhcp"] is True
+    assert subnets["TenantA-Subnet"]["allocation_pools"] == [{"start": "10.0.0.2",
+                                                             "end": "10.0.0.254"}]
+    assert subnets["TenantA-Subnet-v6"]["enable_dhcp"] is False
+    assert set(a["subnets"]) == {subnets["TenantA-Subnet"]["id"],
+                                 subnets["TenantA-Subnet-v6"]["id"]}
+    a1 = get(api, f"/ports/{VM_A1}")["port"]
+    assert a1["binding:host_id"] == "compute1" and a1["binding:vif_type"] == "ovs"
+    assert a1["status"] == "DOWN"  # its tap is not on br-int (the fake controller sees none)
+    api.runtime.devices.add(("compute1", "br-int", "tap974a43e3-90"))
+    assert get(api, f"/ports/{VM_A1}")["port"]["status"] == "ACTIVE"
+    gateways = get(api, "/ports?device_owner=network:router_gateway")["ports"]
+    assert {p["device_id"] for p in gateways} == {r["id"] for r in get(api, "/routers")[
+        "routers"]} and gateways[0]["network_id"] == EXT
 
 
-def test_create_allocates_and_persists(api):
-    code, net = call(api, "POST", "/networks", {"network": {"name": "TenantD-Net"}})
-    assert code == 201 and net["network"]["provider:network_type"] == "vxlan"
-    net_id = net["network"]["id"]
-    assert call(api, "POST", "/subnets", {"subnet": {"network_id": net_id,
-                                                     "cidr": "10.1.0.0/24"}})[0] == 201
-    assert call(api, "POST", "/subnets", {"subnet": {"network_id": net_id,
-                                                     "cidr": "fd01::/64"}})[0] == 201
-    code, port = call(api, "POST", "/ports", {"port": {"network_id": net_id,
-                                                      "binding:host_id": "compute2"}})
-    assert code == 201
+def test_network_subnet_port_with_dhcp(api):
+    net = call(api, "POST", "/networks", {"network": {"name": "TenantD Net (web tier)"}})
+    assert net[0] == 201
+    net = net[1]["network"]
+    assert net["name"] == "TenantD Net (web tier)" and net["provider:network_type"] == "vxlan"
+    code, sub = call(api, "POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "cidr": "10.1.0.0/24", "ip_version": "4", "name": "web"}})
+    assert code == 201, sub
+    sub = sub["subnet"]
+    assert (sub["enable_dhcp"], sub["gateway_ip"], sub["name"]) == (True, "10.1.0.1", "web")
+    assert sub["allocation_pools"] == [{"start": "10.1.0.2", "end": "10.1.0.254"}]
+    assert sub["dns_nameservers"] == [] and sub["host_routes"] == []
+    (dhcp,) = get(api, f"/ports?network_id={net['id']}&device_owner=network:dhcp")["ports"]
+    assert dhcp["binding:host_id"] == "network" and dhcp["device_id"].startswith("dhcp")
+    assert dhcp["fixed_ips"] == [{"subnet_id": sub["id"], "ip_address": "10.1.0.2"}]
+    code, v6 = call(api, "POST", "/subnets", {"subnet": {
+        "network_id": net["id"], "cidr": "fd01::/64", "ip_version": 6,
+        "ipv6_address_mode": "slaac", "ipv6_ra_mode": "slaac"}})
+    assert code == 201 and v6["subnet"]["gateway_ip"] == "fd01::1"
+    code, port = call(api, "POST", "/ports", {"port": {
+        "network_id": net["id"], "name": "Web-Server-1", "mac_address": "fa:16:3e:00:00:01"}})
+    assert code == 201, port
     port = port["port"]
-    assert port["mac_address"].startswith("fa:16:3e:")
-    assert {f["ip_address"] for f in port["fixed_ips"]} == {"10.1.0.2", "fd01::2"}
-    assert Store(api.path).load() == (api.keeper.version, api.keeper.doc)
-    assert len(api.changes) == 4
-    # a new Keeper on the same store (a restarted controller) answers the same
-    again = Api(Keeper(Store(api.path), SEED, lambda c: None), lambda n: {})
-    assert call(again, "GET", f"/ports/{port['id']}")[1]["port"] == port
+    assert {f["ip_address"] for f in port["fixed_ips"]} == {"10.1.0.3",
+                                                             "fd01::f816:3eff:fe00:1"}
+    assert (port["binding:host_id"], port["binding:vif_type"], port["status"]) == \
+        ("", "unbound", "DOWN")
+    assert port["device_owner"] == "" and port["binding:profile"] == {}
+    assert port["id"] not in {p.id for p in api.keeper.cloud.ports}  # no flows anywhere
+    # bound later, as Nova does
+    code, bound = call(api, "PUT", f"/ports/{port['id']}", {"port": {
+        "binding:host_id": "compute2", "device_owner": "compute:nova",
+        "binding:profile": {"migrating_to": None}}})
+    assert code == 200 and bound["port"]["binding:vif_type"] == "ovs"
+    assert bound["port"]["binding:profile"] == {"migrating_to": None}
+    assert bound["port"]["revision_number"] == port["revision_number"] + 1
+    assert port["id"] in {p.id for p in api.keeper.cloud.ports}
+    # DHCP goes with the network's last DHCP subnet, and comes back with it
+    assert call(api, "PUT", f"/subnets/{sub['id']}", {"subnet": {"enable_dhcp": False}})[0] \
+        == 200
+    assert get(api, f"/ports?network_id={net['id']}&device_owner=network:dhcp")["ports"] == []
+    call(api, "PUT", f"/subnets/{sub['id']}", {"subnet": {"enable_dhcp": "True"}})
+    assert len(get(api, f"/ports?network_id={net['id']}&device_owner=network:dhcp")[
+        "ports"]) == 1
 
 
-def test_network_rename_keeps_its_ports(api):
-    code, net = call(api, "PUT", f"/networks/{TENANT_A}", {"network": {"name": "Blue"}})
-    assert code == 200 and net["network"]["name"] == "Blue"
-    ports = call(api, "GET", "/ports")[1]["ports"]
-    assert sum(p["network_id"] == TENANT_A for p in ports) == 5  # 3 VMs, DHCP, router
-    refused(api, "PUT", f"/networks/{TENANT_A}", {"network": {"provider:segmentation_id": 9}},
-            400, "Unrecognized attribute(s) 'provider:segmentation_id'")
-
-
-def test_port_move_and_delete(api):
-    a3 = next(p for p in call(api, "GET", "/ports")[1]["ports"] if p["name"] == "vm-a3")
-    code, moved = call(api, "PUT", f"/ports/{a3['id']}", {"port": {"binding:host_id":
-                                                                   "compute1"}})
-    assert code == 200 and moved["port"]["binding:host_id"] == "compute1"
-    assert moved["port"]["mac_address"] == a3["mac_address"]
-    assert call(api, "DELETE", f"/ports/{a3['id']}") == (204, None)
-    assert call(api, "GET", f"/ports/{a3['id']}")[0] == 404
-
-
-@pytest.mark.parametrize("method, path, body, status, fragment", [
-    ("POST", "/subnets", {"subnet": {"network_id": TENANT_A, "cidr": "10.0.0.300/24"}},
-     400, "is not a valid IP subnet"),
-    ("POST", "/ports", {"port": {"network_id": TENANT_A, "binding:host_id": "compute1",
-                                 "fixed_ips": [{"ip_address": "10.9.0.5"}]}},
-     400, "IP 10.9.0.5 is outside network TenantA-Net's cidr"),
-    ("POST", "/ports", {"port": {"network_id": TENANT_A, "binding:host_id": "compute1",
-                                 "mac_address": "fa:16:3e:eb:06:2d"}},
-     400, "duplicate MAC fa:16:3e:eb:06:2d"),
-    ("POST", "/ports", {"port": {"network_id": TENANT_A, "binding:host_id": "compute1",
-                                 "fixed_ips": [{"ip_address": "10.0.0.4"}]}},
-     400, "duplicate IP 10.0.0.4 in network TenantA-Net"),
-    ("POST", "/networks", {"network": {"provider:network_type": "gre",
-                                       "provider:segmentation_id": 5001}},
-     400, "duplicate gre segmentation_id 5001"),
-    ("POST", "/networks", {"network": {"provider:network_type": "vxlan",
-                                       "provider:segmentation_id": 2**24}},
-     400, "segmentation_id 16777216 out of range for vxlan"),
-    ("POST", "/networks", {"network": {"provider:network_type": "vlan"}},
-     400, "Invalid network type 'vlan'"),
-    ("POST", "/ports", {"port": {"network_id": TENANT_A, "binding:host_id": "compute9"}},
-     400, "unknown node 'compute9'"),
-    ("POST", "/ports", {"port": {"network_id": "no-such-net", "binding:host_id": "compute1"}},
-     400, "network no-such-net does not exist"),
-    ("POST", "/ports", {"port": {"network_id": TENANT_A, "binding:host_id": "compute1",
-                                 "colour": "blue"}},
-     400, "Unrecognized attribute(s) 'colour'"),
-    ("POST", "/ports", b"{not json", 400, "Malformed request body"),
-    ("POST", "/subnets", {"subnet": {"network_id": TENANT_A, "cidr": "10.5.0.0/24",
-                                     "enable_dhcp": True}}, 400, "enable_dhcp"),
-    ("GET", "/ports/0000", None, 404, "Port 0000 could not be found"),
-    ("DELETE", "/networks/0000", None, 404, "Network 0000 could not be found"),
-    ("DELETE", f"/networks/{TENANT_A}", None, 409, "one or more ports still in use"),
-    ("PUT", "/ports/974a43e3-90a5-4066-83b1-ac819b29966b",
-     {"port": {"binding:host_id": "nowhere"}}, 400, "unknown node 'nowhere'"),
-    ("DELETE", "/nodes/compute1", None, 405, "read-only"),
-])
-def test_bad_requests_change_nothing(api, method, path, body, status, fragment):
-    refused(api, method, path, body, status, fragment)
-
-
-def test_subnet_in_use_is_a_conflict(api):
-    sub = next(s for s in call(api, "GET", "/subnets")[1]["subnets"]
-               if s["network_id"] == TENANT_A and s["ip_version"] == 4)
-    refused(api, "DELETE", f"/subnets/{sub['id']}", None, 409, "IP allocation from this subnet")
-
-
-def test_allocation_pools_steer_automatic_addresses(api):
+def test_no_dhcp_subnet_and_given_pools(api):
     net = call(api, "POST", "/networks", {"network": {"name": "pooled"}})[1]["network"]
     code, sub = call(api, "POST", "/subnets", {"subnet": {
-        "network_id": net["id"], "cidr": "10.7.0.0/24",
+        "network_id": net["id"], "cidr": "10.7.0.0/24", "enable_dhcp": False,
+        "gateway_ip": None, "dns_nameservers": ["8.8.8.8"],
         "allocation_pools": [{"start": "10.7.0.100", "end": "10.7.0.101"}]}})
-    assert code == 201
-    assert sub["subnet"]["allocation_pools"] == [{"start": "10.7.0.100", "end": "10.7.0.101"}]
-    ips = []
-    for _ in range(2):
-        port = call(api, "POST", "/ports", {"port": {"network_id": net["id"],
-                                                    "binding:host_id": "compute1"}})[1]["port"]
-        ips.append(port["fixed_ips"][0]["ip_address"])
+    assert code == 201 and sub["subnet"]["gateway_ip"] is None
+    assert get(api, f"/ports?network_id={net['id']}")["ports"] == []
+    ips = [call(api, "POST", "/ports", {"port": {"network_id": net["id"]}})[1]["port"][
+        "fixed_ips"][0]["ip_address"] for _ in range(2)]
     assert ips == ["10.7.0.100", "10.7.0.101"]
-    refused(api, "POST", "/ports", {"port": {"network_id": net["id"],
-                                             "binding:host_id": "compute1"}},
-            409, "No more IP addresses available")
-    # an address outside the pool but inside the subnet may still be asked for explicitly
-    code, _ = call(api, "POST", "/ports", {"port": {"network_id": net["id"],
-                                                   "binding:host_id": "compute1",
-                                                   "fixed_ips": [{"ip_address": "10.7.0.9"}]}})
-    assert code == 201
+    refused(api, "POST", "/ports", {"port": {"network_id": net["id"]}}, 409,
+            "No more IP addresses available")
+    code, _ = call(api, "POST", "/ports", {"port": {
+        "network_id": net["id"], "fixed_ips": [{"ip_address": "10.7.0.9"}]}})
+    assert code == 201  # outside the pool, inside the subnet: may be asked for
 
 
-@pytest.mark.parametrize("pool, fragment", [
-    ({"start": "10.8.0.1", "end": "10.8.0.20"}, "contains the gateway_ip 10.8.0.1"),
-    ({"start": "10.9.0.5", "end": "10.9.0.20"}, "is not inside one of the network's cidrs"),
-    ({"start": "10.8.0.20", "end": "10.8.0.5"}, "is not a range FIRST-LAST"),
-])
-def test_bad_allocation_pools_change_nothing(api, pool, fragment):
-    net = call(api, "POST", "/networks", {"network": {"name": "pooled"}})[1]["network"]
-    refused(api, "POST", "/subnets", {"subnet": {"network_id": net["id"], "cidr": "10.8.0.0/24",
-                                                 "allocation_pools": [pool]}}, 400, fragment)
+def test_revisions_timestamps_and_restart(api, tmp_path):
+    before = get(api, f"/networks/{NET_A}")["network"]
+    call(api, "PUT", f"/networks/{NET_A}", {"network": {"description": "tenant A"}})
+    after = get(api, f"/networks/{NET_A}")["network"]
+    assert after["revision_number"] == before["revision_number"] + 1
+    assert after["description"] == "tenant A" and after["created_at"] == before["created_at"]
+    untouched = get(api, f"/ports/{VM_A1}")["port"]["revision_number"]
+    assert untouched == 1
+    # a restarted controller (a new Keeper on the same store) answers the same
+    again = make_api(api.path)
+    assert get(again, f"/networks/{NET_A}")["network"] == after
+    assert Store(api.path).load() == (api.keeper.version, api.keeper.doc)
+
+
+def test_tags(api):
+    base = f"/networks/{NET_A}/tags"
+    assert call(api, "PUT", base, {"tags": ["blue", "web"]}) == (200, {"tags": ["blue", "web"]})
+    assert call(api, "PUT", base + "/db")[0] == 201
+    assert call(api, "GET", base + "/db")[0] == 204
+    assert call(api, "GET", base + "/red")[0] == 404
+    assert call(api, "DELETE", base + "/blue")[0] == 204
+    assert get(api, base)["tags"] == ["web", "db"]
+    assert [n["name"] for n in get(api, "/networks?tags=web,db")["networks"]] == ["TenantA-Net"]
+    assert len(get(api, "/networks?not-tags-any=web")["networks"]) == 3  # B, C, Ext-Net
+    assert call(api, "DELETE", base)[0] == 204
+    assert get(api, f"/networks/{NET_A}")["network"]["tags"] == []
+
+
+def test_router_interfaces_listed_by_device_id(api):
+    """`router show` asks ports?device_id=ROUTER: exactly the router's ports."""
+    ports = get(api, f"/ports?device_id={R_A}")["ports"]
+    assert {p["device_owner"] for p in ports} == {"network:router_interface",
+                                                  "network:router_gateway"}
+    assert [f["subnet_id"] for p in ports for f in p["fixed_ips"]
+            if p["device_owner"] == "network:router_interface"] == [SUB_A4]

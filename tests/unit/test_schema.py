@@ -198,5 +198,5 @@ def test_not_a_mapping(tmp_path):
 def test_dhcp_needs_exactly_one_dhcp_port(write_cloud, seed_raw):
     seed_raw["ports"] = [p for p in seed_raw["ports"] if p["name"] != "dhcp-a"]
     expect_fault(write_cloud, seed_raw, "network TenantA-Net",
-                 "enable_dhcp needs exactly one port with device_owner network:dhcp and an "
-                 "IPv4 address (found 0)")
+                 "its IPv4 subnet has enable_dhcp: it needs exactly one port with "
+                 "device_owner network:dhcp and an address in 10.0.0.0/24 (found 0 of 0")
