@@ -1,7 +1,8 @@
 """`make demo`: start the controller and the seed cloud, run seed 002's walks 1 to 4 (same
 host, cross host, out through the router with SNAT and a floating IP, DHCP), routing between
-subnets on one router only, and the isolation check; print what happened, clean up; exit 0 only
-if all passed.
+subnets on one router only, and the isolation check; look at the API with the `openstack`
+client (the run's clouds.yaml and token); print what happened, clean up; exit 0 only if all
+passed.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cloud import schema
 from cloud.naming import BR_EX, BR_TUN
 from flows.desired import bridges_of
 from mininet_topos import netns
+from mininet_topos.api_walk import openstack_walk
 from mininet_topos.deployment import Deployment
 from mininet_topos.walks import seed_walks
 
@@ -70,6 +72,14 @@ def main(argv=None) -> int:
         for check in seed_walks(deployment):
             checks.append(check)
             print(f"   {check}")
+        print(f"== the API, as the openstack client sees it (token: "
+              f"{deployment.controller.auth_token})")
+        deployment.start_agent()
+        check, lines = openstack_walk(deployment)
+        for line in lines:
+            print(f"   {line}")
+        checks.append(check)
+        print(f"   {check}")
         failures = deployment.controller.failures()
         print(f"== controller log: {len(failures)} errors"
               + "".join(f"\n   {line}" for line in failures[:10]))

@@ -18,7 +18,7 @@ from cloud.model import ROLE_NETWORK, Cloud
 from cloud.naming import BR_PHY
 from controller.client import Client
 from flows.desired import bridges_of
-from mininet_topos import converge, l3
+from mininet_topos import converge, l3, openstack_env
 from mininet_topos.cloud import EmulatedCloud
 from mininet_topos.controller_proc import ControllerProcess
 from mininet_topos.node import configure_phy, seed_tunnel_neighbours
@@ -77,6 +77,11 @@ class Deployment:
     @property
     def api(self) -> Client:
         return Client(self.controller.api_url, token=self.controller.auth_token)
+
+    def clouds_yaml(self) -> str:
+        """A clouds.yaml for the `openstack` client and openstacksdk (see openstack_env)."""
+        root = self.controller.api_url.rsplit("/v2.0", 1)[0]
+        return openstack_env.write(self.ec.rundir, root, self.controller.auth_token)
 
     def refresh(self) -> Cloud:
         """Adopt the controller's current cloud (changed through its API) as ours."""

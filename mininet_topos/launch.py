@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 from cloud import generate, schema
+from mininet_topos import openstack_env
 from mininet_topos.deployment import Deployment
 
 
@@ -70,7 +71,14 @@ def main(argv=None) -> int:
                                       f"({deployment.flow_count()} flows)"
                                       if "converge" in t else ", no controller started"))
         if deployment.controller:
-            print(f"*** controller log: {deployment.controller.log}")
+            c = deployment.controller
+            print(f"*** controller log: {c.log}")
+            print(f"*** API: {c.api_url} (token authentication; token {c.auth_token})")
+            print(f"***   openstack client: {openstack_env.usage(deployment.clouds_yaml())}")
+            print(f"***   or: openstack --os-auth-type admin_token --os-endpoint "
+                  f"{c.api_url.rsplit('/v2.0', 1)[0]} --os-token {c.auth_token} network list")
+            print(f"***   overlay client: export OVERLAY_URL={c.api_url} "
+                  f"OVERLAY_TOKEN={c.auth_token}")
         print(f"*** memory of the whole deployment: {deployment.memory_mib():.0f} MiB")
         print("*** ready")
         if args.no_cli:
@@ -84,10 +92,12 @@ def main(argv=None) -> int:
                   + "\n*** VMs:   " + " ".join(p.name for p in cloud.ports if p.is_vm)
                   + "\n*** try:   compute1 ovs-ofctl -O OpenFlow13 dump-flows br-tun"
                   + "\n           vm-a1 ping -c3 10.0.0.6"
-                  + "\n           (overlay port-create TenantA-Net --host compute2 --name vm-x)"
+                  + "\n           (openstack port create --network TenantA-Net --host compute2 "
+                  "vm-x)"
                   + "\n           plug vm-x"
                   + "\n           extgw ping -c3 10.1.101.241   (vm-a1's floating IP)"
-                  + "\n           (overlay router-interface-add TenantA-R1 TenantC-Net: the "
+                  + "\n           (openstack router remove subnet TenantC-R1 TenantC-Subnet;"
+                  "\n            openstack router add subnet TenantA-R1 TenantC-Subnet: the "
                   "qrouter follows)")
             deployment.ec.cli(deployment=deployment)
         return 0
