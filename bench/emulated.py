@@ -53,6 +53,16 @@ def commits(text: str) -> list[tuple[float, str, int, float]]:
             for h, m, s, ms, label, n, t in COMMIT.findall(text)]
 
 
+def change_time(text: str, what: str) -> float | None:
+    """Time of day of the controller's "change N: WHAT" line, None if not logged (yet)."""
+    m = re.search(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) INFO overlay\.keeper: change \d+: "
+                  + re.escape(what) + r"$", text, re.M)
+    if m is None:
+        return None
+    h, mi, sec, ms = (int(g) for g in m.groups())
+    return h * 3600 + mi * 60 + sec + ms / 1000
+
+
 def time_of_day(epoch: float) -> float:
     t = time.localtime(epoch)
     return t.tm_hour * 3600 + t.tm_min * 60 + t.tm_sec + (epoch % 1)

@@ -1,6 +1,7 @@
 """`make bench`: run the benchmarks, print one table, save it as JSON and PNG.
 
-    python -m bench.run [--only compute,program,converge,latency,flood,dataplane] [--quick]
+    python -m bench.run [--only compute,program,converge,latency,flood,dataplane,rate]
+                        [--quick]
 
 Run as root (all but `compute` start emulated clouds). Figures are medians of several runs
 with min and max, each beside its baseline measured in the same run; nothing here is a test:
@@ -15,7 +16,7 @@ import traceback
 
 from bench import report
 
-BENCHES = ("program", "converge", "latency", "compute", "flood", "dataplane")
+BENCHES = ("program", "converge", "latency", "compute", "flood", "dataplane", "rate")
 
 
 def _module(name: str):
@@ -27,6 +28,8 @@ def _module(name: str):
         from bench import convergence as mod
     elif name == "flood":
         from bench import flood as mod
+    elif name == "rate":
+        from bench import api_rate as mod
     else:
         from bench import dataplane as mod
     return mod

@@ -170,25 +170,40 @@ def ordered(coll: str, view: dict) -> dict:
 def collection(ctx: Context, cloud: Cloud, coll: str) -> list[dict]:
     """Every member of a collection (agents and nodes come from the controller), each in
     its attributes' declared order."""
-    return [ordered(coll, view) for view in _views(ctx, cloud, coll)]
+    return [ordered(coll, view()) for _, view in _members(ctx, cloud, coll)]
 
 
-def _views(ctx: Context, cloud: Cloud, coll: str) -> list[dict]:
+def member(ctx: Context, cloud: Cloud, coll: str, ident: str) -> dict | None:
+    """One member's view by id (or name, for availability zones), None if there is none;
+    only that view is built."""
+    return next((ordered(coll, view()) for key, view in _members(ctx, cloud, coll)
+                 if key == ident), None)
+
+
+def _members(ctx: Context, cloud: Cloud, coll: str):
+    """(id, a function making the view) of every member."""
     ext = cloud.external
     if coll == "networks":
-        return [network(ctx, cloud, n) for n in cloud.networks] + (
-            [external_network(ctx, ext)] if ext else [])
-    if coll == "subnets":
-        return [subnet(ctx, s) for n in cloud.networks for s in n.subnets] + (
-            [external_subnet(ctx, ext)] if ext else [])
-    if coll == "ports":
-        return [port(ctx, cloud, p) for p in cloud.ports + cloud.unbound] + [
-            gateway_port(ctx, cloud, r) for r in cloud.routers if r.gateway is not None]
-    if coll == "routers":
-        return [router(ctx, cloud, r) for r in cloud.routers]
-    if coll == "floatingips":
-        return [floating_ip(ctx, cloud, f) for f in cloud.floating_ips]
-    if coll == "availability_zones":
-        return [{"name": AVAILABILITY_ZONE, "resource": kind, "state": "available"}
-                for kind in ("network", "router")]
-    raise KeyError(coll)
+        yield from ((n.id, lambda n=n: network(ctx, cloud, n)) for n in cloud.networks)
+        if ext:
+            yield ext.id, lambda: external_network(ctx, ext)
+    elif coll == "subnets":
+        yield from ((s.id, lambda s=s: subnet(ctx, s)) for n in cloud.networks
+                    for s in n.subnets)
+        if ext:
+            yield ext.subnet_id, lambda: external_subnet(ctx, ext)
+    elif coll == "ports":
+        yield from ((p.id, lambda p=p: port(ctx, cloud, p))
+                    for p in cloud.ports + cloud.unbound)
+        yield from ((r.gateway.port_id, lambda r=r: gateway_port(ctx, cloud, r))
+                    for r in cloud.routers if r.gateway is not None)
+    elif coll == "routers":
+        yield from ((r.id, lambda r=r: router(ctx, cloud, r)) for r in cloud.routers)
+    elif coll == "floatingips":
+        yield from ((f.id, lambda f=f: floating_ip(ctx, cloud, f)) for f in cloud.floating_ips)
+    elif coll == "availability_zones":
+        yield from ((AVAILABILITY_ZONE, lambda kind=kind: {
+            "name": AVAILABILITY_ZONE, "resource": kind, "state": "available"})
+            for kind in ("network", "router"))
+    else:
+        raise KeyError(coll)

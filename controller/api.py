@@ -151,12 +151,14 @@ class Api:
         return neutron.collection(self.context(), self.keeper.cloud, coll)
 
     def _get(self, coll: str, ident: str, req: webob.Request | None = None) -> dict:
-        key = "name" if coll in ("nodes", "availability_zones") else "id"
-        for obj in self._all(coll):
-            if obj[key] == ident:
-                params = list(req.GET.items()) if req is not None else []
-                return query.fields_of([obj], params)[0]
-        raise not_found(attributes.member(coll), ident)
+        if coll in ("agents", "nodes"):
+            key = "name" if coll == "nodes" else "id"
+            obj = next((o for o in self._all(coll) if o[key] == ident), None)
+        else:
+            obj = neutron.member(self.context(), self.keeper.cloud, coll, ident)
+        if obj is None:
+            raise not_found(attributes.member(coll), ident)
+        return query.fields_of([obj], list(req.GET.items()) if req is not None else [])[0]
 
     def _list(self, req: webob.Request, coll: str) -> webob.Response:
         url = f"{req.host_url}/v2.0/{coll}"

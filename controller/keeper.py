@@ -92,7 +92,8 @@ class Keeper:
         for ident in removed:
             self.records.pop(ident, None)
         self.doc, self.cloud = doc, cloud
-        LOG.info("change %d: %s", self.version, what)
+        LOG.info("change %d: %s%s", self.version, what,
+                 f" {result}" if isinstance(result, str) else "")
         self.on_change(cloud)
         return result
 
