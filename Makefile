@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: env demo test unit bench clean-run
+.PHONY: env demo test lint unit bench clean-run
 
 env:
 	bash scripts/setup-env.sh
@@ -10,8 +10,12 @@ env:
 demo: env
 	$(PY) -m mininet_topos.demo --cloud clouds/seed.yaml
 
-test: env
+test: env lint
 	$(PY) -m pytest -q -rs tests
+
+# the linter (ruff, configured in pyproject.toml); `make test` runs it first
+lint: env
+	$(VENV)/bin/ruff check .
 
 # tiers 1 and 2 only (no root-level networking needed for tier 1)
 unit: env

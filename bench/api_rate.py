@@ -4,10 +4,10 @@ On an emulated cloud of 16 computes (20 networks, 200 ports, every port a plugge
 CLIENTS threads each create ports in a loop through the API (bound to a node that already
 hosts the port's network, so no tunnel or local VLAN changes) and, after each, wait until
 every other host of its network has committed a bundle opened after the controller logged
-the change (the unicast-to-tunnel and ARP-responder flows of the port); then the next. Figures: creates
-per second over the whole run (each counted once its flows are committed), and each port's
-create-to-committed time, median and p99. The ports are deleted afterwards and every bridge
-is checked exact, so no change was lost on the way.
+the change (the unicast-to-tunnel and ARP-responder flows of the port); then the next.
+Figures: creates per second over the whole run (each counted once its flows are
+committed), and each port's create-to-committed time, median and p99. The ports are
+deleted afterwards and every bridge is checked exact, so no change was lost on the way.
 """
 from __future__ import annotations
 

@@ -37,8 +37,8 @@ class Figure:
         samples pair with the baseline's runs when there are fewer of these)."""
         if not self.baseline:
             return None
-        return statistics.median(a / b for a, b in zip(self.samples[:len(self.baseline)], self.baseline,
-                                                       strict=True) if b)
+        pairs = zip(self.samples[:len(self.baseline)], self.baseline, strict=True)
+        return statistics.median(a / b for a, b in pairs if b)
 
 
 def _fmt(value: float) -> str:
@@ -72,7 +72,8 @@ def table(figures: list[Figure]) -> str:
                      _ratio_text(ratio), f.goal,
                      {True: "yes", False: "NO", None: ""}[f.met]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     notes = [f"  {f.bench}: {f.note}" for f in figures if f.note]
     return "\n".join(lines + ([""] + notes if notes else []))

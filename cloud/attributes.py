@@ -7,7 +7,8 @@ attribute declared here, in this order; a request naming anything else is refuse
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from cloud import values as v
 from cloud.errors import Refused

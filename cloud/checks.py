@@ -3,7 +3,8 @@ one entry by its spec, and the checks that several kinds of entry make (duplicat
 addresses, allocation pools)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 # key -> (required, converter); anything else is an unknown key.
 Spec = dict[str, tuple[bool, Callable[[Any], Any]]]

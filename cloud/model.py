@@ -272,7 +272,7 @@ class Cloud:
     def node(self, name: str) -> Node:
         return self._nodes[name]
 
-    def replace_port(self, port_id: str, port: Port | None) -> "Cloud":
+    def replace_port(self, port_id: str, port: Port | None) -> Cloud:
         """This cloud with one port added, replaced (same id) or removed (port None). The
         port indexes are carried over, rebuilt only for the port's node and network, so
         a derived cloud costs what the change touches (flows/incremental.py, bench/)."""

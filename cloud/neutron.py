@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from cloud.attributes import shown
 from cloud.model import (OWNER_ROUTER_GATEWAY, Cloud, ExternalNetwork, FloatingIP, Meta,

@@ -7,7 +7,8 @@ import json
 import re
 import unicodedata
 import uuid
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import netaddr
 

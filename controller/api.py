@@ -17,10 +17,10 @@ from routes import Mapper
 from cloud import attributes, neutron, ops, ops_l3, ops_ports, ops_subnets, query
 from cloud.errors import Refused, not_found
 from controller import http
+from controller.client import AGENT_HEADER
 from controller.keeper import Keeper
 
 LOG = logging.getLogger("overlay.api")
-from controller.client import AGENT_HEADER
 CHANGEABLE = ("networks", "subnets", "ports", "routers", "floatingips")
 CREATE = {"networks": ops.create_network, "subnets": ops_subnets.create_subnet,
           "ports": ops_ports.create_port, "routers": ops_l3.create_router,

@@ -124,7 +124,7 @@ class ControllerRuntime(Runtime):
     """What the API asks of the running controller: bridge connections, the ports the
     switches report, the agents."""
 
-    def __init__(self, app: "OverlayController"):
+    def __init__(self, app: OverlayController):
         self.app = app
         self.agents_state = Agents()
 

@@ -13,7 +13,8 @@ import copy
 import json
 import logging
 import time
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from cloud import schema
 from cloud.errors import Refused

@@ -44,7 +44,7 @@ class OvsdbClient:
         self._buf = ""
         self._next_id = 0
 
-    def __enter__(self) -> "OvsdbClient":
+    def __enter__(self) -> OvsdbClient:
         kind, _, rest = self.target.partition(":")
         if kind == "tcp":
             host, _, port = rest.rpartition(":")

@@ -6,8 +6,8 @@ bundle extension: open, the flow-mods as adds then modifies then deletes, commit
 the commit reply, and only then records the change as installed: the switch applies all of
 it or, if any flow-mod fails, none of it. The flow-mods are encoded by controller/wire.py
 (os-ken's classes, in ofmsg.py, encode the few other messages). Every flow-mod is logged in
-ovs-ofctl syntax at debug level and counted; an OpenFlow error names the bridge, the operation and the flow that
-caused it, and fails the commit it belongs to.
+ovs-ofctl syntax at debug level and counted; an OpenFlow error names the bridge, the
+operation and the flow that caused it, and fails the commit it belongs to.
 """
 from __future__ import annotations
 

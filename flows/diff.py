@@ -8,7 +8,7 @@ produce nothing, so re-applying the same state sends nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from collections.abc import Mapping
 
 from flows.flow import Flow
 

@@ -13,7 +13,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Union
+from typing import Any
 
 from flows.tables import COOKIE
 
@@ -52,7 +52,7 @@ INT_FIELDS = {"in_port", "eth_type", "vlan_vid", "tunnel_id", "arp_op", "ip_prot
               "icmpv6_type", "nd_reserved", "nd_options_type", "udp_dst"}
 FIELDS = MAC_FIELDS | IP_FIELDS | INT_FIELDS
 
-Value = Union[int, str, tuple]
+Value = int | str | tuple
 Match = tuple[tuple[str, Value], ...]
 
 
@@ -151,7 +151,7 @@ class Learn:
     specs: tuple[LearnMatch | LearnLoad | LearnOutput, ...]
 
 
-Action = Union[Output, PushVlan, PopVlan, SetField, Move, Learn]
+Action = Output | PushVlan | PopVlan | SetField | Move | Learn
 
 
 @dataclass(frozen=True, order=False)

@@ -6,8 +6,9 @@ br-tun's unicast and ARP/ND answers elsewhere) and the network's flows (flood li
 server, local flood). The diff of those scoped flows (flows.view.build_view with scope and
 port) between the old and the new cloud is exactly the full diff when the network's set of
 hosting nodes stays the same. On a node that is neither the port's old nor its new home, with
-no DHCP server involved and the port staying in its network, only the port's own br-tun flows can change: those are computed
-alone (constant work per node, not proportional to the network's size). When the set of
+no DHCP server involved and the port staying in its network, only the port's own br-tun flows
+can change: those are computed alone (constant work per node, not proportional to the
+network's size). When the set of
 hosting nodes changes (the network arrives on a node or leaves it), tunnels and local VLANs
 change too and the hosting nodes are recomputed whole.
 tests/unit/test_incremental.py checks the equality against full recomputation.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from cloud.model import OWNER_DHCP, Cloud, Port
 from cloud.naming import BR_TUN

@@ -6,7 +6,7 @@ elsewhere never renumbers (and never churns the flows of) the networks already t
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from cloud.model import Cloud
 from flows import tables as t

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
 
 import netaddr
 
@@ -40,7 +40,7 @@ class Packet:
     fields: dict
 
     @classmethod
-    def make(cls, **fields) -> "Packet":
+    def make(cls, **fields) -> Packet:
         fields.setdefault("vlan_tci", 0)
         fields.setdefault("tunnel_id", 0)
         return cls(dict(fields))
@@ -50,7 +50,7 @@ class Packet:
             return self.fields["vlan_tci"] & (OFPVID_PRESENT | 0xFFF)
         return self.fields.get(name)
 
-    def copy(self) -> "Packet":
+    def copy(self) -> Packet:
         return Packet(dict(self.fields))
 
 

@@ -113,9 +113,10 @@ PIPELINE: tuple[Table, ...] = (
           "here, back to the asking port, and not flooded: the owner is never asked, so it "
           "cannot answer a second time (remote addresses are answered in br-tun's "
           "ARP_RESPONDER). A port's request about its own IP (a gratuitous ARP, as a router "
-          "sends when it takes an address, or a probe) is not answered and goes on. The ARP reply is complete here; the solicitation becomes an "
-          "advertisement (type 136, flags solicited and override, addresses swapped, option "
-          "type target link-layer) and goes to ND_ADVERT. A duplicate address detection probe "
+          "sends when it takes an address, or a probe) is not answered and goes on. The ARP "
+          "reply is complete here; the solicitation becomes an advertisement (type 136, flags "
+          "solicited and override, addresses swapped, option type target link-layer) and goes "
+          "to ND_ADVERT. A duplicate address detection probe "
           "(source ::) is never answered. Everything else goes on."),
     Table(BR_INT, ND_ADVERT, "ND_ADVERT", "local VLAN, NA target",
           (), "drop",

@@ -8,7 +8,7 @@ simply has no flows until it appears.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from collections.abc import Mapping
 
 from cloud.model import OWNER_DHCP, Cloud, Network, Node, Port
 from cloud.naming import PATCH_INT, PATCH_TUN

@@ -105,10 +105,10 @@ class EmulatedCloud:
         self.timings: dict[str, float] = {}
 
     # --------------------------------------------------------------------------- lifecycle
-    def start(self) -> "EmulatedCloud":
+    def start(self) -> EmulatedCloud:
         return self.prepare().populate()
 
-    def prepare(self) -> "EmulatedCloud":
+    def prepare(self) -> EmulatedCloud:
         """Run directory, state file and the root segments (the controller's address)."""
         setLogLevel("warning")
         leftover = State(self.rundir)
@@ -123,7 +123,7 @@ class EmulatedCloud:
         self._segments()
         return self
 
-    def populate(self) -> "EmulatedCloud":
+    def populate(self) -> EmulatedCloud:
         """The nodes with their OVS and bridges, then the VMs."""
         t0 = time.monotonic()
         for node in self.cloud.nodes:
@@ -163,7 +163,7 @@ class EmulatedCloud:
         self.vms.clear()
         self.plugged.clear()
 
-    def __enter__(self) -> "EmulatedCloud":
+    def __enter__(self) -> EmulatedCloud:
         try:
             return self.start()
         except BaseException:

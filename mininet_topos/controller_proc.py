@@ -65,7 +65,7 @@ class ControllerProcess:
         return [manager, "--config-file", self.conf, "--log-file", self.log, "--nouse-stderr",
                 "--default-log-level", "10" if self.debug else "20", APP]
 
-    def start(self) -> "ControllerProcess":
+    def start(self) -> ControllerProcess:
         os.makedirs(self.rundir, exist_ok=True)
         with open(self.conf, "w") as fh:
             fh.write(config_text(self.cloud, self.cloud_file, self.state_file,

@@ -2,8 +2,9 @@
 
 The expectation is computed with flows/ from the cloud (the file's, or the controller's current
 one after API changes) and the port numbers each node's OVSDB reports, independently of the
-controller process (only local VLAN numbers, its private choice, are read back from the flows); the actual state is each bridge's
-`ovs-ofctl dump-flows` parsed with python-ovs's flow parser, and each br-tun's tunnel ports.
+controller process (only local VLAN numbers, its private choice, are read back from the
+flows); the actual state is each bridge's `ovs-ofctl dump-flows` parsed with python-ovs's
+flow parser, and each br-tun's tunnel ports.
 """
 from __future__ import annotations
 

@@ -44,14 +44,14 @@ class Deployment:
         self._agent_stop = threading.Event()
 
     @classmethod
-    def from_file(cls, path: str, **kwargs) -> "Deployment":
+    def from_file(cls, path: str, **kwargs) -> Deployment:
         return cls(schema.load(path), path, **kwargs)
 
     @property
     def ovs(self) -> dict[str, OvsInstance]:
         return {name: host.ovs for name, host in self.ec.nodes.items()}
 
-    def start(self, timeout: float = CONVERGE_TIMEOUT) -> "Deployment":
+    def start(self, timeout: float = CONVERGE_TIMEOUT) -> Deployment:
         """Segments, then the controller (so every bridge's first connection attempt finds
         it), then nodes and VMs; `converge` is the time from the last VM plugged to every
         bridge exact."""
@@ -176,7 +176,7 @@ class Deployment:
             self.controller.stop()
         self.ec.stop()
 
-    def __enter__(self) -> "Deployment":
+    def __enter__(self) -> Deployment:
         try:
             return self.start()
         except BaseException:

@@ -76,7 +76,7 @@ class Capture:
         self.proc: subprocess.Popen | None = None
         self.on_start = on_start  # called with the tcpdump pid (cleanup registry)
 
-    def __enter__(self) -> "Capture":
+    def __enter__(self) -> Capture:
         # --immediate-mode: libpcap otherwise batches packets for up to a second, and a
         # capture stopped within that second loses them
         argv = ["mnexec", "-a", str(self.pid), "tcpdump", "-n", "-l", "-e", "--immediate-mode",
