@@ -117,6 +117,11 @@ def bundle_commit(datapath, bundle_id: int) -> parser.ONFBundleCtrlMsg:
                                    BUNDLE_FLAGS, [])
 
 
+def bundle_discard(datapath, bundle_id: int) -> parser.ONFBundleCtrlMsg:
+    return parser.ONFBundleCtrlMsg(datapath, bundle_id, ofp.ONF_BCT_DISCARD_REQUEST,
+                                   BUNDLE_FLAGS, [])
+
+
 def port_desc_request(datapath) -> parser.OFPPortDescStatsRequest:
     return parser.OFPPortDescStatsRequest(datapath, 0)
 

@@ -28,11 +28,14 @@ LOG = logging.getLogger("overlay.reconciler")
 
 
 class Reconciler:
-    def __init__(self, cloud: Cloud, registry: Registry, sender: Sender, ovsdb_port: int):
+    def __init__(self, cloud: Cloud, registry: Registry, sender: Sender, ovsdb_port: int,
+                 ovsdb=OvsdbClient):
+        """ovsdb(target): an OVSDB client for a node (a context manager; tests pass a fake)."""
         self.cloud = cloud
         self.registry = registry
         self.sender = sender
         self.ovsdb_port = ovsdb_port
+        self.ovsdb = ovsdb
         self.vlans: dict[str, dict[str, int]] = {}
         self._tunnels_done: dict[str, frozenset] = {}  # node -> tunnel set last made real
         self.synced: dict[str, Cloud] = {}      # node -> the cloud its bridges were made exact for
@@ -114,7 +117,7 @@ class Reconciler:
         if self._tunnels_done.get(node) == frozenset(desired.items()):
             return
         target = f"tcp:{self.cloud.node(node).management_ip}:{self.ovsdb_port}"
-        with OvsdbClient(target) as client:
+        with self.ovsdb(target) as client:
             changes = reconcile_tunnels(client, desired)
         if changes:
             LOG.info("%s/%s tunnel ports: added %s, updated %s, removed %s", node, BR_TUN,

@@ -4,8 +4,12 @@
 (what is installed); `apply` sends a diff as one atomic, ordered ONF bundle (OpenFlow 1.3
 bundle extension: open, the flow-mods as adds then modifies then deletes, commit), waits for
 the commit reply, and only then records the change as installed: the switch applies all of
-it or, if any flow-mod fails, none of it. The flow-mods are encoded by controller/wire.py
-(os-ken's classes, in ofmsg.py, encode the few other messages). Every flow-mod is logged in
+it or, if any flow-mod fails, none of it. A bundle is committed or discarded, never left
+open: anything that goes wrong between its open and its commit (an encoding bug, a lost
+connection, no reply) discards it on the switch (as Neutron's bundled bridge does) and
+forgets what the bridge has, so that the node's next sync reads the switch again. The
+flow-mods are encoded by controller/wire.py (os-ken's classes, in ofmsg.py, encode the few
+other messages). Every flow-mod is logged in
 ovs-ofctl syntax at debug level and counted; an OpenFlow error names the bridge, the
 operation and the flow that caused it, and fails the commit it belongs to.
 """
@@ -163,6 +167,31 @@ class Sender:
         bundle = conn.bundles
         started = time.monotonic()
         self._send(conn, ofmsg.bundle_open(dp, bundle), f"open of bundle {bundle}")
+        try:
+            self._fill(conn, bundle, changes)
+            self._request(conn, ofmsg.bundle_commit(dp, bundle), f"commit of bundle {bundle}")
+        except Refused:
+            conn.installed = None  # the switch refused the commit and dropped the bundle
+            raise
+        except BaseException as exc:
+            conn.installed = None  # (unknown now: the next sync reads the switch)
+            self._discard(conn, bundle, exc)
+            raise
+        for flow in changes.add + changes.modify:
+            conn.installed[flow.key] = flow
+        for flow in changes.delete:
+            conn.installed.pop(flow.key, None)
+        count = len(changes)
+        conn.flow_mods += count
+        LOG.info("%s: bundle %d committed: %d flow-mods (+%d ~%d -%d) in %.1f ms, %d flows "
+                 "installed, %d flow-mods on this connection", conn.label, bundle, count,
+                 len(changes.add), len(changes.modify), len(changes.delete),
+                 (time.monotonic() - started) * 1000, len(conn.installed), conn.flow_mods)
+        return count
+
+    def _fill(self, conn: BridgeConn, bundle: int, changes: Changes) -> None:
+        """The bundle's flow-mods, adds then modifies then deletes, in chunks."""
+        dp = conn.datapath
         debug = LOG.isEnabledFor(logging.DEBUG)
         chunk: list[bytes] = []
         size = 0
@@ -185,18 +214,18 @@ class Sender:
                     hub.sleep(0)  # let the send loop write it: the switch works meanwhile
         if chunk:
             dp.send(b"".join(chunk))
-        self._request(conn, ofmsg.bundle_commit(dp, bundle), f"commit of bundle {bundle}")
-        for flow in changes.add + changes.modify:
-            conn.installed[flow.key] = flow
-        for flow in changes.delete:
-            conn.installed.pop(flow.key, None)
-        count = len(changes)
-        conn.flow_mods += count
-        LOG.info("%s: bundle %d committed: %d flow-mods (+%d ~%d -%d) in %.1f ms, %d flows "
-                 "installed, %d flow-mods on this connection", conn.label, bundle, count,
-                 len(changes.add), len(changes.modify), len(changes.delete),
-                 (time.monotonic() - started) * 1000, len(conn.installed), conn.flow_mods)
-        return count
+
+    def _discard(self, conn: BridgeConn, bundle: int, cause: BaseException) -> None:
+        """Discard a bundle that will not be committed (best effort: the connection may be
+        what failed)."""
+        LOG.warning("%s: bundle %d discarded (%s: %s); the node will be read and synced "
+                    "again", conn.label, bundle, type(cause).__name__, cause)
+        try:
+            self._send(conn, ofmsg.bundle_discard(conn.datapath, bundle),
+                       f"discard of bundle {bundle}")
+        except Exception as exc:  # noqa: BLE001 - the bundle dies with the connection anyway
+            LOG.warning("%s: could not send the discard of bundle %d: %s", conn.label, bundle,
+                        exc)
 
     def describe_error(self, datapath, xid: int) -> str:
         sent = self._sent.get((id(datapath), xid), "a message that is not a flow-mod")

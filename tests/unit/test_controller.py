@@ -1,0 +1,184 @@
+"""The controller's own side without a switch (tier 1): the send path, the reconcile of a
+node and its tunnel ports, against fake datapaths and a fake OVSDB (tests/support/
+fakeswitch.py) that answer as Open vSwitch does."""
+import pytest
+
+from cloud import schema
+from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN, tunnel_port_name
+from controller import wire
+from controller.reconciler import Reconciler
+from controller.registry import Registry, UnknownDatapath
+from controller.sender import Refused, Replies, ReplyTimeout, Sender
+from flows.desired import bridge_flows
+from flows.flow import Flow, Output, SetField
+from flows.tables import COOKIE_LEARNED, UCAST_TO_TUN
+from flows.view import build_view
+from tests.support.fakeswitch import FakeDatapath, FakeOvsdb
+
+NODE = "compute1"
+
+
+class Node:
+    """compute1 of a cloud, its two bridges connected, its OVSDB, and a reconciler."""
+
+    def __init__(self, cloud, timeout=0.3):
+        self.cloud = cloud
+        self.replies = Replies()
+        self.sender = Sender(self.replies, timeout)
+        self.registry = Registry(cloud)
+        ip = str(cloud.node(NODE).management_ip)
+        taps = {p.device: 10 + i for i, p in enumerate(cloud.ports_on(NODE))}
+        self.br_int = FakeDatapath(self.replies, ip, BR_INT, {PATCH_TUN: 1, **taps})
+        self.br_tun = FakeDatapath(self.replies, ip, BR_TUN, {PATCH_INT: 1})
+        self.ovsdb = FakeOvsdb(self.br_tun)
+        self.reconciler = Reconciler(cloud, self.registry, self.sender, 6640, ovsdb=self.ovsdb)
+        self.conns = {dp.bridge: self.registry.connect(dp) for dp in (self.br_int, self.br_tun)}
+
+    def desired(self, bridge):
+        view = build_view(self.cloud, NODE, self.reconciler.vlans[NODE],
+                          self.br_int.port_numbers, self.br_tun.port_numbers)
+        return bridge_flows(view, bridge)
+
+    def exact(self) -> bool:
+        return all(dp.installed() == self.desired(dp.bridge) for dp in (self.br_int, self.br_tun))
+
+
+@pytest.fixture
+def node(seed_cloud):
+    return Node(seed_cloud)
+
+
+def test_first_sync_commits_one_bundle_per_bridge(node):
+    node.reconciler.sync(NODE)
+    for dp in (node.br_int, node.br_tun):
+        kinds = [kind for kind, _ in dp.log]
+        assert kinds[:2] == ["port-desc", "flow-stats"]    # read before anything is sent
+        assert kinds.count("open") == kinds.count("commit") == 1, kinds
+        assert kinds.index("open") < kinds.index("add") < kinds.index("commit")
+        assert not dp.bundles, "a bundle left open"
+    assert node.exact()
+    assert node.conns[BR_INT].installed == node.br_int.installed()
+    # the tunnels it needs were made through OVSDB and are used by the flows
+    c2 = tunnel_port_name("vxlan", node.cloud.node("compute2").tunnel_ip)
+    assert c2 in node.br_tun.port_numbers
+    assert any(Output(node.br_tun.port_numbers[c2]) in f.actions
+               for f in node.br_tun.installed().values())
+
+
+def test_a_second_sync_sends_nothing(node):
+    node.reconciler.sync(NODE)
+    before = {dp.bridge: len(dp.log) for dp in (node.br_int, node.br_tun)}
+    node.reconciler.sync(NODE)
+    for dp in (node.br_int, node.br_tun):
+        assert [k for k, _ in dp.log[before[dp.bridge]:]] == ["port-desc"]  # ports re-read
+
+
+def test_a_stale_flow_is_deleted_and_a_changed_one_modified(node):
+    node.reconciler.sync(NODE)
+    flow = next(iter(node.desired(BR_TUN).values()))
+    stale = Flow(UCAST_TO_TUN, 2, (("eth_dst", "fa:16:3e:99:99:99"), ("vlan_vid", 4097)),
+                 (Output(1),))
+    node.br_tun.put(stale)
+    changed = Flow(flow.table, flow.priority, flow.match, (Output(99),), flow.goto)
+    node.br_tun.put(changed)
+    node.conns[BR_TUN].installed = None  # as after a reconnect: read again
+    node.reconciler.sync(NODE)
+    assert [f.key for f in node.br_tun.sent("delete")] == [stale.key]
+    assert [f.key for f in node.br_tun.sent("modify")] == [flow.key]
+    assert node.exact()
+
+
+def test_learned_entries_are_never_deleted(seed_raw):
+    seed_raw["l2_population"] = False
+    node = Node(schema.parse(seed_raw, "<learning>"))
+    node.reconciler.sync(NODE)
+    learned = Flow(UCAST_TO_TUN, 1, (("eth_dst", "fa:16:3e:49:00:b5"), ("vlan_vid", 4097)),
+                   (SetField("tunnel_id", 5000), Output(2)), cookie=COOKIE_LEARNED)
+    node.br_tun.put(learned)
+    node.conns[BR_TUN].installed = None   # read back from the switch, learned entry included
+    node.reconciler.sync(NODE)
+    assert not node.br_tun.sent("delete", "raw-delete")
+    assert any(e.cookie == COOKIE_LEARNED for e in node.br_tun.flows.values())
+    assert node.exact()
+
+
+def test_unused_tunnel_ports_are_deleted(node):
+    """A tunnel to a node this one shares no network with (left from an older cloud) goes;
+    patch-int and the tunnels in use stay."""
+    old = tunnel_port_name("gre", "192.168.100.99")
+    node.ovsdb.add_tunnel(old, "gre", {"remote_ip": "192.168.100.99", "key": "flow"})
+    node.reconciler.sync(NODE)
+    assert old not in node.br_tun.port_numbers
+    assert PATCH_INT in node.br_tun.port_numbers
+    assert tunnel_port_name("vxlan", node.cloud.node("compute2").tunnel_ip) in \
+        node.br_tun.port_numbers
+    assert node.exact()
+
+
+def test_an_openflow_error_fails_its_bundle_and_the_next_sync_recovers(node):
+    node.br_tun.refuse_commits = 1
+    with pytest.raises(Refused):
+        node.reconciler.sync(NODE)
+    assert node.br_tun.installed() == {} and not node.br_tun.bundles
+    assert node.conns[BR_TUN].installed is None      # unknown: to be read again
+    stats_before = len(node.br_tun.sent("flow-stats"))
+    node.reconciler.sync(NODE)                        # what the node's worker does next
+    assert len(node.br_tun.sent("flow-stats")) == stats_before + 1
+    assert node.exact()
+
+
+def test_a_failure_inside_a_bundle_discards_it(node, monkeypatch):
+    """An exception between a bundle's open and its commit (here: the encoder fails on the
+    fourth flow) discards the bundle on the switch; nothing of it is applied; the next sync
+    reads the bridge again and programs it."""
+    calls = []
+    real = wire.bundle_add
+
+    def failing(xid, bundle, flow, command):
+        calls.append(flow)
+        if len(calls) == 4:
+            raise ValueError("planted encoder failure")
+        return real(xid, bundle, flow, command)
+    monkeypatch.setattr(wire, "bundle_add", failing)
+    with pytest.raises(ValueError):
+        node.reconciler.sync(NODE)
+    (first,) = [dp for dp in (node.br_int, node.br_tun) if dp.sent("open")][:1]
+    assert first.sent("discard") == first.sent("open")
+    assert not first.bundles and first.installed() == {} and not first.sent("commit")
+    monkeypatch.setattr(wire, "bundle_add", real)
+    node.reconciler.sync(NODE)
+    assert node.exact()
+
+
+def test_a_silent_switch_times_out_and_the_bundle_is_discarded(node):
+    node.br_int.silent = True
+    with pytest.raises(ReplyTimeout):
+        node.reconciler.sync(NODE)
+    node.br_int.silent = False
+    node.reconciler.sync(NODE)
+    assert node.exact()
+
+
+def test_a_reconnect_reads_the_switch_again(node):
+    node.reconciler.sync(NODE)
+    flows = dict(node.br_int.flows)
+    again = FakeDatapath(node.replies, node.br_int.address[0], BR_INT, node.br_int.port_numbers)
+    again.flows = flows                       # the same switch, a new connection
+    node.br_int = again
+    node.conns[BR_INT] = node.registry.connect(again)
+    node.reconciler.sync(NODE)
+    assert [k for k, _ in again.log] == ["port-desc", "flow-stats"]  # read, nothing to send
+    assert node.exact()
+
+
+def test_connections_are_identified_by_address_and_bridge(seed_cloud):
+    registry = Registry(seed_cloud)
+    replies = Replies()
+    stranger = FakeDatapath(replies, "192.168.10.99", BR_INT, {})
+    with pytest.raises(UnknownDatapath, match="no node's management IP"):
+        registry.identify(stranger)
+    other = FakeDatapath(replies, "192.168.10.11", "br-foo", {})
+    with pytest.raises(UnknownDatapath, match="not one of"):
+        registry.identify(other)
+    assert registry.identify(FakeDatapath(replies, "192.168.10.12", BR_TUN, {})) == \
+        ("compute2", BR_TUN)
