@@ -21,8 +21,8 @@ from controller.config import tune_gc
 from flows import localvlan
 from flows.cloudsim import node_view, number_ports
 from flows.desired import node_flows
-from flows.incremental import NodeState, port_changes
-from flows.view import build_view
+from flows.incremental import port_changes
+from flows.view import NodeState, NodeView
 
 BIG = (1000, 2000, 100000)           # nodes, networks, ports
 SHARES = ((1000, 500, 25000), (1000, 1000, 50000), BIG, (250, 500, 25000))
@@ -121,7 +121,7 @@ def incremental(quick: bool) -> list[Figure]:
             t0 = time.perf_counter()
             for node in hosts:
                 st = states[node]
-                node_flows(build_view(new, node, st.vlans, st.int_ports, st.tun_ports))
+                node_flows(NodeView.of_node(new, node, st))
             base.append(time.perf_counter() - t0)
         states[port.node] = home
     computed = rss_mib()

@@ -1,11 +1,11 @@
-"""The os-ken application: a shim from OpenFlow events to per-node reconciles.
+"""The os-ken application: a shim from OpenFlow events to the node workers.
 
-Each node has a worker greenthread; any event that concerns a node (one of its bridges
-connects, a port appears or goes) marks it dirty, and the worker syncs it (controller/
-reconciler.py). Replies (bundle commits, flow stats, port descriptions) and errors are
+It wires the pieces together: the Keeper (the one current cloud, its API and store), the
+registry of connections, the send path and one worker per node (controller/workers.py). An
+event that concerns a node (one of its bridges connects, a port appears or goes, an OpenFlow
+error) kicks the node's worker; a change the Keeper accepted goes to the workers of the
+nodes it concerns. Replies (bundle commits, flow stats, port descriptions) and errors are
 routed to the send path.
-Transient failures (a node's OVSDB not reachable yet, a reply timing out during a reconnect)
-are retried with a warning; anything else is logged with its traceback.
 """
 from __future__ import annotations
 
@@ -25,20 +25,18 @@ from os_ken.ofproto import ofproto_v1_3
 
 from cloud import schema
 from cloud.naming import BR_TUN
-from flows import incremental
-from flows.desired import bridges_of
 from controller.agents import Agents
 from controller.api import Api, Runtime
 from controller.config import CONF, STATE_DIR, tune_gc
 from controller.keeper import Keeper
-from controller.store import Store
-from controller.ovsdb import OvsdbError
 from controller.reconciler import Reconciler
 from controller.registry import Registry, UnknownDatapath, port_name
-from controller.sender import Refused, Replies, ReplyTimeout, Sender
+from controller.sender import Replies, Sender
+from controller.store import Store
+from controller.workers import RETRY_SECONDS, Workers
+from flows.desired import bridges_of
 
 LOG = logging.getLogger("overlay")
-RETRY_SECONDS = 1.0
 REASONS = {ofproto_v1_3.OFPPR_ADD: "added", ofproto_v1_3.OFPPR_DELETE: "deleted",
            ofproto_v1_3.OFPPR_MODIFY: "modified"}
 LOG_FORMAT = "%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s"
@@ -80,46 +78,6 @@ class ApiLog:
         LOG.debug("api: %s", text.rstrip())
 
 
-class NodeWorker:
-    """Syncs one node whenever kicked; one sync at a time, retried after transient errors.
-    A kick with a hint (one port's change, see Reconciler.update) is followed incrementally
-    when it is the only thing that happened since the last run; anything else: a full sync."""
-
-    def __init__(self, node: str, reconciler: Reconciler):
-        self.node = node
-        self.reconciler = reconciler
-        self.dirty = hub.Event()
-        self.full = False
-        self.hints: list[tuple] = []
-        self.thread = hub.spawn(self._loop)
-
-    def kick(self, hint: tuple | None = None) -> None:
-        if hint is None:
-            self.full = True
-        else:
-            self.hints.append(hint)
-        self.dirty.set()
-
-    def _loop(self) -> None:
-        while True:
-            self.dirty.wait()
-            self.dirty.clear()
-            full, hints = self.full, self.hints
-            self.full, self.hints = False, []
-            try:
-                if not full and len(hints) == 1:
-                    self.reconciler.update(self.node, *hints[0])
-                else:
-                    self.reconciler.sync(self.node)
-            except (OSError, OvsdbError, ReplyTimeout, Refused) as exc:
-                LOG.warning("%s: sync incomplete (%s); retrying in %.0fs", self.node, exc,
-                            RETRY_SECONDS)
-                hub.spawn_after(RETRY_SECONDS, self.kick)
-            except Exception:  # a bug: say so loudly, keep serving the other nodes
-                LOG.exception("%s: sync failed", self.node)
-                hub.spawn_after(RETRY_SECONDS, self.kick)
-
-
 class ControllerRuntime(Runtime):
     """What the API asks of the running controller: bridge connections, the ports the
     switches report, the agents."""
@@ -154,22 +112,22 @@ class OverlayController(app_manager.OSKenApp):
         seed = load_cloud()
         state = CONF.overlay.state_file or os.path.join(STATE_DIR, seed.name + ".sqlite")
         try:
-            self.keeper = Keeper(Store(state), seed.source, self._cloud_changed)
+            self.keeper = Keeper(Store(state), seed.source, lambda c: self.workers.follow(c))
         except (OSError, schema.CloudError) as exc:
             LOG.error("refusing to start, the state file %s cannot be used: %s", state, exc)
             sys.stderr.write(f"{state}: {exc}\n")
             raise SystemExit(2) from None
-        self.cloud = self.keeper.cloud
-        self.registry = Registry(self.cloud)
+        cloud = self.keeper.cloud
+        self.registry = Registry()
         self.replies = Replies()
         self.sender = Sender(self.replies, CONF.overlay.reply_timeout)
-        self.reconciler = Reconciler(self.cloud, self.registry, self.sender,
+        self.reconciler = Reconciler(lambda: self.keeper.cloud, self.registry, self.sender,
                                      CONF.overlay.ovsdb_port)
-        self.workers = {n.name: NodeWorker(n.name, self.reconciler) for n in self.cloud.nodes}
+        self.workers = Workers([n.name for n in cloud.nodes], self.reconciler)
         tune_gc()
-        LOG.info("cloud %s from %s: %d nodes, %d networks, %d ports", self.cloud.name,
-                 self.cloud.source, len(self.cloud.nodes), len(self.cloud.networks),
-                 len(self.cloud.ports))
+        LOG.info("cloud %s from %s: %d nodes, %d networks, %d ports", cloud.name,
+                 cloud.source, len(cloud.nodes), len(cloud.networks),
+                 len(cloud.ports) + len(cloud.unbound))
 
     def start(self):
         thread = super().start()
@@ -183,40 +141,19 @@ class OverlayController(app_manager.OSKenApp):
                      CONF.overlay.api_port, CONF.overlay.auth_strategy)
         return thread
 
-    def _cloud_changed(self, cloud) -> None:
-        """A change the Keeper accepted and saved. One port's change goes to the nodes it
-        concerns, as a hint for an incremental update (flows/incremental.py); any other
-        change re-syncs every node (a node it does not concern finds nothing to send)."""
-        old = self.cloud
-        if not incremental.flows_may_change(old, cloud):  # e.g. an unbound port, a name
-            self.cloud = self.registry.cloud = self.reconciler.cloud = cloud
-            self.reconciler.advance(old, cloud, list(self.workers))
-            return
-        port_id = incremental.single_port_change(old, cloud)
-        plan = incremental.plan(old, cloud, port_id) if port_id else None
-        self.cloud = self.registry.cloud = self.reconciler.cloud = cloud
-        if plan is None:
-            for worker in self.workers.values():
-                worker.kick()
-            return
-        self.reconciler.advance(old, cloud, [n for n in self.workers if n not in plan])
-        for node, how in plan.items():
-            self.workers[node].kick((old, cloud, port_id, how))
-
-
     @set_ev_cls(ofp_event.EventOFPStateChange, [MAIN_DISPATCHER, DEAD_DISPATCHER])
     def _state_change(self, ev) -> None:
         dp = ev.datapath
         if ev.state == MAIN_DISPATCHER:
             try:
-                conn = self.registry.connect(dp)
+                conn = self.registry.connect(dp, self.keeper.cloud)
             except UnknownDatapath as exc:
                 LOG.warning("ignoring a switch: %s", exc)
                 return
             LOG.info("%s connected (datapath %016x from %s)", conn.label, dp.id, dp.address[0])
             if conn.bridge == BR_TUN:
                 self.reconciler.forget_tunnels(conn.node)
-            self.workers[conn.node].kick()
+            self.workers.kick(conn.node)
         elif ev.state == DEAD_DISPATCHER:
             conn = self.registry.disconnect(dp)
             if conn is not None:
@@ -234,7 +171,7 @@ class OverlayController(app_manager.OSKenApp):
                  port_name(msg.desc), reason, msg.desc.port_no)
         if conn is not None:
             self.reconciler.ports_stale.add(conn.node)
-            self.workers[conn.node].kick()
+            self.workers.kick(conn.node)
 
     @set_ev_cls(ofp_event.EventOFPPortDescStatsReply, MAIN_DISPATCHER)
     def _port_desc_reply(self, ev) -> None:
@@ -267,4 +204,4 @@ class OverlayController(app_manager.OSKenApp):
                           f"code={msg.code}")
         if conn is not None:
             conn.installed = None  # unknown now: re-read at the next sync
-            hub.spawn_after(RETRY_SECONDS, self.workers[conn.node].kick)
+            hub.spawn_after(RETRY_SECONDS, self.workers.kick, conn.node)

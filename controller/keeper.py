@@ -1,11 +1,13 @@
 """The controller's one current cloud, how it changes, and where it is kept.
 
-`Keeper.change(op)` runs an operation of cloud/ops*.py on a copy of the document, validates
-the whole result with cloud/schema (400 on any fault, naming the entry), gives every resource
-the change created or altered its next revision number and timestamp, saves document and
-records to the store in one transaction, and only then makes it current and tells the
-controller (which sends the change to the nodes it concerns). A refused change leaves
-document, records, store and switches as they were.
+The Keeper is the one owner of the current cloud: everybody else asks it (`keeper.cloud`)
+or receives a cloud in a call. `Keeper.change(op)` runs an operation of cloud/ops*.py on a
+copy of the document, validates the whole result with cloud/schema (400 on any fault, naming
+the entry), gives every resource the change created or altered its next revision number and
+timestamp, saves document and records to the store in one transaction, and only then makes
+it current and hands the typed Change (flows/incremental.py: old and new cloud, the nodes it
+concerns and how each follows it) to the node workers. A refused change leaves document,
+records, store and switches as they were.
 """
 from __future__ import annotations
 
@@ -18,10 +20,10 @@ from collections.abc import Callable, Iterator
 
 from cloud import schema
 from cloud.errors import Refused
-from cloud.model import Cloud
 from cloud.neutron import Record
 from cloud.schema_net import subnet_id
 from controller.store import Store
+from flows.incremental import Change, plan_change
 
 LOG = logging.getLogger("overlay.keeper")
 SOURCE = "api"
@@ -53,7 +55,7 @@ def resources(doc: dict) -> Iterator[tuple[str, Any]]:
 
 
 class Keeper:
-    def __init__(self, store: Store, seed_file: str, on_change: Callable[[Cloud], None]):
+    def __init__(self, store: Store, seed_file: str, on_change: Callable[[Change], None]):
         """The store's cloud if it has one, else the seed file's (saved as version 1, its
         references by name made references by id)."""
         self.store = store
@@ -92,10 +94,11 @@ class Keeper:
         self.records.update(records)
         for ident in removed:
             self.records.pop(ident, None)
+        what += f" {result}" if isinstance(result, str) else ""
+        change = plan_change(self.cloud, cloud, what)
         self.doc, self.cloud = doc, cloud
-        LOG.info("change %d: %s%s", self.version, what,
-                 f" {result}" if isinstance(result, str) else "")
-        self.on_change(cloud)
+        LOG.info("change %d: %s", self.version, what)
+        self.on_change(change)
         return result
 
     def _records(self, doc: dict) -> tuple[dict[str, Record], set[str]]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import time
 
+from collections.abc import Callable
+
 from cloud.model import Cloud
 from cloud.naming import BR_INT, BR_TUN
 from controller.ovsdb import OvsdbClient, reconcile_tunnels
@@ -22,16 +24,17 @@ from flows import incremental, localvlan
 from flows.desired import bridge_flows, bridges_of
 from flows.diff import diff
 from flows.tunnels import desired_tunnels
-from flows.view import build_view
+from flows.view import NodeState, NodeView
 
 LOG = logging.getLogger("overlay.reconciler")
 
 
 class Reconciler:
-    def __init__(self, cloud: Cloud, registry: Registry, sender: Sender, ovsdb_port: int,
-                 ovsdb=OvsdbClient):
-        """ovsdb(target): an OVSDB client for a node (a context manager; tests pass a fake)."""
-        self.cloud = cloud
+    def __init__(self, current: Callable[[], Cloud], registry: Registry, sender: Sender,
+                 ovsdb_port: int, ovsdb=OvsdbClient):
+        """current(): the cloud as it is now (the Keeper's); ovsdb(target): an OVSDB client
+        for a node (a context manager; tests pass a fake)."""
+        self.current = current
         self.registry = registry
         self.sender = sender
         self.ovsdb_port = ovsdb_port
@@ -45,27 +48,27 @@ class Reconciler:
         """Re-check the node's tunnel ports at the next sync (its br-tun reconnected)."""
         self._tunnels_done.pop(node, None)
 
-    def advance(self, old: Cloud, new: Cloud, nodes) -> None:
-        """A change of the cloud that does not concern `nodes`: exact for old, exact for new."""
-        for node in nodes:
-            if self.synced.get(node) is old:
-                self.synced[node] = new
+    def advance(self, change: incremental.Change) -> None:
+        """The nodes a change does not concern: exact for its old cloud, exact for its new."""
+        for node in change.unconcerned():
+            if self.synced.get(node) is change.old:
+                self.synced[node] = change.new
 
-    def update(self, node: str, old: Cloud, new: Cloud, port_id: str, how) -> None:
-        """Follow one port's change old -> new incrementally (flows/incremental.py, `how` from
-        its plan) when the node's bridges are known to be exact for `old` and `new` is still
-        current; otherwise, or when tunnels may change, a full sync."""
-        cloud = self.cloud
+    def update(self, node: str, change: incremental.Change) -> None:
+        """Follow one port's change incrementally (flows/incremental.py, as its plan says for
+        this node) when the node's bridges are known to be exact for the change's old cloud
+        and its new one is still current; otherwise, or when tunnels may change, a full
+        sync."""
+        cloud = self.current()
         conns = self.registry.of_node(node)
-        if (how == incremental.WHOLE or cloud is not new or self.synced.get(node) is not old
+        if (change.port_id is None or change.nodes.get(node) in (None, incremental.WHOLE)
+                or cloud is not change.new or self.synced.get(node) is not change.old
                 or node in self.ports_stale or node not in self.vlans
                 or set(conns) != set(bridges_of(cloud.node(node)))
                 or any(c.installed is None or c.ports is None for c in conns.values())):
             return self.sync(node)
-        state = incremental.NodeState(self.vlans[node], conns[BR_INT].ports,
-                                      conns[BR_TUN].ports)
-        for bridge, changes in incremental.node_changes(old, cloud, port_id, node, how,
-                                                        state).items():
+        state = NodeState(self.vlans[node], conns[BR_INT].ports, conns[BR_TUN].ports)
+        for bridge, changes in incremental.node_changes(change, node, state).items():
             self.sender.apply(conns[bridge], changes)
         self.synced[node] = cloud
 
@@ -73,10 +76,10 @@ class Reconciler:
         conns = self.registry.of_node(node)
         if not conns:
             return
-        cloud = self.cloud  # (a change arriving meanwhile kicks another sync)
+        cloud = self.current()  # (a change arriving meanwhile kicks another sync)
         self.ports_stale.discard(node)
         if BR_TUN in conns:
-            self._sync_tunnels(node)
+            self._sync_tunnels(node, cloud)
         first = {id(conn) for conn in conns.values() if conn.installed is None}
         for conn in conns.values():
             conn.ports = self.sender.read_ports(conn)
@@ -96,9 +99,9 @@ class Reconciler:
         wanted = [n.id for n in cloud.networks_on(node)]
         self.vlans[node] = localvlan.allocate(self.vlans[node], wanted)
         int_conn, tun_conn = conns.get(BR_INT), conns.get(BR_TUN)
-        view = build_view(cloud, node, self.vlans[node],
-                          int_conn.ports if int_conn else {},
-                          tun_conn.ports if tun_conn else {})
+        view = NodeView.of_node(cloud, node, NodeState(self.vlans[node],
+                                                       int_conn.ports if int_conn else {},
+                                                       tun_conn.ports if tun_conn else {}))
         for bridge, conn in sorted(conns.items()):
             right = len(conn.installed)
             started = time.monotonic()
@@ -112,11 +115,11 @@ class Reconciler:
         if set(conns) == set(bridges_of(cloud.node(node))):
             self.synced[node] = cloud
 
-    def _sync_tunnels(self, node: str) -> None:
-        desired = desired_tunnels(self.cloud, node)
+    def _sync_tunnels(self, node: str, cloud: Cloud) -> None:
+        desired = desired_tunnels(cloud, node)
         if self._tunnels_done.get(node) == frozenset(desired.items()):
             return
-        target = f"tcp:{self.cloud.node(node).management_ip}:{self.ovsdb_port}"
+        target = f"tcp:{cloud.node(node).management_ip}:{self.ovsdb_port}"
         with self.ovsdb(target) as client:
             changes = reconcile_tunnels(client, desired)
         if changes:

@@ -41,13 +41,13 @@ def port_name(port) -> str:
 
 
 class Registry:
-    def __init__(self, cloud: Cloud):
-        self.cloud = cloud
+    def __init__(self) -> None:
         self.bridges: dict[tuple[str, str], BridgeConn] = {}
 
-    def identify(self, datapath) -> tuple[str, str]:
+    @staticmethod
+    def identify(datapath, cloud: Cloud) -> tuple[str, str]:
         peer = datapath.address[0] if datapath.address else None
-        node = self.cloud.node_by_management_ip(peer) if peer else None
+        node = cloud.node_by_management_ip(peer) if peer else None
         if node is None:
             raise UnknownDatapath(f"datapath {datapath.id:016x} connects from {peer}, "
                                   "which is no node's management IP")
@@ -58,8 +58,8 @@ class Registry:
                                   f"{bridge!r}, not one of {', '.join(MANAGED_BRIDGES)}")
         return node.name, bridge
 
-    def connect(self, datapath) -> BridgeConn:
-        node, bridge = self.identify(datapath)
+    def connect(self, datapath, cloud: Cloud) -> BridgeConn:
+        node, bridge = self.identify(datapath, cloud)
         conn = BridgeConn(node, bridge, datapath)
         self.bridges[(node, bridge)] = conn
         return conn

@@ -13,7 +13,7 @@ from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN
 from flows import desired, localvlan
 from flows.simulator import Endpoint, Simulator
 from flows.tunnels import desired_tunnels
-from flows.view import NodeView, build_view
+from flows.view import NodeState, NodeView
 
 FIRST_VM_PORT = 10
 FIRST_TUNNEL_PORT = 2
@@ -36,7 +36,7 @@ def number_ports(cloud: Cloud, node: str) -> NodePorts:
 def node_view(cloud: Cloud, node: str, ports: NodePorts | None = None) -> NodeView:
     ports = ports or number_ports(cloud, node)
     vlans = localvlan.allocate({}, [n.id for n in cloud.networks_on(node)])
-    return build_view(cloud, node, vlans, ports.int_ports, ports.tun_ports)
+    return NodeView.of_node(cloud, node, NodeState(vlans, ports.int_ports, ports.tun_ports))
 
 
 def build(cloud: Cloud) -> Simulator:

@@ -1,18 +1,33 @@
 """One node's view of the cloud: everything its flows depend on, resolved to port numbers.
 
-The controller builds a NodeView from the cloud, the node's local VLANs and the port numbers
-its bridges reported (name -> ofport); the flow families in br_int.py and br_tun.py read only
-the view. A port the bridge has not reported yet (a VM not plugged, a tunnel not created)
-simply has no flows until it appears.
+The controller builds a NodeView from the cloud and what it knows of the node's switches
+(NodeState: its local VLANs and the port numbers its bridges reported); the flow families in
+br_int.py and br_tun.py read only the view. A port the bridge has not reported yet (a VM not
+plugged, a tunnel not created) simply has no flows until it appears. Three named
+constructors give the three views there are:
+
+    NodeView.of_node(cloud, node, state)                  the whole node
+    NodeView.of_network(cloud, node, state, network)      one network: only the flows that
+                                                          depend on it (flows/incremental.py)
+    NodeView.of_port(cloud, node, state, network, port)   the flows one port's change of the
+                                                          network can touch
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Mapping
 
 from cloud.model import OWNER_DHCP, Cloud, Network, Node, Port
 from cloud.naming import PATCH_INT, PATCH_TUN
 from flows.tunnels import TunnelSpec, desired_tunnels, network_tunnels
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """What the controller knows of a node's switches: local VLANs, port numbers."""
+    vlans: Mapping[str, int]                                      # network id -> VLAN
+    int_ports: Mapping[str, int] = field(default_factory=dict)   # br-int: name -> ofport
+    tun_ports: Mapping[str, int] = field(default_factory=dict)   # br-tun: name -> ofport
 
 
 @dataclass(frozen=True)
@@ -68,14 +83,29 @@ class NodeView:
                      if t.spec.type == network.type and t.spec.remote_node in hosting)
 
 
-def build_view(cloud: Cloud, node_name: str, local_vlans: Mapping[str, int],
-               int_ports: Mapping[str, int], tun_ports: Mapping[str, int],
-               scope: str | None = None, port: str | None = None) -> NodeView:
-    """local_vlans: network id -> VLAN; int_ports/tun_ports: port name -> ofport per bridge.
-    With `scope` (a network id), the view of that network alone: the families then give
-    only the flows that depend on it (flows/incremental.py), none of the node's base flows;
-    with `port` too, of the network's remote ports only that one and its DHCP servers (what
-    the network's own flows read), so the flows are those a change of that port can touch."""
+    @classmethod
+    def of_node(cls, cloud: Cloud, node: str, state: NodeState) -> NodeView:
+        """The whole node: every network it hosts, every flow it needs."""
+        return _build(cloud, node, state)
+
+    @classmethod
+    def of_network(cls, cloud: Cloud, node: str, state: NodeState, network_id: str
+                   ) -> NodeView:
+        """One network alone: the families give only the flows that depend on it, none of
+        the node's base flows."""
+        return _build(cloud, node, state, network_id)
+
+    @classmethod
+    def of_port(cls, cloud: Cloud, node: str, state: NodeState, network_id: str,
+                port_id: str) -> NodeView:
+        """One network, and of its remote ports only `port_id` and its DHCP servers (what
+        the network's own flows read): the flows a change of that port can touch."""
+        return _build(cloud, node, state, network_id, port_id)
+
+
+def _build(cloud: Cloud, node_name: str, state: NodeState, scope: str | None = None,
+           port: str | None = None) -> NodeView:
+    local_vlans, int_ports, tun_ports = state.vlans, state.int_ports, state.tun_ports
     if scope is None:
         networks = tuple(LocalNetwork(net, local_vlans[net.id])
                          for net in cloud.networks_on(node_name))

@@ -18,7 +18,7 @@ from flows.desired import bridge_flows, bridges_of, index
 from flows.diff import Changes, diff
 from flows.tables import COOKIE
 from flows.tunnels import desired_tunnels
-from flows.view import build_view
+from flows.view import NodeState, NodeView
 from mininet_topos.ovs import OvsInstance
 
 
@@ -50,7 +50,7 @@ def expected_flows(cloud: Cloud, node: str, ovs: OvsInstance,
     recovered = {} if installed is None else localvlan.recover(
         cloud, node, int_ports, installed[BR_TUN].values(), installed[BR_INT].values())
     vlans = localvlan.allocate(recovered, [n.id for n in cloud.networks_on(node)])
-    view = build_view(cloud, node, vlans, int_ports, tun_ports)
+    view = NodeView.of_node(cloud, node, NodeState(vlans, int_ports, tun_ports))
     return {br: bridge_flows(view, br) for br in bridges_of(cloud.node(node))}
 
 

@@ -1,6 +1,8 @@
 """The controller's own side without a switch (tier 1): the send path, the reconcile of a
 node and its tunnel ports, against fake datapaths and a fake OVSDB (tests/support/
 fakeswitch.py) that answer as Open vSwitch does."""
+import dataclasses
+
 import pytest
 
 from cloud import schema
@@ -12,7 +14,7 @@ from controller.sender import Refused, Replies, ReplyTimeout, Sender
 from flows.desired import bridge_flows
 from flows.flow import Flow, Output, SetField
 from flows.tables import COOKIE_LEARNED, UCAST_TO_TUN
-from flows.view import build_view
+from flows.view import NodeState, NodeView
 from tests.support.fakeswitch import FakeDatapath, FakeOvsdb
 
 NODE = "compute1"
@@ -25,18 +27,20 @@ class Node:
         self.cloud = cloud
         self.replies = Replies()
         self.sender = Sender(self.replies, timeout)
-        self.registry = Registry(cloud)
+        self.registry = Registry()
         ip = str(cloud.node(NODE).management_ip)
         taps = {p.device: 10 + i for i, p in enumerate(cloud.ports_on(NODE))}
         self.br_int = FakeDatapath(self.replies, ip, BR_INT, {PATCH_TUN: 1, **taps})
         self.br_tun = FakeDatapath(self.replies, ip, BR_TUN, {PATCH_INT: 1})
         self.ovsdb = FakeOvsdb(self.br_tun)
-        self.reconciler = Reconciler(cloud, self.registry, self.sender, 6640, ovsdb=self.ovsdb)
-        self.conns = {dp.bridge: self.registry.connect(dp) for dp in (self.br_int, self.br_tun)}
+        self.reconciler = Reconciler(lambda: self.cloud, self.registry, self.sender, 6640,
+                                     ovsdb=self.ovsdb)
+        self.conns = {dp.bridge: self.registry.connect(dp, cloud)
+                      for dp in (self.br_int, self.br_tun)}
 
     def desired(self, bridge):
-        view = build_view(self.cloud, NODE, self.reconciler.vlans[NODE],
-                          self.br_int.port_numbers, self.br_tun.port_numbers)
+        view = NodeView.of_node(self.cloud, NODE, NodeState(
+            self.reconciler.vlans[NODE], self.br_int.port_numbers, self.br_tun.port_numbers))
         return bridge_flows(view, bridge)
 
     def exact(self) -> bool:
@@ -165,20 +169,109 @@ def test_a_reconnect_reads_the_switch_again(node):
     again = FakeDatapath(node.replies, node.br_int.address[0], BR_INT, node.br_int.port_numbers)
     again.flows = flows                       # the same switch, a new connection
     node.br_int = again
-    node.conns[BR_INT] = node.registry.connect(again)
+    node.conns[BR_INT] = node.registry.connect(again, node.cloud)
     node.reconciler.sync(NODE)
     assert [k for k, _ in again.log] == ["port-desc", "flow-stats"]  # read, nothing to send
     assert node.exact()
 
 
 def test_connections_are_identified_by_address_and_bridge(seed_cloud):
-    registry = Registry(seed_cloud)
     replies = Replies()
     stranger = FakeDatapath(replies, "192.168.10.99", BR_INT, {})
     with pytest.raises(UnknownDatapath, match="no node's management IP"):
-        registry.identify(stranger)
+        Registry.identify(stranger, seed_cloud)
     other = FakeDatapath(replies, "192.168.10.11", "br-foo", {})
     with pytest.raises(UnknownDatapath, match="not one of"):
-        registry.identify(other)
-    assert registry.identify(FakeDatapath(replies, "192.168.10.12", BR_TUN, {})) == \
-        ("compute2", BR_TUN)
+        Registry.identify(other, seed_cloud)
+    assert Registry.identify(FakeDatapath(replies, "192.168.10.12", BR_TUN, {}),
+                             seed_cloud) == ("compute2", BR_TUN)
+
+
+# ----------------------------------------------------------------------- changes and workers
+class FakeReconciler:
+    def __init__(self, failures=0):
+        self.calls: list[tuple] = []
+        self.failures = failures
+        self.advanced: list = []
+
+    def sync(self, node):
+        self.calls.append(("sync", node))
+        if self.failures:
+            self.failures -= 1
+            raise Refused("planted: the switch refused the bundle")
+
+    def update(self, node, change):
+        self.calls.append(("update", node, change.port_id))
+
+    def advance(self, change):
+        self.advanced.append(change)
+
+
+def _poll(predicate, timeout=3.0):
+    import eventlet
+    import time
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        eventlet.sleep(0.01)
+
+
+def test_a_change_reaches_exactly_the_nodes_it_concerns(seed_cloud):
+    from flows import incremental
+    from controller.workers import Workers
+    a1 = next(p for p in seed_cloud.ports if p.name == "vm-a1")
+    moved = seed_cloud.replace_port(a1.id, dataclasses.replace(a1, node="compute2"))
+    change = incremental.plan_change(seed_cloud, moved, "move vm-a1")
+    assert change.port_id == a1.id and set(change.nodes) == {"network", "compute1",
+                                                              "compute2"}
+    reconciler = FakeReconciler()
+    workers = Workers([n.name for n in seed_cloud.nodes], reconciler)
+    try:
+        workers.follow(change)
+        _poll(lambda: len(reconciler.calls) == 3)
+        assert sorted(reconciler.calls) == sorted(("update", n, a1.id) for n in change.nodes)
+        assert reconciler.advanced == [change]
+    finally:
+        workers.stop()
+
+
+def test_two_changes_at_once_are_one_whole_sync(seed_cloud):
+    from flows import incremental
+    from controller.workers import NodeWorker
+    ports = [p for p in seed_cloud.ports if p.node == "compute1"][:2]
+    one = seed_cloud.replace_port(ports[0].id, None)
+    two = one.replace_port(ports[1].id, None)
+    reconciler = FakeReconciler()
+    worker = NodeWorker("compute1", reconciler)
+    try:
+        worker.kick(incremental.plan_change(seed_cloud, one))
+        worker.kick(incremental.plan_change(one, two))
+        worker.run_once()
+        assert reconciler.calls == [("sync", "compute1")]
+    finally:
+        worker.stop()
+
+
+def test_a_failed_sync_is_retried(monkeypatch):
+    from controller import workers
+    from controller.workers import NodeWorker
+    monkeypatch.setattr(workers, "RETRY_SECONDS", 0.01)
+    reconciler = FakeReconciler(failures=1)
+    worker = NodeWorker("compute1", reconciler)
+    try:
+        worker.kick()
+        _poll(lambda: len(reconciler.calls) >= 2)
+        assert reconciler.calls[:2] == [("sync", "compute1")] * 2
+    finally:
+        worker.stop()
+
+
+def test_a_change_no_flow_depends_on_concerns_no_node(seed_raw):
+    from flows import incremental
+    cloud = schema.parse(seed_raw, "<seed>")
+    seed_raw["ports"].append({"id": "aaaaaaaa-0000-4000-8000-000000000001", "name": "spare",
+                              "network": "TenantA-Net", "mac": "fa:16:3e:aa:00:01"})
+    seed_raw["networks"][0]["description"] = "renamed, and a spare unbound port"
+    assert incremental.plan_change(cloud, schema.parse(seed_raw, "<seed>")).nodes != {}
+    seed_raw["networks"][0].pop("description")
+    assert incremental.plan_change(cloud, schema.parse(seed_raw, "<seed>")).nodes == {}

@@ -14,8 +14,8 @@ from cloud.model import Cloud, Port
 from flows import localvlan
 from flows.cloudsim import number_ports
 from flows.desired import node_flows
-from flows.incremental import NodeState, port_changes
-from flows.view import build_view
+from flows.incremental import port_changes
+from flows.view import NodeState, NodeView
 
 
 def numbering(old: Cloud, new: Cloud, node: str) -> tuple[dict, dict]:
@@ -28,7 +28,8 @@ def numbering(old: Cloud, new: Cloud, node: str) -> tuple[dict, dict]:
 
 def full(cloud: Cloud, node: str, state: NodeState) -> dict:
     vlans = localvlan.allocate(state.vlans, [n.id for n in cloud.networks_on(node)])
-    return node_flows(build_view(cloud, node, vlans, state.int_ports, state.tun_ports))
+    return node_flows(NodeView.of_node(cloud, node, NodeState(vlans, state.int_ports,
+                                                              state.tun_ports)))
 
 
 def check(old: Cloud, new: Cloud, port_id: str, tamper=lambda changes: changes) -> int:

@@ -1,0 +1,90 @@
+"""One worker per node: it follows the cloud's changes and the switches' events on that node,
+one sync at a time, retrying after transient errors.
+
+A Change (flows/incremental.py) reaches the workers of the nodes it concerns; the others are
+told their bridges stay exact (Reconciler.advance). A worker follows a one-port change
+incrementally when it is the only thing that happened since its last run (Reconciler.update);
+anything else (a switch connecting, a port appearing, several changes at once, a change of
+more than one port) is a full sync of the node (Reconciler.sync).
+"""
+from __future__ import annotations
+
+import logging
+
+from os_ken.lib import hub
+
+from controller.ovsdb import OvsdbError
+from controller.reconciler import Reconciler
+from controller.sender import Refused, ReplyTimeout
+from flows.incremental import Change
+
+LOG = logging.getLogger("overlay")
+RETRY_SECONDS = 1.0
+TRANSIENT = (OSError, OvsdbError, ReplyTimeout, Refused)
+
+
+class NodeWorker:
+    def __init__(self, node: str, reconciler: Reconciler):
+        self.node = node
+        self.reconciler = reconciler
+        self.dirty = hub.Event()
+        self.full = False
+        self.changes: list[Change] = []
+        self.runs = 0
+        self.thread = hub.spawn(self._loop)
+
+    def kick(self, change: Change | None = None) -> None:
+        """Sync soon: follow `change` incrementally if it stays alone, else whole."""
+        if change is None or change.port_id is None:
+            self.full = True
+        else:
+            self.changes.append(change)
+        self.dirty.set()
+
+    def _loop(self) -> None:
+        while True:
+            self.dirty.wait()
+            self.dirty.clear()
+            self.run_once()
+
+    def run_once(self) -> None:
+        full, changes = self.full, self.changes
+        self.full, self.changes = False, []
+        self.runs += 1
+        try:
+            if not full and len(changes) == 1:
+                self.reconciler.update(self.node, changes[0])
+            else:
+                self.reconciler.sync(self.node)
+        except TRANSIENT as exc:
+            LOG.warning("%s: sync incomplete (%s); retrying in %.0fs", self.node, exc,
+                        RETRY_SECONDS)
+            hub.spawn_after(RETRY_SECONDS, self.kick)
+        except Exception:  # a bug: say so loudly, keep serving the other nodes
+            LOG.exception("%s: sync failed", self.node)
+            hub.spawn_after(RETRY_SECONDS, self.kick)
+
+    def stop(self) -> None:
+        hub.kill(self.thread)
+
+
+class Workers:
+    """The node workers of a cloud."""
+
+    def __init__(self, nodes: list[str], reconciler: Reconciler):
+        self.reconciler = reconciler
+        self.by_node = {node: NodeWorker(node, reconciler) for node in nodes}
+
+    def follow(self, change: Change) -> None:
+        """A change the Keeper accepted and saved, to the nodes it concerns."""
+        self.reconciler.advance(change)
+        for node in change.nodes:
+            self.by_node[node].kick(change)
+
+    def kick(self, node: str) -> None:
+        """Something happened on the node's switches: a full sync."""
+        self.by_node[node].kick()
+
+    def stop(self) -> None:
+        for worker in self.by_node.values():
+            worker.stop()
