@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flows import tables as t
-from flows.flow import OFPP_NORMAL, Flow, Output
+from flows.flow import Flow
+from flows.pipeline import EX
 from flows.view import NodeView
 
 
 def normal() -> Flow:
     """Everything: NORMAL (MAC learning between the external NIC and the qg- ports)."""
-    return Flow(t.EX_LOCAL_SWITCHING, t.PRIORITY_MISS, actions=(Output(OFPP_NORMAL),))
+    return EX[t.EX_LOCAL_SWITCHING].miss_flow()
 
 
 def flows(view: NodeView) -> list[Flow]:

@@ -11,6 +11,7 @@ from flows import tables as t
 from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IPV6, ICMPV6_NA, IPPROTO_ICMPV6, MULTICAST,
                         OFPP_IN_PORT, OFPVID_NONE, Flow, Output, PopVlan, PushVlan, SetField,
                         match, vlan)
+from flows.pipeline import INT
 from flows.view import NodeView
 
 
@@ -21,7 +22,7 @@ def _vm_ingress_match(ofport: int):
 
 def vm_ingress(ofport: int, lvid: int) -> Flow:
     """Untagged frame from a VM port -> tag with the port's local VLAN -> ARP_SPOOF."""
-    return Flow(t.INT_LOCAL_SWITCHING, t.PRIORITY_VM_INGRESS, _vm_ingress_match(ofport),
+    return INT[t.INT_LOCAL_SWITCHING].flow(t.PRIORITY_VM_INGRESS, _vm_ingress_match(ofport),
                 (PushVlan(), SetField("vlan_vid", vlan(lvid))), goto=t.ARP_SPOOF)
 
 
@@ -31,8 +32,8 @@ def _tun_ingress_match(patch_tun: int, lvid: int):
 
 def tun_ingress(patch_tun: int, lvid: int) -> Flow:
     """Frame from br-tun already tagged with one of this node's local VLANs -> TRANSIENT."""
-    return Flow(t.INT_LOCAL_SWITCHING, t.PRIORITY_TUN_INGRESS, _tun_ingress_match(patch_tun, lvid),
-                goto=t.TRANSIENT)
+    return INT[t.INT_LOCAL_SWITCHING].flow(t.PRIORITY_TUN_INGRESS,
+                                           _tun_ingress_match(patch_tun, lvid), goto=t.TRANSIENT)
 
 
 # --------------------------------------------------------------------------- ARP_SPOOF (24)
@@ -42,13 +43,13 @@ def _arp_allowed_match(ofport: int, ip: str, mac: str):
 
 def arp_allowed(ofport: int, ip: str, mac: str) -> Flow:
     """ARP in which the VM speaks for its own IP and MAC -> MAC_SPOOF."""
-    return Flow(t.ARP_SPOOF, t.PRIORITY_ARP_ALLOWED, _arp_allowed_match(ofport, ip, mac),
+    return INT[t.ARP_SPOOF].flow(t.PRIORITY_ARP_ALLOWED, _arp_allowed_match(ofport, ip, mac),
                 goto=t.MAC_SPOOF)
 
 
 def arp_spoofed() -> Flow:
     """Any other ARP from a VM port."""
-    return Flow(t.ARP_SPOOF, t.PRIORITY_ARP_SPOOFED, match(eth_type=ETH_TYPE_ARP))
+    return INT[t.ARP_SPOOF].flow(t.PRIORITY_ARP_SPOOFED, match(eth_type=ETH_TYPE_ARP))
 
 
 def _na_match(**fields):
@@ -58,17 +59,17 @@ def _na_match(**fields):
 
 def na_allowed(ofport: int, ip: str) -> Flow:
     """A neighbour advertisement in which the VM speaks for its own IPv6 -> MAC_SPOOF."""
-    return Flow(t.ARP_SPOOF, t.PRIORITY_NA_ALLOWED, _na_match(in_port=ofport, ipv6_nd_target=ip),
-                goto=t.MAC_SPOOF)
+    return INT[t.ARP_SPOOF].flow(t.PRIORITY_NA_ALLOWED,
+                                 _na_match(in_port=ofport, ipv6_nd_target=ip), goto=t.MAC_SPOOF)
 
 
 def na_spoofed() -> Flow:
     """Any other neighbour advertisement from a VM port."""
-    return Flow(t.ARP_SPOOF, t.PRIORITY_NA_SPOOFED, _na_match())
+    return INT[t.ARP_SPOOF].flow(t.PRIORITY_NA_SPOOFED, _na_match())
 
 
 def not_arp() -> Flow:
-    return Flow(t.ARP_SPOOF, t.PRIORITY_MISS, goto=t.MAC_SPOOF)
+    return INT[t.ARP_SPOOF].miss_flow()
 
 
 # --------------------------------------------------------------------------- MAC_SPOOF (25)
@@ -77,41 +78,41 @@ def _mac_allowed_match(ofport: int, mac: str):
 
 
 def mac_allowed(ofport: int, mac: str) -> Flow:
-    return Flow(t.MAC_SPOOF, t.PRIORITY_MAC_ALLOWED, _mac_allowed_match(ofport, mac),
+    return INT[t.MAC_SPOOF].flow(t.PRIORITY_MAC_ALLOWED, _mac_allowed_match(ofport, mac),
                 goto=t.LOCAL_RESPONDER)
 
 
 # --------------------------------------------------------------------- LOCAL_RESPONDER (26)
 def local_arp_responder(lvid: int, ip: str, mac: str) -> Flow:
     """Answer a VM's ARP request for a port of this node; untagged, back to the asker."""
-    return Flow(t.LOCAL_RESPONDER, t.PRIORITY_LOCAL_ARP, neigh.arp_request_match(lvid, ip),
+    return INT[t.LOCAL_RESPONDER].flow(t.PRIORITY_LOCAL_ARP, neigh.arp_request_match(lvid, ip),
                 neigh.answer_arp(ip, mac) + (PopVlan(), Output(OFPP_IN_PORT)))
 
 
 def own_arp_goes_on(ofport: int, lvid: int, ip: str) -> Flow:
     """A port asking about its own IP (a gratuitous ARP announcing it, a probe before using
     it) is never answered: it goes on to the network like any broadcast."""
-    return Flow(t.LOCAL_RESPONDER, t.PRIORITY_OWN_ARP,
+    return INT[t.LOCAL_RESPONDER].flow(t.PRIORITY_OWN_ARP,
                 neigh.arp_request_match(lvid, ip, in_port=ofport), goto=t.TRANSIENT)
 
 
 def local_nd_responder(lvid: int, ip: str, port) -> Flow:
     """Turn a VM's solicitation for a port of this node into an advertisement -> ND_ADVERT."""
-    return neigh.nd_responder(t.LOCAL_RESPONDER, lvid, ip, port)
+    return neigh.nd_responder(INT[t.LOCAL_RESPONDER], lvid, ip, port)
 
 
 def dad_goes_on() -> Flow:
-    return neigh.dad_not_answered(t.LOCAL_RESPONDER, t.TRANSIENT)
+    return neigh.dad_not_answered(INT[t.LOCAL_RESPONDER], t.TRANSIENT)
 
 
 def not_answered() -> Flow:
-    return Flow(t.LOCAL_RESPONDER, t.PRIORITY_MISS, goto=t.TRANSIENT)
+    return INT[t.LOCAL_RESPONDER].miss_flow()
 
 
 # -------------------------------------------------------------------------- ND_ADVERT (27)
 def local_nd_advert(lvid: int, ip: str, mac: str) -> Flow:
     """The advertisement for a local port's `ip` gets its MAC; untagged, back to the asker."""
-    return neigh.nd_advert(lvid, ip, mac, (PopVlan(), Output(OFPP_IN_PORT)))
+    return neigh.nd_advert(INT, lvid, ip, mac, (PopVlan(), Output(OFPP_IN_PORT)))
 
 
 # --------------------------------------------------------------------------- TRANSIENT (60)
@@ -121,7 +122,7 @@ def _local_unicast_match(lvid: int, mac: str):
 
 def local_unicast(lvid: int, mac: str, ofport: int) -> Flow:
     """To a port on this node: untag and deliver; never reaches br-tun."""
-    return Flow(t.TRANSIENT, t.PRIORITY_LOCAL_UNICAST, _local_unicast_match(lvid, mac),
+    return INT[t.TRANSIENT].flow(t.PRIORITY_LOCAL_UNICAST, _local_unicast_match(lvid, mac),
                 (PopVlan(), Output(ofport)))
 
 
@@ -135,7 +136,7 @@ def local_flood(lvid: int, patch_tun: int | None, ofports: list[int]) -> Flow:
     if ofports:
         actions.append(PopVlan())
         actions.extend(Output(p) for p in ofports)
-    return Flow(t.TRANSIENT, t.PRIORITY_LOCAL_FLOOD, _local_flood_match(lvid), tuple(actions))
+    return INT[t.TRANSIENT].flow(t.PRIORITY_LOCAL_FLOOD, _local_flood_match(lvid), tuple(actions))
 
 
 def _to_tun_match(lvid: int):
@@ -144,14 +145,14 @@ def _to_tun_match(lvid: int):
 
 def to_tun(lvid: int, patch_tun: int) -> Flow:
     """Unicast to a MAC that is not on this node: hand to br-tun, still tagged."""
-    return Flow(t.TRANSIENT, t.PRIORITY_TO_TUN, _to_tun_match(lvid), (Output(patch_tun),))
+    return INT[t.TRANSIENT].flow(t.PRIORITY_TO_TUN, _to_tun_match(lvid), (Output(patch_tun),))
 
 
 # ------------------------------------------------------------------------------- all of it
 def misses() -> list[Flow]:
-    return [Flow(t.INT_LOCAL_SWITCHING, t.PRIORITY_MISS), arp_spoofed(), na_spoofed(), not_arp(),
-            Flow(t.MAC_SPOOF, t.PRIORITY_MISS), not_answered(), neigh.nd_advert_miss(),
-            Flow(t.TRANSIENT, t.PRIORITY_MISS)]
+    return [INT[table].miss_flow() for table in (t.INT_LOCAL_SWITCHING, t.MAC_SPOOF,
+                                                  t.TRANSIENT)] + [
+        arp_spoofed(), na_spoofed(), not_arp(), not_answered(), neigh.nd_advert_miss(INT)]
 
 
 def local_port_flows(view: NodeView, port) -> list[Flow]:

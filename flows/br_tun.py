@@ -8,6 +8,7 @@ from flows.flow import (BROADCAST_MAC, DHCP_SERVER_PORT, ETH_TYPE_ARP, ETH_TYPE_
                         MULTICAST, OFPP_IN_PORT, UNICAST, Flow,
                         Learn, LearnLoad, LearnMatch, LearnOutput, Output, PopVlan, PushVlan,
                         SetField, match, vlan)
+from flows.pipeline import TUN
 from flows.view import NodeView
 
 
@@ -18,33 +19,34 @@ def _classify_match(ofport: int):
 
 def from_patch_int(patch_int: int) -> Flow:
     """Frames from br-int are leaving this node -> PATCH_LV_TO_TUN."""
-    return Flow(t.TUN_LOCAL_SWITCHING, t.PRIORITY_CLASSIFY, _classify_match(patch_int),
+    return TUN[t.TUN_LOCAL_SWITCHING].flow(t.PRIORITY_CLASSIFY, _classify_match(patch_int),
                 goto=t.PATCH_LV_TO_TUN)
 
 
 def from_tunnel(ofport: int, tunnel_type: str) -> Flow:
     """Frames from a tunnel port -> the table of its type (GRE_TUN_TO_LV / VXLAN_TUN_TO_LV)."""
-    return Flow(t.TUN_LOCAL_SWITCHING, t.PRIORITY_CLASSIFY, _classify_match(ofport),
+    return TUN[t.TUN_LOCAL_SWITCHING].flow(t.PRIORITY_CLASSIFY, _classify_match(ofport),
                 goto=t.TUN_TO_LV[tunnel_type])
 
 
 # --------------------------------------------------------------------- PATCH_LV_TO_TUN (2)
 def split() -> list[Flow]:
     """Unicast destinations -> UCAST_TO_TUN; broadcast/multicast -> FLOOD_TO_TUN."""
-    return [Flow(t.PATCH_LV_TO_TUN, t.PRIORITY_SPLIT, match(eth_dst=UNICAST), goto=t.UCAST_TO_TUN),
-            Flow(t.PATCH_LV_TO_TUN, t.PRIORITY_SPLIT, match(eth_dst=MULTICAST),
+    table = TUN[t.PATCH_LV_TO_TUN]
+    return [table.flow(t.PRIORITY_SPLIT, match(eth_dst=UNICAST), goto=t.UCAST_TO_TUN),
+            table.flow(t.PRIORITY_SPLIT, match(eth_dst=MULTICAST),
                  goto=t.FLOOD_TO_TUN)]
 
 
 def arp_to_responder() -> Flow:
     """Broadcast ARP (L2 population) -> ARP_RESPONDER."""
-    return Flow(t.PATCH_LV_TO_TUN, t.PRIORITY_TO_RESPONDER,
+    return TUN[t.PATCH_LV_TO_TUN].flow(t.PRIORITY_TO_RESPONDER,
                 match(eth_dst=BROADCAST_MAC, eth_type=ETH_TYPE_ARP), goto=t.ARP_RESPONDER)
 
 
 def ns_to_responder() -> Flow:
     """Multicast IPv6 neighbour solicitation (L2 population) -> ARP_RESPONDER."""
-    return Flow(t.PATCH_LV_TO_TUN, t.PRIORITY_TO_RESPONDER, neigh.ns_to_responder_match(),
+    return TUN[t.PATCH_LV_TO_TUN].flow(t.PRIORITY_TO_RESPONDER, neigh.ns_to_responder_match(),
                 goto=t.ARP_RESPONDER)
 
 
@@ -55,14 +57,15 @@ def _tun_to_lv_match(segmentation_id: int):
 
 def tun_to_lv(tunnel_type: str, segmentation_id: int, lvid: int) -> Flow:
     """A known segmentation id gets its network's local VLAN pushed -> LEARN_FROM_TUN."""
-    return Flow(t.TUN_TO_LV[tunnel_type], t.PRIORITY_TUN_TO_LV, _tun_to_lv_match(segmentation_id),
-                (PushVlan(), SetField("vlan_vid", vlan(lvid))), goto=t.LEARN_FROM_TUN)
+    return TUN[t.TUN_TO_LV[tunnel_type]].flow(
+        t.PRIORITY_TUN_TO_LV, _tun_to_lv_match(segmentation_id),
+        (PushVlan(), SetField("vlan_vid", vlan(lvid))), goto=t.LEARN_FROM_TUN)
 
 
 # ---------------------------------------------------------------------- LEARN_FROM_TUN (10)
 def to_patch_int(patch_int: int) -> Flow:
     """With L2 population: nothing to learn, straight to br-int."""
-    return Flow(t.LEARN_FROM_TUN, t.PRIORITY_LEARN, (), (Output(patch_int),))
+    return TUN[t.LEARN_FROM_TUN].flow(t.PRIORITY_LEARN, (), (Output(patch_int),))
 
 
 def learn_from_tun(patch_int: int) -> Flow:
@@ -75,7 +78,7 @@ def learn_from_tun(patch_int: int) -> Flow:
                LearnLoad(dst="vlan_tci", src=0, n_bits=16),
                LearnLoad(dst="tunnel_id", src="tunnel_id", n_bits=64),
                LearnOutput(src="in_port")))
-    return Flow(t.LEARN_FROM_TUN, t.PRIORITY_LEARN, (), (learn, Output(patch_int)))
+    return TUN[t.LEARN_FROM_TUN].flow(t.PRIORITY_LEARN, (), (learn, Output(patch_int)))
 
 
 # ------------------------------------------------------------------------ UCAST_TO_TUN (20)
@@ -85,34 +88,34 @@ def _unicast_to_tun_match(lvid: int, mac: str):
 
 def unicast_to_tun(lvid: int, segmentation_id: int, mac: str, ofport: int) -> Flow:
     """A remote port's MAC (L2 population) -> untag, set tun_id, its node's tunnel."""
-    return Flow(t.UCAST_TO_TUN, t.PRIORITY_L2POP_UCAST, _unicast_to_tun_match(lvid, mac),
+    return TUN[t.UCAST_TO_TUN].flow(t.PRIORITY_L2POP_UCAST, _unicast_to_tun_match(lvid, mac),
                 (PopVlan(), SetField("tunnel_id", segmentation_id), Output(ofport)))
 
 
 def ucast_miss() -> Flow:
     """Unknown unicast is flooded like a broadcast."""
-    return Flow(t.UCAST_TO_TUN, t.PRIORITY_MISS, goto=t.FLOOD_TO_TUN)
+    return TUN[t.UCAST_TO_TUN].miss_flow()
 
 
 # ----------------------------------------------------------------------- ARP_RESPONDER (21)
 def arp_responder(lvid: int, ip: str, mac: str) -> Flow:
     """Answer an ARP request for a remote port's `ip`, back out of patch-int (still tagged)."""
-    return Flow(t.ARP_RESPONDER, t.PRIORITY_ARP_RESPONSE, neigh.arp_request_match(lvid, ip),
+    return TUN[t.ARP_RESPONDER].flow(t.PRIORITY_ARP_RESPONSE, neigh.arp_request_match(lvid, ip),
                 neigh.answer_arp(ip, mac) + (Output(OFPP_IN_PORT),))
 
 
 def nd_responder(lvid: int, ip: str, port) -> Flow:
     """Turn a solicitation for a remote port's IPv6 `ip` into an advertisement -> ND_ADVERT."""
-    return neigh.nd_responder(t.ARP_RESPONDER, lvid, ip, port)
+    return neigh.nd_responder(TUN[t.ARP_RESPONDER], lvid, ip, port)
 
 
 def dad_flooded() -> Flow:
-    return neigh.dad_not_answered(t.ARP_RESPONDER, t.FLOOD_TO_TUN)
+    return neigh.dad_not_answered(TUN[t.ARP_RESPONDER], t.FLOOD_TO_TUN)
 
 
 def arp_responder_miss() -> Flow:
     """An ARP nobody here can answer is flooded."""
-    return Flow(t.ARP_RESPONDER, t.PRIORITY_MISS, goto=t.FLOOD_TO_TUN)
+    return TUN[t.ARP_RESPONDER].miss_flow()
 
 
 # ------------------------------------------------------------------------ FLOOD_TO_TUN (22)
@@ -122,7 +125,7 @@ def _flood_to_tun_match(lvid: int):
 
 def flood_to_tun(lvid: int, segmentation_id: int, ofports: list[int]) -> Flow:
     """Untag, set the network's tun_id, copy to every tunnel of its flood list."""
-    return Flow(t.FLOOD_TO_TUN, t.PRIORITY_FLOOD_TO_TUN, _flood_to_tun_match(lvid),
+    return TUN[t.FLOOD_TO_TUN].flow(t.PRIORITY_FLOOD_TO_TUN, _flood_to_tun_match(lvid),
                 (PopVlan(), SetField("tunnel_id", segmentation_id))
                 + tuple(Output(p) for p in ofports))
 
@@ -130,7 +133,7 @@ def flood_to_tun(lvid: int, segmentation_id: int, ofports: list[int]) -> Flow:
 # -------------------------------------------------------------------------- ND_ADVERT (27)
 def nd_advert(lvid: int, ip: str, mac: str) -> Flow:
     """The advertisement for a remote port's `ip` gets its MAC, back out of patch-int."""
-    return neigh.nd_advert(lvid, ip, mac, (Output(OFPP_IN_PORT),))
+    return neigh.nd_advert(TUN, lvid, ip, mac, (Output(OFPP_IN_PORT),))
 
 
 def _dhcp_to_server_match(lvid: int):
@@ -140,17 +143,17 @@ def _dhcp_to_server_match(lvid: int):
 
 def dhcp_to_server(lvid: int, segmentation_id: int, ofports: list[int]) -> Flow:
     """A DHCP request (a broadcast) of a network with DHCP: only to its server's node."""
-    return Flow(t.FLOOD_TO_TUN, t.PRIORITY_DHCP_TO_SERVER, _dhcp_to_server_match(lvid),
+    return TUN[t.FLOOD_TO_TUN].flow(t.PRIORITY_DHCP_TO_SERVER, _dhcp_to_server_match(lvid),
                 (PopVlan(), SetField("tunnel_id", segmentation_id))
                 + tuple(Output(p) for p in ofports))
 
 
 # ------------------------------------------------------------------------------- all of it
 def misses() -> list[Flow]:
-    return [Flow(table, t.PRIORITY_MISS)
+    return [TUN[table].miss_flow()
             for table in (t.TUN_LOCAL_SWITCHING, t.GRE_TUN_TO_LV, t.VXLAN_TUN_TO_LV,
                           t.FLOOD_TO_TUN)] + [ucast_miss(), arp_responder_miss(),
-                                              neigh.nd_advert_miss()]
+                                              neigh.nd_advert_miss(TUN)]
 
 
 def base(view: NodeView) -> list[Flow]:

@@ -19,6 +19,7 @@ from flows import tables as t
 from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IPV6, ICMPV6_NA, ICMPV6_NS, IPPROTO_ICMPV6,
                         IPV6_MULTICAST, IPV6_UNSPECIFIED, ND_NA_OVERRIDE, ND_NA_ROUTER,
                         ND_NA_SOLICITED, ND_OPT_TLL, Flow, Move, SetField, match, vlan)
+from flows.pipeline import Table
 
 ROUTER_OWNER_PREFIX = "network:router"
 
@@ -85,22 +86,24 @@ def start_na(ip: str, mac: str, flags: int) -> tuple:
             SetField("ipv6_src", ip), Move("eth_src", "eth_dst", 48), SetField("eth_src", mac))
 
 
-def nd_responder(table: int, lvid: int, ip: str, port: Port) -> Flow:
-    """Stage 1 of answering a solicitation for `ip`, owned by `port`."""
-    return Flow(table, t.PRIORITY_ND_RESPONSE, ns_match(lvid, ip),
-                start_na(ip, port.mac, na_flags(port)), goto=t.ND_ADVERT)
+def nd_responder(table: Table, lvid: int, ip: str, port: Port) -> Flow:
+    """Stage 1 of answering a solicitation for `ip`, owned by `port` (in `table`, a
+    bridge's responder)."""
+    return table.flow(t.PRIORITY_ND_RESPONSE, ns_match(lvid, ip),
+                      start_na(ip, port.mac, na_flags(port)), goto=t.ND_ADVERT)
 
 
-def dad_not_answered(table: int, goto: int) -> Flow:
+def dad_not_answered(table: Table, goto: int) -> Flow:
     """A duplicate address detection probe goes on unanswered: the real owner must defend."""
-    return Flow(table, t.PRIORITY_DAD, dad_match(), goto=goto)
+    return table.flow(t.PRIORITY_DAD, dad_match(), goto=goto)
 
 
-def nd_advert(lvid: int, ip: str, mac: str, tail: tuple) -> Flow:
-    """Stage 2: the target link-layer address, then `tail` (untag if needed, output)."""
-    return Flow(t.ND_ADVERT, t.PRIORITY_ND_ADVERT, na_match(lvid, ip),
-                (SetField("ipv6_nd_tll", mac),) + tail)
+def nd_advert(tables: dict[int, Table], lvid: int, ip: str, mac: str, tail: tuple) -> Flow:
+    """Stage 2 (in the bridge's ND_ADVERT): the target link-layer address, then `tail`
+    (untag if needed, output)."""
+    return tables[t.ND_ADVERT].flow(t.PRIORITY_ND_ADVERT, na_match(lvid, ip),
+                                    (SetField("ipv6_nd_tll", mac),) + tail)
 
 
-def nd_advert_miss() -> Flow:
-    return Flow(t.ND_ADVERT, t.PRIORITY_MISS)
+def nd_advert_miss(tables: dict[int, Table]) -> Flow:
+    return tables[t.ND_ADVERT].miss_flow()

@@ -2,9 +2,9 @@
 import pytest
 
 from cloud.naming import BR_INT, BR_TUN, tunnel_port_name, parse_tunnel_port_name
-from flows import cloudsim, desired, ofctl
+from flows import cloudsim, desired, ofctl, pipeline
 from flows import tables as t
-from flows.flow import OFPVID_NONE, Output, PopVlan, SetField, vlan
+from flows.flow import OFPVID_NONE, Output, PopVlan, SetField, match, vlan
 from flows.tunnels import desired_tunnels
 
 
@@ -19,24 +19,43 @@ def test_every_flow_carries_the_cookie(views):
     assert {f.cookie for _, _, f in all_flows(views)} == {t.COOKIE}
 
 
-def test_flows_follow_the_declared_pipeline(views):
-    """Each flow is in a declared table of its bridge and only goes to a declared next table."""
-    for node, bridge, flow in all_flows(views):
-        table = t.table(bridge, flow.table)
+def test_flows_follow_the_declared_pipeline(views, learning_cloud):
+    """Each flow is in a declared table of its bridge, matches only declared fields, uses a
+    declared priority and only goes to a declared next table (with and without l2pop)."""
+    learning = {n.name: cloudsim.node_view(learning_cloud, n.name) for n in learning_cloud.nodes}
+    for node, bridge, flow in list(all_flows(views)) + list(all_flows(learning)):
+        table = pipeline.table(bridge, flow.table)
+        assert {name for name, _ in flow.match} <= table.fields, (node, bridge, flow)
+        assert flow.priority in {p for p, _ in table.priorities}, (node, bridge, flow)
         if flow.goto is not None:
             assert flow.goto in table.next, (node, bridge, flow)
 
 
 def test_every_declared_table_has_its_last_flow(views):
-    """Each table either ends in an explicit priority-0 flow or has flows covering everything."""
+    """Each table ends in its declared last flow, or has none declared (its flows cover
+    every frame)."""
     flows = desired.node_flows(views["compute1"]) | desired.node_flows(views["network"])
     assert "br-ex" not in desired.node_flows(views["compute1"])  # network nodes only
-    for table in t.PIPELINE:
+    for table in pipeline.PIPELINE:
         entries = [f for f in flows[table.bridge].values() if f.table == table.id]
         assert entries, f"{table.bridge} table {table.id} {table.name} is empty"
-        if table.miss == "drop":
-            assert any(f.priority == t.PRIORITY_MISS and f.is_drop and not f.match
-                       for f in entries), table.name
+        if table.miss is not None:
+            assert table.miss_flow() in entries, table.name
+
+
+@pytest.mark.parametrize("build, fault", [
+    (lambda: pipeline.INT[t.TRANSIENT].flow(t.PRIORITY_LOCAL_UNICAST,
+                                            match(tunnel_id=5000)), "matches on tunnel_id"),
+    (lambda: pipeline.TUN[t.FLOOD_TO_TUN].flow(7), "priority 7 is not declared"),
+    (lambda: pipeline.TUN[t.UCAST_TO_TUN].flow(t.PRIORITY_L2POP_UCAST, goto=t.ARP_RESPONDER),
+     "goes to table 21"),
+    (lambda: pipeline.INT[t.MAC_SPOOF].flow(t.PRIORITY_MISS, goto=t.LOCAL_RESPONDER),
+     r"must be its declared last flow \(drop\)"),
+    (lambda: pipeline.TUN[t.LEARN_FROM_TUN].miss_flow(), "declares no last flow"),
+])
+def test_a_flow_breaking_its_table_fails_at_once(build, fault):
+    with pytest.raises(pipeline.PipelineError, match=fault):
+        build()
 
 
 def test_tunnel_port_names():
