@@ -148,3 +148,16 @@ def test_router_interfaces_listed_by_device_id(api):
                                                   "network:router_gateway"}
     assert [f["subnet_id"] for p in ports for f in p["fixed_ips"]
             if p["device_owner"] == "network:router_interface"] == [SUB_A4]
+
+
+def test_a_new_network_gets_the_first_free_segmentation_id_of_its_type(api):
+    """VXLAN 1 taken: the next VXLAN network gets 2; GRE's ids are apart (GRE 1 is free)."""
+    def create(**attrs):
+        code, answer = call(api, "POST", "/networks", {"network": attrs})
+        assert code == 201, answer
+        return answer["network"]["provider:segmentation_id"]
+    assert create(**{"provider:network_type": "vxlan", "provider:segmentation_id": 1}) == 1
+    assert create(**{"provider:network_type": "vxlan"}) == 2
+    assert create(**{"provider:network_type": "vxlan", "provider:segmentation_id": 3}) == 3
+    assert create() == 4                                   # vxlan is the default type
+    assert create(**{"provider:network_type": "gre"}) == 1

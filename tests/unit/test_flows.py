@@ -228,3 +228,20 @@ def test_l2pop_flood_list_is_the_nodes_hosting_the_network(uneven_cloud):
             seg = next(a.value for a in f.actions if isinstance(a, SetField))
             floods[seg] = sorted(names[a.port] for a in f.actions if isinstance(a, Output))
     assert floods == {5000: ["compute2", "compute3"], 5001: ["compute4"]}
+
+
+def test_l2pop_floods_a_network_only_to_the_nodes_that_host_it(seed_cloud, views):
+    """TenantC-Net (VXLAN 5002) is on compute2 and the network node only; compute2 also has
+    a VXLAN tunnel to compute1 (TenantA-Net): TenantC's flood goes to the network node
+    alone, while TenantA's goes to both."""
+    view = views["compute2"]
+    ofport = {tun.spec.remote_node: tun.ofport for tun in view.tunnels
+              if tun.spec.type == "vxlan"}
+    assert set(ofport) == {"network", "compute1"}
+    floods = {f.get("vlan_vid"): f for f in desired.bridge_flows(view, BR_TUN).values()
+              if f.table == t.FLOOD_TO_TUN and f.priority == t.PRIORITY_FLOOD_TO_TUN}
+    vlans = {n.network.name: vlan(n.vlan) for n in view.networks}
+    outputs = {name: {a.port for a in floods[v].actions if isinstance(a, Output)}
+               for name, v in vlans.items()}
+    assert outputs["TenantC-Net"] == {ofport["network"]}
+    assert outputs["TenantA-Net"] == {ofport["network"], ofport["compute1"]}

@@ -115,3 +115,9 @@ def test_router_without_gateway_translates_nothing(write_cloud, seed_raw):
     cloud = schema.load(write_cloud(seed_raw))
     c = next(r for r in cloud.routers if r.name == "TenantC-R1")
     assert not [ln for ln in l3.nat_rules(cloud, c).splitlines() if "NAT" in ln]
+
+
+def test_duplicate_router_id(write_cloud, seed_raw):
+    router(seed_raw, "TenantB-R1")["id"] = router(seed_raw, "TenantA-R1")["id"]
+    expect_fault(write_cloud, seed_raw, "routers[1] (TenantB-R1)", "duplicate router id",
+                 "routers[0] (TenantA-R1)")
