@@ -12,6 +12,7 @@ from controller.reconciler import Reconciler
 from controller.registry import Registry, UnknownDatapath
 from controller.sender import Refused, Replies, ReplyTimeout, Sender
 from flows.desired import bridge_flows
+from flows.diff import Changes
 from flows.flow import Flow, Output, SetField
 from flows.tables import COOKIE_LEARNED, UCAST_TO_TUN
 from flows.view import NodeState, NodeView
@@ -275,3 +276,36 @@ def test_a_change_no_flow_depends_on_concerns_no_node(seed_raw):
     assert incremental.plan_change(cloud, schema.parse(seed_raw, "<seed>")).nodes != {}
     seed_raw["networks"][0].pop("description")
     assert incremental.plan_change(cloud, schema.parse(seed_raw, "<seed>")).nodes == {}
+
+
+# ------------------------------------------------------------------------ the send path alone
+def test_an_openflow_error_names_the_flow_that_caused_it(node):
+    node.reconciler.sync(NODE)
+    dp = node.br_tun
+    flow = next(iter(node.desired(BR_TUN).values()))
+    node.sender.apply(node.conns[BR_TUN], Changes(add=[], modify=[flow], delete=[]))
+    xid = dp.xid - 1                                   # the modify's (the commit came last)
+    text = node.sender.describe_error(dp, xid)
+    assert text.startswith("modify ") and f"table={flow.table}" in text and "bundle 2" in text
+    assert node.sender.describe_error(dp, 10 ** 6) == "a message that is not a flow-mod"
+
+
+def test_replies_wake_their_waiter_on_error_or_lost_connection():
+    replies = Replies()
+    dp = object()
+    key = replies.expect(dp, 7)
+    replies.fail(dp, 7, "OpenFlow error type=1 code=2")
+    with pytest.raises(Refused, match="commit: OpenFlow error type=1 code=2"):
+        replies.wait(key, 1, "commit")
+    key = replies.expect(dp, 8)
+    replies.abandon(dp)
+    with pytest.raises(ReplyTimeout, match="connection lost waiting for the flow-stats reply"):
+        replies.wait(key, 1, "flow-stats")
+    key = replies.expect(dp, 9)
+    replies.receive(dp, 9, ["a"], more=True)
+    replies.receive(dp, 9, ["b"])
+    assert replies.wait(key, 1, "port-desc") == ["a", "b"]
+    replies.receive(dp, 10, ["stray"])                 # nobody waits for it: ignored
+    key = replies.expect(dp, 11)
+    with pytest.raises(ReplyTimeout, match="no port-desc reply within 0s"):
+        replies.wait(key, 0.01, "port-desc")
