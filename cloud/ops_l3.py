@@ -17,7 +17,7 @@ from typing import Any
 
 from cloud.attributes import to_boolean
 from cloud.errors import Refused, not_emulated, not_found
-from cloud.model import OWNER_ROUTER_INTERFACE
+from cloud.model import DEFAULT_PROJECT, OWNER_ROUTER_INTERFACE
 from cloud.ops import (AVAILABILITY_ZONE, Doc, as_list, entry, first_free, free_mac,
                        only_true, pools_of, port_entry, ports_of, set_common, subnet_entries,
                        subnet_entry)
@@ -172,10 +172,10 @@ def delete_router(doc: Doc, ident: str) -> Doc:
 
 
 def _interface_info(router: dict, port: dict, subnet_id: str) -> dict:
+    project = router.get("project_id", DEFAULT_PROJECT)
     return {"id": router["id"], "subnet_id": subnet_id, "subnet_ids": [subnet_id],
-            "port_id": port["id"], "network_id": port["network"],
-            "tenant_id": router.get("project_id", ""),
-            "project_id": router.get("project_id", "")}
+            "port_id": port["id"], "network_id": port["network"], "tenant_id": project,
+            "project_id": project}
 
 
 def _interface_subnet(doc: Doc, net: dict, ip: str) -> tuple[dict, str]:

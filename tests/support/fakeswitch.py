@@ -165,38 +165,66 @@ class FakeOvsdb:
         return ["uuid", str(uuid.uuid5(uuid.NAMESPACE_URL, name))]
 
     def transact(self, *ops: dict) -> list:
+        """RFC 7047 transact, checked as strictly as ovsdb-server would: the reconcile's
+        three selects, or its one write transaction (a wait on br-tun's ports, a comment,
+        Interface/Port inserts, Interface updates, one Bridge mutate)."""
         self.transactions += 1
         names = list(self.br_tun.port_numbers)
+        br_uuid = self._uuid("br-tun")
+        current = ["set", [self._uuid(n) for n in names]]
         if ops[0]["op"] == "select":
-            return [{"rows": [{"_uuid": self._uuid("br-tun"),
-                               "ports": ["set", [self._uuid(n) for n in names]]}]},
+            assert [(o["op"], o["table"], o["where"], o["columns"]) for o in ops] == [
+                ("select", "Bridge", [["name", "==", "br-tun"]], ["_uuid", "ports"]),
+                ("select", "Port", [], ["_uuid", "name", "interfaces"]),
+                ("select", "Interface", [], ["_uuid", "name", "type", "options"])], ops
+            return [{"rows": [{"_uuid": br_uuid, "ports": current}]},
                     {"rows": [{"_uuid": self._uuid(n), "name": n,
                                "interfaces": self._uuid("i" + n)} for n in names]},
                     {"rows": [{"_uuid": self._uuid("i" + n), "name": n,
                                "type": i["type"], "options": ["map", sorted(i["options"].items())]}
                               for n, i in self.interfaces.items()]}]
+        assert ops[0] == {"op": "wait", "table": "Bridge", "timeout": 0,
+                          "where": [["_uuid", "==", br_uuid]], "columns": ["ports"],
+                          "until": "==", "rows": [{"ports": current}]}, ops[0]
+        assert ops[1]["op"] == "comment" and ops[1]["comment"], ops[1]
         by_uuid = {self._uuid(n)[1]: n for n in names}
-        inserted = {}
-        for op in ops:
-            if op["op"] == "insert" and op["table"] == "Interface":
+        interfaces: dict[str, str] = {}   # uuid-name -> interface name
+        ports: dict[str, str] = {}        # uuid-name -> port name
+        for op in ops[2:]:
+            kind = (op["op"], op["table"])
+            if kind == ("insert", "Interface"):
                 row = op["row"]
-                inserted[op["uuid-name"]] = row["name"]
+                assert set(row) == {"name", "type", "options"} and row["options"][0] == "map"
+                interfaces[op["uuid-name"]] = row["name"]
                 self.interfaces[row["name"]] = {"type": row["type"],
                                                 "options": dict(row["options"][1])}
-            elif op["op"] == "update":
-                name = op["where"][0][2]
+            elif kind == ("insert", "Port"):
+                row = op["row"]
+                ref = row["interfaces"]
+                assert ref[0] == "named-uuid" and interfaces[ref[1]] == row["name"], op
+                ports[op["uuid-name"]] = row["name"]
+            elif kind == ("update", "Interface"):
+                (column, test, name), = op["where"]
+                assert (column, test) == ("name", "==") and name in self.interfaces, op
+                assert set(op["row"]) == {"type", "options"}, op
                 self.interfaces[name] = {"type": op["row"]["type"],
                                          "options": dict(op["row"]["options"][1])}
-            elif op["op"] == "mutate":
-                for column, verb, (_, members) in op["mutations"]:
-                    assert column == "ports"
+            elif kind == ("mutate", "Bridge"):
+                assert op["where"] == [["_uuid", "==", br_uuid]], op
+                for column, verb, (set_tag, members) in op["mutations"]:
+                    assert column == "ports" and set_tag == "set", op
                     for member in members:
                         if verb == "insert":
-                            name = inserted["i" + member[1][1:]]
+                            assert member[0] == "named-uuid", member
+                            name = ports[member[1]]
                             self.add_tunnel(name, self.interfaces[name]["type"],
                                             self.interfaces[name]["options"])
                         else:
+                            assert verb == "delete" and member[0] == "uuid", member
                             name = by_uuid[member[1]]
                             self.br_tun.port_numbers.pop(name)
                             self.interfaces.pop(name, None)
+            else:
+                raise AssertionError(f"unexpected operation {op}")
+        assert set(ports.values()) <= set(self.br_tun.port_numbers), "ports not on br-tun"
         return [{} for _ in ops]

@@ -161,3 +161,33 @@ def test_a_new_network_gets_the_first_free_segmentation_id_of_its_type(api):
     assert create(**{"provider:network_type": "vxlan", "provider:segmentation_id": 3}) == 3
     assert create() == 4                                   # vxlan is the default type
     assert create(**{"provider:network_type": "gre"}) == 1
+
+
+def test_deleting_a_network_takes_its_dhcp_port_and_subnets(api):
+    net = call(api, "POST", "/networks", {"network": {"name": "short-lived"}})[1]["network"]
+    call(api, "POST", "/subnets", {"subnet": {"network_id": net["id"], "cidr": "10.9.9.0/24"}})
+    (dhcp,) = get(api, f"/ports?network_id={net['id']}")["ports"]
+    assert dhcp["device_owner"] == "network:dhcp"
+    assert call(api, "DELETE", f"/networks/{net['id']}") == (204, None)
+    assert call(api, "GET", f"/ports/{dhcp['id']}")[0] == 404
+    assert get(api, f"/subnets?network_id={net['id']}")["subnets"] == []
+    assert len(get(api, "/ports")["ports"]) == 15    # the seed's 12 and its 3 gateway ports
+
+
+def test_a_port_changes_its_addresses(api):
+    port = call(api, "POST", "/ports", {"port": {"network_id": NET_A}})[1]["port"]
+    assert len(port["fixed_ips"]) == 2                  # one per subnet
+    code, none = call(api, "PUT", f"/ports/{port['id']}", {"port": {"fixed_ips": []}})
+    assert code == 200 and none["port"]["fixed_ips"] == []
+    code, one = call(api, "PUT", f"/ports/{port['id']}", {"port": {"fixed_ips": [
+        {"ip_address": "10.0.0.77"}]}})
+    assert [f["ip_address"] for f in one["port"]["fixed_ips"]] == ["10.0.0.77"]
+    assert one["port"]["revision_number"] == port["revision_number"] + 2
+    refused(api, "PUT", f"/ports/{port['id']}", {"port": {"fixed_ips": [
+        {"ip_address": "10.0.0.4"}]}}, 409, "IP address 10.0.0.4 already allocated")
+    # a DHCP port follows its subnet: only its name and description may change
+    dhcp = get(api, f"/ports?network_id={NET_A}&device_owner=network:dhcp")["ports"][0]
+    assert call(api, "PUT", f"/ports/{dhcp['id']}", {"port": {"name": "dhcp"}})[0] == 200
+    refused(api, "PUT", f"/ports/{dhcp['id']}", {"port": {"binding:host_id": "compute1"}},
+            409, "it follows what owns it")
+    refused(api, "DELETE", f"/ports/{dhcp['id']}", None, 409, "has device owner network:dhcp")

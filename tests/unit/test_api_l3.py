@@ -1,5 +1,6 @@
 """Routers and floating IPs through the REST API (no switch): Neutron's L3 verbs, floating
 IPs that live on unassociated, and refusals that change nothing."""
+from cloud.model import DEFAULT_PROJECT
 from tests.support.apicall import call, get, refused
 from tests.support.bad_requests import EXT, NET_B, R_A, R_C, SUB_C4, VM_A1, VM_C1
 
@@ -112,3 +113,42 @@ def test_floating_ip_lives_unassociated(api):
         "description": "spare"}})
     assert code == 201 and new["floatingip"]["status"] == "DOWN"
     assert call(api, "DELETE", f"/floatingips/{new['floatingip']['id']}")[0] == 204
+
+
+def test_interface_removal_by_port_and_its_refusals(api):
+    qr_c = next(p for p in get(api, f"/ports?device_id={R_C}")["ports"]
+                if p["device_owner"] == "network:router_interface")
+    refused(api, "PUT", f"/routers/{R_A}/remove_router_interface", {"port_id": qr_c["id"]},
+            404, f"Router {R_A} does not have an interface with id {qr_c['id']}")
+    refused(api, "PUT", f"/routers/{R_C}/remove_router_interface", {}, 400,
+            "Either subnet_id or port_id must be specified")
+    code, info = call(api, "PUT", f"/routers/{R_C}/remove_router_interface",
+                      {"port_id": qr_c["id"]})
+    assert code == 200 and info == {
+        "id": R_C, "subnet_id": SUB_C4, "subnet_ids": [SUB_C4], "port_id": qr_c["id"],
+        "network_id": qr_c["network_id"], "tenant_id": DEFAULT_PROJECT,
+        "project_id": DEFAULT_PROJECT}
+    assert call(api, "GET", f"/ports/{qr_c['id']}")[0] == 404
+    refused(api, "PUT", f"/routers/{R_C}/remove_router_interface", {"subnet_id": SUB_C4},
+            404, f"Router {R_C} has no interface on subnet {SUB_C4}")
+    assert call(api, "DELETE", f"/routers/{R_C}") == (204, None)
+
+
+def test_gateway_with_a_chosen_address_and_bad_gateway_info(api):
+    code, r = call(api, "POST", "/routers", {"router": {"external_gateway_info": {
+        "network_id": EXT, "external_fixed_ips": [{"ip_address": "10.1.101.251"}]}}})
+    assert code == 201
+    assert r["router"]["external_gateway_info"]["external_fixed_ips"][0]["ip_address"] == \
+        "10.1.101.251"
+    for info, fragment in (({"enable_snat": False}, "network_id is missing"),
+                           ({"network_id": EXT, "colour": 1}, "unexpected key(s) colour"),
+                           ({"network_id": EXT, "enable_snat": "maybe"},
+                            "'maybe' cannot be converted to boolean"),
+                           ({"network_id": EXT, "external_fixed_ips": [{}, {}]},
+                            "at most one"),
+                           ({"network_id": EXT, "external_fixed_ips": [
+                               {"ip_address": "10.1.101.240"}]},
+                            "IP address 10.1.101.240 already allocated")):
+        status = 409 if "already" in fragment else 400
+        refused(api, "POST", "/routers", {"router": {"external_gateway_info": info}}, status,
+                fragment)

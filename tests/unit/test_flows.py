@@ -4,7 +4,7 @@ import pytest
 from cloud.naming import BR_INT, BR_TUN, tunnel_port_name, parse_tunnel_port_name
 from flows import cloudsim, desired, ofctl, pipeline
 from flows import tables as t
-from flows.flow import OFPVID_NONE, Output, PopVlan, SetField, match, vlan
+from flows.flow import OFPVID_NONE, Learn, Output, PopVlan, SetField, match, vlan
 from flows.tunnels import desired_tunnels
 
 
@@ -157,8 +157,13 @@ def test_br_tun_reads_like_seed_001(learning_cloud):
            "actions=goto_table:22" in text
 
 
-def test_render_parse_round_trip(views):
-    for _, _, flow in all_flows(views):
+def test_render_parse_round_trip(views, learning_cloud):
+    """Every flow of the seed, with and without l2pop (the learn action), renders to what
+    ovs-ofctl prints and parses back to itself."""
+    learning = {n.name: cloudsim.node_view(learning_cloud, n.name) for n in learning_cloud.nodes}
+    flows = [f for _, _, f in list(all_flows(views)) + list(all_flows(learning))]
+    assert any(isinstance(a, Learn) for f in flows for a in f.actions)
+    for flow in flows:
         assert ofctl.parse_dump_line(ofctl.render(flow)) == flow
 
 
