@@ -8,11 +8,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = os.path.join(ROOT, "clouds", "seed.yaml")
 
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml where there is one
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_SEED_RAW = []
+
+
 @pytest.fixture
 def seed_raw():
-    """The seed cloud as a plain mapping, to mutate into bad variants."""
-    with open(SEED) as fh:
-        return copy.deepcopy(yaml.safe_load(fh))
+    """The seed cloud as a plain mapping (a fresh copy), to mutate into bad variants."""
+    if not _SEED_RAW:
+        with open(SEED) as fh:
+            _SEED_RAW.append(yaml.load(fh, Loader=LOADER))  # noqa: S506 - a SafeLoader
+    return copy.deepcopy(_SEED_RAW[0])
 
 
 @pytest.fixture
@@ -77,6 +84,6 @@ def uneven_cloud():
 def write_cloud(tmp_path):
     def write(raw, name="cloud.yaml"):
         path = tmp_path / name
-        path.write_text(yaml.safe_dump(raw, sort_keys=False))
+        path.write_text(yaml.dump(raw, Dumper=DUMPER, sort_keys=False))
         return str(path)
     return write

@@ -1,5 +1,10 @@
 """The REST API over a Keeper with a real SQLite store, seeded from the seed cloud, and a
 fake of the running controller (bridges, plugged devices, agents)."""
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from controller.agents import Agents
@@ -31,9 +36,25 @@ class FakeRuntime(Runtime):
             self.agents_state.beat(kind, host)
 
 
+_SEEDED: list[str] = []
+
+
+def _seeded_store(path: str) -> Store:
+    """A store holding the seed cloud as a new Keeper saves it (copied from one made once:
+    seeding reads and checks the cloud file, the slowest part of a test's setup)."""
+    if not _SEEDED:
+        folder = tempfile.mkdtemp(prefix="overlay-seeded-")
+        atexit.register(shutil.rmtree, folder, True)
+        template = os.path.join(folder, "seed.sqlite")
+        Keeper(Store(template), SEED, lambda change: None).store.close()  # (checkpoints WAL)
+        _SEEDED.append(template)
+    shutil.copyfile(_SEEDED[0], path)
+    return Store(path)
+
+
 def make_api(path, token=None):
     changes = []
-    keeper = Keeper(Store(str(path)), SEED, changes.append)
+    keeper = Keeper(_seeded_store(str(path)), SEED, changes.append)
     runtime = FakeRuntime()
     runtime.keeper = keeper
     app = Api(keeper, runtime, *(("token", token) if token else ()))

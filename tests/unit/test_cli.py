@@ -30,3 +30,23 @@ def test_lists_print_as_tables():
 def test_unreachable_api_is_a_clear_failure(capsys):
     assert cli.main(["--url", "http://127.0.0.1:9/v2.0", "net-list"]) == 1
     assert "cannot reach the API at http://127.0.0.1:9/v2.0" in capsys.readouterr().err
+
+
+def test_every_command_reads_and_parses_as_recorded(monkeypatch):
+    """Each command's help and what a minimal invocation parses to (tests/golden/
+    overlay_cli.txt): a renamed option, a lost default or choice shows as a diff."""
+    import argparse
+
+    from tests.support import golden
+    monkeypatch.setenv("COLUMNS", "100")
+    for name in ("OVERLAY_URL", "OVERLAY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    p = cli.parser()
+    out = [p.format_help()]
+    (sub,) = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+    for command, sp in sub.choices.items():
+        positional = [a.dest for a in sp._actions if not a.option_strings]
+        args = p.parse_args([command] + [f"<{d}>" for d in positional])
+        out += [f"=== {command}", sp.format_help(),
+                "parsed: " + repr(sorted(vars(args).items()))]
+    golden.check("overlay_cli.txt", "\n".join(out) + "\n", "the overlay command line")

@@ -1,0 +1,243 @@
+"""The API's answers to one scripted session, byte for byte: tests/golden/api_session.txt.
+
+The session drives every resource through what the openstack client does with it (create with
+and without optional attributes, show, list with filters, fields, sorting and pages, update,
+tags, router interfaces and gateways, floating IPs, delete) and then every bad request of
+tests/support/bad_requests.py, and records each status and JSON answer, and the nodes each
+change reaches. Generated ids and MACs come from seeded generators here, and are
+written as <id N> and <mac N> in order of first appearance (so one that reappears keeps its
+number); times as <time>.
+
+The other API tests say what matters about an answer; this one says that nothing else moved:
+a changed key, message, default or order shows as a diff (tests/support/golden.py).
+"""
+import json
+import random
+import re
+import uuid
+
+import webob
+
+from tests.support import golden
+from tests.support.apicall import call
+from tests.support.bad_requests import BAD, EXT, NET_A, NET_C, R_A, SUB_A4, SUB_C4, VM_A1
+from tests.unit.conftest import make_api
+
+SEEDED = {NET_A: "NET_A", NET_C: "NET_C", EXT: "EXT", R_A: "R_A", SUB_A4: "SUB_A4",
+          SUB_C4: "SUB_C4", VM_A1: "VM_A1"}
+
+# (method, path, body, name to keep the answer's id under); "{name}" is replaced by a kept id
+SESSION = [
+    ("GET", "/", None, None),
+    ("GET", "/extensions", None, None),
+    ("GET", "/extensions/router", None, None),
+    ("GET", "/networks?sort_key=name&sort_dir=desc&fields=name&fields=id", None, None),
+    ("GET", "/networks?limit=2&sort_key=name", None, None),
+    ("GET", f"/networks/{NET_A}", None, None),
+    ("GET", f"/networks/{NET_A}?fields=subnets&fields=mtu", None, None),
+    ("GET", "/networks?router:external=true", None, None),
+    ("GET", "/networks?name=TenantA-Net&name=TenantC-Net&fields=name", None, None),
+    ("GET", "/subnets?ip_version=6", None, None),
+    ("GET", f"/subnets/{SUB_A4}", None, None),
+    ("GET", f"/ports?network_id={NET_A}&sort_key=mac_address", None, None),
+    ("GET", f"/ports?fixed_ips=subnet_id%3D{SUB_A4}&fields=fixed_ips", None, None),
+    ("GET", "/ports?fixed_ips=ip_address%3D10.0.0.4", None, None),
+    ("GET", "/ports?device_owner=network:router_interface&fields=device_id&fields=name",
+     None, None),
+    ("GET", f"/ports/{VM_A1}", None, None),
+    ("GET", "/routers", None, None),
+    ("GET", f"/routers/{R_A}", None, None),
+    ("GET", "/floatingips", None, None),
+    ("GET", "/agents?fields=agent_type&fields=host&fields=alive", None, None),
+    ("GET", "/availability_zones", None, None),
+    ("GET", "/nodes", None, None),
+    # a network with every optional attribute, its subnets and ports
+    ("POST", "/networks", {"network": {
+        "name": "web", "description": "the web tier", "mtu": 1400, "shared": True,
+        "provider:network_type": "gre", "provider:segmentation_id": "77",
+        "project_id": "c" * 32}}, "web"),
+    ("POST", "/networks", {"network": {"name": "plain"}}, "plain"),
+    ("PUT", "/networks/{plain}", {"network": {"name": "plain2", "description": "d",
+                                             "mtu": 1300}}, None),
+    ("PUT", "/networks/{plain}/tags", {"tags": ["red", "blue"]}, None),
+    ("PUT", "/networks/{plain}/tags/green", None, None),
+    ("GET", "/networks/{plain}/tags", None, None),
+    ("GET", "/networks/{plain}/tags/red", None, None),
+    ("DELETE", "/networks/{plain}/tags/red", None, None),
+    ("GET", "/networks?tags=blue&fields=name&fields=tags", None, None),
+    ("GET", "/networks?tags-any=green,nothing&fields=name", None, None),
+    ("GET", "/networks?not-tags=blue&fields=name", None, None),
+    ("DELETE", "/networks/{plain}/tags", None, None),
+    ("POST", "/subnets", {"subnet": {
+        "network_id": "{web}", "cidr": "10.50.0.0/24", "ip_version": 4, "name": "web4",
+        "gateway_ip": "10.50.0.1",
+        "allocation_pools": [{"start": "10.50.0.10", "end": "10.50.0.20"},
+                             {"start": "10.50.0.100", "end": "10.50.0.110"}],
+        "dns_nameservers": ["8.8.8.8", "1.1.1.1"],
+        "host_routes": [{"destination": "192.168.0.0/16", "nexthop": "10.50.0.5"}]}},
+     "web4"),
+    ("POST", "/subnets", {"subnet": {
+        "network_id": "{web}", "cidr": "fd50::/64", "ip_version": 6, "name": "web6",
+        "ipv6_address_mode": "slaac", "ipv6_ra_mode": "slaac"}}, "web6"),
+    ("POST", "/subnets", {"subnet": {"network_id": "{plain}", "cidr": "10.51.0.0/28",
+                                     "enable_dhcp": False, "gateway_ip": None}}, "plain4"),
+    ("PUT", "/subnets/{web4}", {"subnet": {
+        "name": "web4b", "dns_nameservers": ["9.9.9.9"], "host_routes": [],
+        "allocation_pools": [{"start": "10.50.0.10", "end": "10.50.0.30"}],
+        "description": "pools grown"}}, None),
+    ("PUT", "/subnets/{plain4}", {"subnet": {"enable_dhcp": True}}, None),
+    ("PUT", "/subnets/{plain4}", {"subnet": {"gateway_ip": "10.51.0.14"}}, None),  # in the pool
+    ("PUT", "/subnets/{plain4}", {"subnet": {
+        "gateway_ip": "10.51.0.14", "allocation_pools": [{"start": "10.51.0.2",
+                                                         "end": "10.51.0.13"}]}}, None),
+    ("GET", "/subnets?network_id={web}&sort_key=cidr", None, None),
+    ("GET", "/ports?network_id={web}", None, None),
+    ("POST", "/ports", {"port": {
+        "network_id": "{web}", "name": "web-vm", "binding:host_id": "compute2",
+        "device_owner": "compute:nova", "device_id": "vm-web-1",
+        "fixed_ips": [{"subnet_id": "{web4}", "ip_address": "10.50.0.15"}],
+        "mac_address": "fa:16:3e:00:50:15"}}, "webvm"),
+    ("POST", "/ports", {"port": {"network_id": "{web}", "name": "spare"}}, "spare"),
+    ("POST", "/ports", {"port": {"network_id": "{web}",
+                                 "fixed_ips": [{"ip_address": "10.50.0.12"}]}}, "byip"),
+    ("PUT", "/ports/{spare}", {"port": {"binding:host_id": "compute1", "name": "bound",
+                                        "device_owner": "compute:nova"}}, None),
+    ("PUT", "/ports/{spare}", {"port": {"fixed_ips": [{"subnet_id": "{web4}",
+                                                      "ip_address": "10.50.0.25"}]}}, None),
+    ("PUT", "/ports/{webvm}", {"port": {"mac_address": "fa:16:3e:00:50:16"}}, None),
+    ("PUT", "/ports/{webvm}", {"port": {"binding:host_id": "compute1"}}, None),
+    ("GET", "/ports?binding:host_id=compute1&fields=name&sort_key=name", None, None),
+    ("GET", "/ports?fixed_ips=ip_address_substr%3D10.50&fields=name", None, None),
+    ("DELETE", "/ports/{byip}", None, None),
+    ("PUT", "/ports/{spare}", {"port": {"binding:host_id": ""}}, None),
+    # routers: a gateway chosen and given, interfaces by subnet and by port, removed both ways
+    ("POST", "/routers", {"router": {"name": "r-web", "external_gateway_info": {
+        "network_id": EXT, "enable_snat": False}}}, "rweb"),
+    ("POST", "/routers", {"router": {"name": "r-two", "description": "second",
+                                     "external_gateway_info": {
+                                         "network_id": EXT, "external_fixed_ips": [
+                                             {"ip_address": "10.1.101.230"}]}}}, "rtwo"),
+    ("PUT", "/routers/{rweb}/add_router_interface", {"subnet_id": "{web4}"}, None),
+    ("POST", "/ports", {"port": {"network_id": "{plain}", "name": "for-router",
+                                 "fixed_ips": [{"ip_address": "10.51.0.9"}]}}, "rport"),
+    ("PUT", "/routers/{rtwo}/add_router_interface", {"port_id": "{rport}"}, None),
+    ("GET", "/routers/{rtwo}", None, None),
+    ("GET", "/ports?device_id={rweb}&sort_key=device_owner", None, None),
+    ("PUT", "/routers/{rweb}", {"router": {"external_gateway_info": {
+        "network_id": EXT, "enable_snat": True}, "name": "r-web2"}}, None),
+    ("PUT", "/routers/{rtwo}", {"router": {"external_gateway_info": None}}, None),
+    ("POST", "/floatingips", {"floatingip": {"floating_network_id": EXT}}, "fip1"),
+    ("POST", "/floatingips", {"floatingip": {
+        "floating_network_id": EXT, "floating_ip_address": "10.1.101.231",
+        "port_id": "{webvm}", "description": "for web"}}, "fip2"),
+    ("PUT", "/floatingips/{fip1}", {"floatingip": {"port_id": "{spare}",
+                                                   "fixed_ip_address": "10.50.0.25"}}, None),
+    ("GET", "/floatingips?port_id={webvm}", None, None),
+    ("GET", "/floatingips?floating_ip_address=10.1.101.231&fields=id", None, None),
+    ("PUT", "/floatingips/{fip1}", {"floatingip": {"port_id": None}}, None),
+    ("PUT", "/floatingips/{fip2}", {"floatingip": {"description": "moved on"}}, None),
+    ("DELETE", "/floatingips/{fip1}", None, None),
+    ("DELETE", "/floatingips/{fip2}", None, None),
+    ("PUT", "/routers/{rtwo}/remove_router_interface", {"port_id": "{rport}"}, None),
+    ("PUT", "/routers/{rweb}/remove_router_interface", {"subnet_id": "{web4}"}, None),
+    ("DELETE", "/routers/{rweb}", None, None),
+    ("DELETE", "/routers/{rtwo}", None, None),
+    ("DELETE", "/ports/{webvm}", None, None),
+    ("DELETE", "/ports/{spare}", None, None),
+    ("GET", "/ports/{rport}", None, None),  # removing the interface took its port
+    ("DELETE", "/subnets/{web6}", None, None),
+    ("PUT", "/subnets/{web4}", {"subnet": {"enable_dhcp": False}}, None),
+    ("GET", "/ports?network_id={web}", None, None),
+    ("DELETE", "/networks/{web}", None, None),
+    ("DELETE", "/networks/{plain}", None, None),
+    ("GET", "/networks?fields=name", None, None),
+]
+
+
+class Normal:
+    """Generated ids, MACs and times written as <id N>, <mac N>, <time>."""
+    UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    MAC = re.compile(r"fa:16:3e(?::[0-9a-f]{2}){3}")
+    TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+    def __init__(self, seed_doc: str):
+        self.seen: dict[str, str] = {}
+        self.seed_doc = seed_doc
+
+    def _name(self, kind: str, value: str) -> str:
+        if value in SEEDED:
+            return SEEDED[value]
+        if value in self.seed_doc:
+            return value
+        if value not in self.seen:
+            count = sum(v.startswith("<" + kind) for v in self.seen.values())
+            self.seen[value] = f"<{kind} {count + 1}>"
+        return self.seen[value]
+
+    def __call__(self, text: str) -> str:
+        text = self.UUID.sub(lambda m: self._name("id", m.group()), text)
+        text = self.MAC.sub(lambda m: self._name("mac", m.group()), text)
+        return self.TIME.sub("<time>", text)
+
+
+def _fill(value, kept: dict):
+    if isinstance(value, str):
+        return value.format(**kept) if "{" in value and "}" in value and \
+            not value.startswith("{\"") else value
+    if isinstance(value, list):
+        return [_fill(v, kept) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, kept) for k, v in value.items()}
+    return value
+
+
+def transcript(tmp_path, monkeypatch) -> str:
+    seeded = random.Random
+    ids = seeded(1)
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=ids.getrandbits(128), version=4))
+    monkeypatch.setattr(random, "Random", lambda *seed: seeded(7))
+    api = make_api(tmp_path / "state.sqlite")
+    normal = Normal(json.dumps(api.keeper.doc))
+    kept, out = {}, []
+    requests = [(m, p, b, k, None) for m, p, b, k in SESSION]
+    for bad in BAD:
+        requests += [(m, p, b, None, None) for m, p, b in bad.setup]
+        requests.append((bad.method, bad.path, bad.body, None, bad.headers))
+    for method, path, body, keep, headers in requests:
+        path, body = _fill(path, kept), _fill(body, kept)
+        announced = len(api.changes)
+        code, answer = call(api, method, path, body, headers=headers, raw_path=path == "/")
+        if keep:
+            assert code == 201, (path, answer)
+            kept[keep] = next(iter(answer.values()))["id"]
+        shown = body if not isinstance(body, bytes) else (
+            body[:60].decode(errors="replace") + f"... ({len(body)} bytes)")
+        out.append(f"### {method} {path}" + (f"  {json.dumps(shown, sort_keys=True)}"
+                                             if body is not None else ""))
+        out.append(f"{code} {json.dumps(answer, indent=1, sort_keys=True)}")
+        for change in api.changes[announced:]:  # what each change reaches
+            out.append(f"change {change.what}: " + ", ".join(
+                f"{node} {work.kind}" + (f" {sorted(work.networks)}" if work.networks
+                                             else "")
+                for node, work in sorted(change.nodes.items())))
+    return normal("\n".join(out)) + "\n"
+
+
+def test_token_authentication_answers_as_recorded(tmp_path):
+    """auth_strategy = token: the versions document is open, the rest needs the token
+    (keystone's 401 otherwise, as keystonemiddleware answers)."""
+    api = make_api(tmp_path / "state.sqlite", token="s3cret")
+    out = []
+    for path, headers in (("/", {}), ("/v2.0/networks?fields=name", {}),
+                          ("/v2.0/networks?fields=name", {"X-Auth-Token": "wrong"}),
+                          ("/v2.0/networks?fields=name", {"X-Auth-Token": "s3cret"})):
+        req = webob.Request.blank(path, headers=headers)
+        resp = req.get_response(api)
+        out.append(f"### GET {path} {sorted(headers.items())}\n{resp.status} "
+                   f"{resp.headers.get('WWW-Authenticate')} {resp.content_type} "
+                   f"{resp.charset}\n{json.dumps(resp.json, indent=1, sort_keys=True)}")
+    golden.check("api_token.txt", "\n".join(out) + "\n", "the token-protected API's answers")
+
+
+def test_the_session_answers_as_recorded(tmp_path, monkeypatch):
+    golden.check("api_session.txt", transcript(tmp_path, monkeypatch), "the API's answers")
