@@ -79,20 +79,20 @@ class Attr:
     sort: bool = True          # lists may be sorted by it
     show: bool = True          # views show it (a few are for requests only)
 
-    def __post_init__(self):
+    def __post_init__(self):  # pragma: no mutate block
         if not self.filter:
             object.__setattr__(self, "sort", False)
 
 
-def _ro(name: str, **kw) -> Attr:
+def _ro(name: str, **kw) -> Attr:  # pragma: no mutate block
     return Attr(name, **kw)
 
 
-def _rw(name: str, convert: Convert = text, **kw) -> Attr:
+def _rw(name: str, convert: Convert = text, **kw) -> Attr:  # pragma: no mutate block
     return Attr(name, post=True, put=True, convert=convert, **kw)
 
 
-def _create_only(name: str, convert: Convert = text, **kw) -> Attr:
+def _create_only(name: str, convert: Convert = text, **kw) -> Attr:  # pragma: no mutate block
     return Attr(name, post=True, convert=convert, **kw)
 
 

@@ -2,6 +2,7 @@
 ValueError whose message reads well after "key 'x': "."""
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -98,12 +99,17 @@ def integer(value: Any) -> int:
     return value
 
 
+# The converter makers below return partials of module-level functions (not closures): the
+# schema's tables are built at import, and a converter's body must still be the code that
+# runs when a value is converted (so that mutation testing reaches it).
 def choice(*choices: str) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        if value not in choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
-        return value
-    return convert
+    return functools.partial(_choice, choices)
+
+
+def _choice(choices: tuple[str, ...], value: Any) -> str:
+    if value not in choices:
+        raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+    return value
 
 
 def ipv4(value: Any) -> ipaddress.IPv4Address:
@@ -151,21 +157,26 @@ def sequence(value: Any) -> list:
 
 
 def one_or_many(convert: Callable[[Any], Any]) -> Callable[[Any], tuple]:
-    def many(value: Any) -> tuple:
-        items = value if isinstance(value, list) else [value]
-        if not items:
-            raise ValueError("expected at least one value")
-        return tuple(convert(v) for v in items)
-    return many
+    """One value, or a non-empty list of values."""
+    return functools.partial(_one_or_many, convert)
+
+
+def _one_or_many(convert: Callable[[Any], Any], value: Any) -> tuple:
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ValueError("expected at least one value")
+    return tuple(convert(v) for v in items)
 
 
 def many(convert: Callable[[Any], Any]) -> Callable[[Any], tuple]:
     """A list (possibly empty) of values."""
-    def convert_all(value: Any) -> tuple:
-        if not isinstance(value, list):
-            raise ValueError(f"expected a list, got {value!r}")
-        return tuple(convert(v) for v in value)
-    return convert_all
+    return functools.partial(_many, convert)
+
+
+def _many(convert: Callable[[Any], Any], value: Any) -> tuple:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list, got {value!r}")
+    return tuple(convert(v) for v in value)
 
 
 def host_route(value: Any) -> tuple[model.IPNetwork, model.IPAddress]:
@@ -180,7 +191,11 @@ def host_route(value: Any) -> tuple[model.IPNetwork, model.IPAddress]:
 
 def optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """None, or what `convert` makes of the value."""
-    return lambda value: None if value is None else convert(value)
+    return functools.partial(_optional, convert)
+
+
+def _optional(convert: Callable[[Any], Any], value: Any) -> Any:
+    return None if value is None else convert(value)
 
 
 def cidr(value: Any) -> model.IPNetwork:

@@ -44,7 +44,7 @@ def _pad8(n: int) -> int:
     return (n + 7) // 8 * 8
 
 
-def _field_table() -> dict[str, tuple[int, int, int, str]]:
+def _field_table() -> dict[str, tuple[int, int, int, str]]:  # pragma: no mutate block
     """name -> (oxm number, exact header, masked header, kind); ofmsg has registered OVS's
     extra fields."""
     table = {}

@@ -40,7 +40,7 @@ DROP = Miss()
 NORMAL = Miss(normal=True)
 
 
-def FIELDS(*names: str) -> frozenset[str]:  # noqa: N802 - reads as a declaration
+def FIELDS(*names: str) -> frozenset[str]:  # noqa: N802  # pragma: no mutate block
     return frozenset(names)
 
 
@@ -55,7 +55,7 @@ class Table:
     priorities: tuple[tuple[int, str], ...]  # (priority, what a flow of it does)
     doc: str
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # pragma: no mutate block
         object.__setattr__(self, "_priority_set", frozenset(p for p, _ in self.priorities))
 
     def flow(self, priority: int, match: Match = (), actions: tuple[Action, ...] = (),

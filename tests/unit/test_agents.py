@@ -57,3 +57,31 @@ def test_heartbeats_and_agent_down_time(seed_cloud):
     agents.beat("dhcp", "network")     # back after being down: started again
     back = by_kind(agents.views(seed_cloud, lambda n: False))[("DHCP agent", "network")]
     assert back["started_at"] != started["started_at"] and back["alive"]
+
+
+def test_a_beat_within_agent_down_time_keeps_the_agent_started(seed_cloud):
+    clock = Clock()
+    agents = Agents(clock)
+    agents.beat("l3", "network")
+    first = by_kind(agents.views(seed_cloud, lambda n: False))[("L3 agent", "network")]
+    clock.now += AGENT_DOWN_TIME                 # exactly agent_down_time: still up
+    agents.beat("l3", "network")
+    again = by_kind(agents.views(seed_cloud, lambda n: False))[("L3 agent", "network")]
+    assert again["started_at"] == first["started_at"]
+    assert again["heartbeat_timestamp"] != first["heartbeat_timestamp"]
+
+
+def test_every_agent_reads_as_recorded(seed_cloud):
+    """The whole of each agent's view (tests/golden/agents.txt), as `openstack network agent
+    show` prints it."""
+    import json
+
+    from tests.support import golden
+    clock = Clock(1_767_225_600.0)               # 2026-01-01T00:00:00Z
+    agents = Agents(clock)
+    clock.now += 30
+    agents.beat("dhcp", "network")
+    agents.beat("l3", "network")
+    views = agents.views(seed_cloud, lambda node: node == "compute1")
+    golden.check("agents.txt", json.dumps(views, indent=1, sort_keys=True) + "\n",
+                 "the agents' views")

@@ -17,8 +17,11 @@ class Server:
     (the reply's JSON may be split), or a function of the request giving them."""
 
     def __init__(self, path, script):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
+        """path: a Unix socket's, or None for TCP on a free port of 127.0.0.1 (self.port)."""
+        self.sock = socket.socket(socket.AF_UNIX if path else socket.AF_INET,
+                                  socket.SOCK_STREAM)
+        self.sock.bind(path or ("127.0.0.1", 0))
+        self.port = None if path else self.sock.getsockname()[1]
         self.sock.listen(1)
         self.script = list(script)
         self.seen: list[dict] = []
@@ -90,6 +93,18 @@ def test_errors_name_the_target_and_the_fault(path):
             client.transact({"op": "select"}, {"op": "insert"})
         with pytest.raises(OvsdbError, match="OVSDB closed the connection"):
             client.transact({"op": "select"})
+
+
+def test_tcp_targets_and_the_socket_timeout():
+    server = Server(None, [reply([{"rows": [{"name": "br-tun"}]}]), reply([{}])])
+    target = f"tcp:127.0.0.1:{server.port}"
+    client = OvsdbClient(target, timeout=2.5)
+    with client:
+        assert client._sock.family == socket.AF_INET and client._sock.gettimeout() == 2.5
+        assert client.transact({"op": "select"}) == [{"rows": [{"name": "br-tun"}]}]
+        assert client.transact({"op": "select"}) == [{}]
+    assert client._sock is None
+    assert [m["id"] for m in server.seen] == [1, 2]
 
 
 def test_an_unknown_target_is_refused():

@@ -1,0 +1,149 @@
+"""The controller following changes (tier 1, against the fake switch of test_controller.py):
+one port's change followed incrementally without reading the switch, every reason to fall
+back to a whole sync, nodes a change does not concern, tunnels checked again; and the send
+path's less travelled roads (a foreign flow of our cookie, chunked writes, a bounded memory
+of what was sent)."""
+import dataclasses
+
+import pytest
+
+from cloud.naming import BR_INT, BR_TUN
+from tests.unit.test_controller import NODE, Node
+
+
+@pytest.fixture
+def node(seed_cloud):
+    return Node(seed_cloud)
+
+
+# ------------------------------------------------------------ following one port incrementally
+def _port_change(node, moved_to=None):
+    """node.cloud without (or with moved) compute1's first VM port, and the Change to it."""
+    from flows import incremental
+    port = next(p for p in node.cloud.ports_on(NODE) if p.device.startswith("tap"))
+    new = node.cloud.replace_port(
+        port.id, dataclasses.replace(port, node=moved_to) if moved_to else None)
+    return incremental.plan_change(node.cloud, new, f"test {port.name}"), new
+
+
+def _since(dp, mark):
+    return [kind for kind, _ in dp.log[mark:]]
+
+
+def test_a_port_change_is_followed_without_reading_the_switch(node):
+    node.reconciler.sync(NODE)
+    change, new = _port_change(node)
+    assert change.port_id and change.nodes[NODE] not in (None, "whole")
+    marks = {dp: len(dp.log) for dp in (node.br_int, node.br_tun)}
+    node.cloud = new
+    node.reconciler.update(NODE, change)
+    sent = {dp.bridge: _since(dp, marks[dp]) for dp in marks}
+    assert "delete" in sent[BR_INT]                 # the port's flows went, in a bundle
+    for kinds in sent.values():
+        assert "flow-stats" not in kinds and "port-desc" not in kinds, kinds
+        assert kinds.count("open") == kinds.count("commit") <= 1
+    assert node.reconciler.synced[NODE] is new
+    assert node.exact()
+
+
+@pytest.mark.parametrize("why", ["cloud moved on", "ports changed", "no sync yet",
+                                 "bridge not read", "whole", "bridge missing"])
+def test_a_change_that_cannot_be_followed_is_a_sync(node, why):
+    from flows import incremental
+    if why != "no sync yet":
+        node.reconciler.sync(NODE)
+    change, new = _port_change(node)
+    node.cloud = new
+    if why == "cloud moved on":
+        node.cloud = new.replace_port(next(iter(new.ports_on(NODE))).id, None)
+    elif why == "ports changed":
+        node.reconciler.ports_stale.add(NODE)
+    elif why == "bridge not read":
+        node.conns[BR_TUN].installed = None
+    elif why == "whole":
+        change = dataclasses.replace(change, nodes={**change.nodes, NODE: incremental.WHOLE})
+    elif why == "bridge missing":
+        node.registry.disconnect(node.br_tun)
+    mark = len(node.br_int.log)
+    node.reconciler.update(NODE, change)
+    assert "port-desc" in _since(node.br_int, mark)      # a sync reads the ports first
+    assert NODE not in node.reconciler.ports_stale
+    if why != "bridge missing":
+        assert node.exact() and node.reconciler.synced[NODE] is node.cloud
+    else:
+        assert NODE not in node.reconciler.synced or \
+            node.reconciler.synced[NODE] is not node.cloud
+
+
+def test_nodes_a_change_does_not_concern_advance_with_it(node):
+    from flows import incremental
+    node.reconciler.sync(NODE)
+    old = node.cloud
+    new = old.replace_port(next(p for p in old.ports if p.node == "compute2").id, None)
+    change = incremental.plan_change(old, new)
+    if NODE in change.nodes:      # (compute1 shares the network: make one that skips it)
+        change = dataclasses.replace(change, nodes={"compute2": incremental.WHOLE})
+    node.reconciler.advance(change)
+    assert node.reconciler.synced[NODE] is new
+    stale = incremental.plan_change(new, old)  # not from what compute1 is exact for
+    node.reconciler.synced[NODE] = old
+    node.reconciler.advance(dataclasses.replace(stale, nodes={}))
+    assert node.reconciler.synced[NODE] is old
+
+
+def test_forgotten_tunnels_are_checked_again(node):
+    node.reconciler.sync(NODE)
+    transactions = node.ovsdb.transactions
+    node.reconciler.sync(NODE)
+    assert node.ovsdb.transactions == transactions     # known: OVSDB not asked
+    node.reconciler.forget_tunnels(NODE)
+    node.reconciler.sync(NODE)
+    assert node.ovsdb.transactions > transactions
+
+
+# ------------------------------------------------------------------ the send path's byways
+def test_a_flow_of_our_cookie_outside_the_pipeline_is_deleted(node, caplog):
+    from os_ken.ofproto import ofproto_v1_3 as ofp
+    from os_ken.ofproto import ofproto_v1_3_parser as parser
+    from flows.tables import COOKIE
+    node.reconciler.sync(NODE)
+    match = parser.OFPMatch(in_port=1, eth_type=0x0800)
+    alien = parser.OFPFlowMod(node.br_tun, cookie=COOKIE, table_id=0, priority=7, match=match,
+                              instructions=[parser.OFPInstructionActions(
+                                  ofp.OFPIT_APPLY_ACTIONS, [parser.OFPActionSetQueue(3)])])
+    node.br_tun.flows[node.br_tun._key(alien)] = alien
+    node.conns[BR_TUN].installed = None
+    mods = node.conns[BR_TUN].flow_mods
+    node.reconciler.sync(NODE)
+    (deleted,) = node.br_tun.sent("raw-delete")
+    assert (deleted.command, deleted.table_id, deleted.priority, deleted.cookie,
+            deleted.cookie_mask, dict(deleted.match.items())) == (
+        ofp.OFPFC_DELETE_STRICT, 0, 7, COOKIE, 0xFFFFFFFFFFFFFFFF, dict(match.items()))
+    assert deleted.out_port == ofp.OFPP_ANY and deleted.out_group == ofp.OFPG_ANY
+    assert node.br_tun._key(alien) not in node.br_tun.flows
+    assert node.conns[BR_TUN].flow_mods == mods + 1
+    assert "outside the pipeline (action OFPActionSetQueue)" in caplog.text
+    assert node.exact()
+
+
+def test_bundle_adds_are_written_in_chunks(node, monkeypatch):
+    from controller import sender as sender_module
+    monkeypatch.setattr(sender_module, "CHUNK_BYTES", 400)
+    writes = []
+    real = node.br_int.send
+    node.br_int.send = lambda data: (writes.append(len(data)), real(data))
+    node.reconciler.sync(NODE)
+    flows = len(node.desired(BR_INT))
+    assert len(node.br_int.sent("add")) == flows
+    assert 1 < len(writes) < flows and all(size >= 400 for size in writes[:-1])
+    assert node.exact()
+
+
+def test_the_send_path_remembers_only_the_latest_messages(node, monkeypatch):
+    from controller import sender as sender_module
+    monkeypatch.setattr(sender_module, "MAX_REMEMBERED", 5)
+    node.reconciler.sync(NODE)
+    assert len(node.sender._sent) == 5
+    last = node.br_tun.xid
+    assert node.sender.describe_error(node.br_tun, last).startswith("commit of bundle")
+    assert node.sender.describe_error(node.br_tun, 1) == "a message that is not a flow-mod"
