@@ -20,6 +20,7 @@ import uuid
 
 from cloud.errors import Refused, not_emulated
 from cloud.model import OWNER_DHCP, OWNER_ROUTER_INTERFACE
+from cloud.schema_net import subnet_id
 from cloud.ops import (Doc, as_list, first_free, first_network_node, free_mac, network_entry,
                        pools_of, ports_of, required, set_common, subnet_entry, used_ips)
 
@@ -176,10 +177,11 @@ def ensure_dhcp_port(doc: Doc, net: dict, rng: random.Random) -> None:
         return
     block = ipaddress.ip_network(str(subnet["cidr"]))
     pools = pools_of(subnet)
+    what = f"subnet {subnet.get('id') or subnet_id(net['id'], subnet['cidr'])}"
     for port in mine:
         if not any(ipaddress.ip_address(str(ip)) in block for ip in as_list(port.get("ip"))):
             port["ip"] = as_list(port.get("ip")) + [
-                first_free(pools, used_ips(doc, net["id"]), f"subnet {subnet['id']}")]
+                first_free(pools, used_ips(doc, net["id"]), what)]
     if mine:
         return
     node = first_network_node(doc)
@@ -190,7 +192,7 @@ def ensure_dhcp_port(doc: Doc, net: dict, rng: random.Random) -> None:
     doc.setdefault("ports", []).append({
         "id": ident, "name": "", "network": net["id"], "node": node,
         "mac": free_mac(doc, rng),
-        "ip": [first_free(pools, used_ips(doc, net["id"]), f"subnet {subnet['id']}")],
+        "ip": [first_free(pools, used_ips(doc, net["id"]), what)],
         "device_owner": OWNER_DHCP, "device_id": dhcp_device_id(node, net["id"])})
     if net.get("project_id"):
         doc["ports"][-1]["project_id"] = net["project_id"]

@@ -17,13 +17,14 @@ class _Quiet(WSGIRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(tmp_path, token: str | None = None):
-    """Yield the API's base URL (http://127.0.0.1:PORT/v2.0)."""
+def serve(tmp_path, token: str | None = None, app=None):
+    """Yield the API's base URL (http://127.0.0.1:PORT/v2.0); `app`: another WSGI app to
+    serve instead of the API."""
     ready = threading.Event()
     box: dict = {}
 
     def run():
-        api = make_api(os.path.join(tmp_path, "state.sqlite"), token=token)
+        api = app or make_api(os.path.join(tmp_path, "state.sqlite"), token=token)
         box["server"] = server = make_server("127.0.0.1", 0, api, handler_class=_Quiet)
         ready.set()
         server.serve_forever(poll_interval=0.05)

@@ -191,3 +191,16 @@ def test_a_port_changes_its_addresses(api):
     refused(api, "PUT", f"/ports/{dhcp['id']}", {"port": {"binding:host_id": "compute1"}},
             409, "it follows what owns it")
     refused(api, "DELETE", f"/ports/{dhcp['id']}", None, 409, "has device owner network:dhcp")
+
+
+def test_dhcp_turned_off_and_on_again_on_a_seed_subnet(api):
+    """The seed's subnets have no stored id (it is derived from network and cidr): turning
+    DHCP back on must still find them an address (it was a 500)."""
+    body = {"subnet": {"enable_dhcp": False}}
+    assert call(api, "PUT", f"/subnets/{SUB_A4}", body)[0] == 200
+    assert not get(api, f"/ports?device_owner=network:dhcp&network_id={NET_A}")["ports"]
+    body["subnet"]["enable_dhcp"] = True
+    code, answer = call(api, "PUT", f"/subnets/{SUB_A4}", body)
+    assert code == 200, answer
+    (dhcp,) = get(api, f"/ports?device_owner=network:dhcp&network_id={NET_A}")["ports"]
+    assert dhcp["fixed_ips"] == [{"subnet_id": SUB_A4, "ip_address": "10.0.0.2"}]  # free again

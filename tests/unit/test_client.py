@@ -34,7 +34,10 @@ def test_client_verbs(url):
     with pytest.raises(ApiError) as err:
         client.show("networks", net["id"])
     assert (err.value.status, err.value.kind) == (404, "NotFound")
-    assert "could not be found" in err.value.message
+    assert err.value.message == f"Network {net['id']} could not be found."
+    assert str(err.value) == f"404 NotFound: Network {net['id']} could not be found."
+    assert Client(url + "/").list("routers") == client.list("routers")   # (a trailing slash)
+    assert Client(url).timeout == 30.0 and "X-Auth-Token" not in Client(url).headers
     assert client.cloud()["version"] == 4
 
 
@@ -56,6 +59,18 @@ def test_a_non_json_error_is_still_an_api_error(url):
     with pytest.raises(ApiError) as err:
         Client(url.replace("/v2.0", "")).request("GET", "/nothing-here")
     assert err.value.status == 404
+
+
+def test_an_error_page_that_is_not_neutron_s_is_an_api_error_too(tmp_path):
+    """A proxy's HTML error page (no NeutronError in it)."""
+    def proxy(environ, start_response):
+        start_response("502 Bad Gateway", [("Content-Type", "text/html")])
+        return [b"<html>Bad Gateway</html>"]
+    with serve(str(tmp_path), app=proxy) as base:
+        with pytest.raises(ApiError) as err:
+            Client(base).list("networks")
+    assert (err.value.status, err.value.kind) == (502, "Error")
+    assert err.value.message == "HTTP Error 502: Bad Gateway"
 
 
 def test_overlay_lists_and_shows(url, capsys):

@@ -38,3 +38,25 @@ def test_written_file_loads(tmp_path):
     path = tmp_path / "c3.yaml"
     generate.main(["--computes", "3", "-o", str(path)])
     assert len(schema.load(str(path)).nodes) == 4
+
+
+def test_a_generated_cloud_reads_as_recorded(capsys):
+    """`python -m cloud.generate --computes 2` prints tests/golden/generated_c2.yaml: the
+    seed's shape, key order and flow style as the benchmarks' cloud files have them."""
+    from tests.support import golden
+    assert generate.main(["--computes", "2"]) == 0
+    golden.check("generated_c2.yaml", capsys.readouterr().out, "the generated cloud file")
+
+
+def test_bad_arguments_are_refused(capsys):
+    for argv in (["--computes", "0"], [], ["--computes", "x"]):
+        with pytest.raises(SystemExit) as exit_:
+            generate.main(argv)
+        assert exit_.value.code == 2
+    assert "1..200" in capsys.readouterr().err
+
+
+def test_generated_clouds_do_not_share_their_networks():
+    one, two = generate.generate(1), generate.generate(1)
+    one["networks"][0]["name"] = "changed"
+    assert two["networks"][0]["name"] != "changed" and generate.NETWORKS[0]["name"] != "changed"
