@@ -157,7 +157,7 @@ def test_br_tun_reads_like_seed_001(learning_cloud):
            "actions=goto_table:22" in text
 
 
-def test_render_parse_round_trip(views, learning_cloud):
+def test_every_flow_renders_and_parses_back(views, learning_cloud):
     """Every flow of the seed, with and without l2pop (the learn action), renders to what
     ovs-ofctl prints and parses back to itself."""
     learning = {n.name: cloudsim.node_view(learning_cloud, n.name) for n in learning_cloud.nodes}
