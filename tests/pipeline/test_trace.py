@@ -14,7 +14,7 @@ from flows import tables as t
 from flows.flow import BROADCAST_MAC, ETH_TYPE_IP
 from flows.simulator import Packet
 from flows.tunnels import desired_tunnels
-from tests.support import ovstrace
+from tests.support import golden, ovstrace
 from tests.support.netns_ovs import private_ovs
 
 NODE = "compute1"
@@ -68,10 +68,15 @@ def seed_raw_module():
         return yaml.safe_load(fh)
 
 
-def test_real_bridge_holds_exactly_the_computed_flows(loaded):
+def test_real_bridge_holds_exactly_the_computed_flows(loaded, request):
+    """...and prints them as recorded in tests/golden/dump_<cloud>_<bridge>.txt, which tier 1
+    parses (tests/unit/test_flows.py) where no switch runs."""
     _, ovs, flows, _ = loaded
+    kind = request.node.callspec.params["loaded"]
     for br in (BR_INT, BR_TUN):
-        assert desired.index(ofctl.parse_dump(ovs.dump_flows(br))) == flows[br]
+        text = ovs.dump_flows(br, "--sort")
+        assert desired.index(ofctl.parse_dump(text)) == flows[br]
+        golden.check(f"dump_{kind}_{br}.txt", text, f"ovs-ofctl's dump of {kind} {br}")
 
 
 def trace_flow(fields: dict) -> str:

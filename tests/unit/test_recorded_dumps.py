@@ -1,0 +1,32 @@
+"""What a real ovs-vswitchd prints, read without a switch: the dumps in tests/golden/
+dump_<cloud>_<bridge>.txt were printed by `ovs-ofctl dump-flows --sort` of compute1's bridges
+loaded with the computed flows (tests/pipeline/test_trace.py records them and checks them
+against a live switch at every run); parsed back here they must be exactly the flows computed
+for compute1, for the seed with l2pop, without it (the learn action) and with DHCP."""
+import pytest
+import yaml
+
+from cloud import schema
+from cloud.naming import BR_INT, BR_TUN
+from flows import cloudsim, desired, ofctl
+from tests.conftest import SEED, dhcp_raw
+from tests.support.golden import FOLDER
+
+
+def computed(kind: str) -> dict:
+    with open(SEED) as fh:
+        raw = yaml.safe_load(fh)
+    raw = {"l2pop": raw, "learning": dict(raw, l2_population=False), "dhcp": dhcp_raw()}[kind]
+    cloud = schema.parse(raw, f"<{kind}>")
+    ports = cloudsim.number_ports(cloud, "compute1")
+    return desired.node_flows(cloudsim.node_view(cloud, "compute1", ports))
+
+
+@pytest.mark.parametrize("kind", ["l2pop", "learning", "dhcp"])
+def test_a_recorded_dump_parses_to_the_computed_flows(kind):
+    flows = computed(kind)
+    for bridge in (BR_INT, BR_TUN):
+        text = (FOLDER / f"dump_{kind}_{bridge}.txt").read_text()
+        parsed = ofctl.parse_dump(text)
+        assert len(parsed) == len(text.splitlines())
+        assert desired.index(parsed) == flows[bridge], (kind, bridge)
