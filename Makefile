@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: env demo test lint unit bench mutate clean-run
+.PHONY: env demo test lint unit bench mutate mutate-again clean-run
 
 env:
 	bash scripts/setup-env.sh
@@ -32,6 +32,13 @@ bench:
 mutate:
 	EXTRAS=test,mutate bash scripts/setup-env.sh
 	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2 >/dev/null || true
+	$(PY) scripts/mutation_report.py
+
+# after new tests: check again only what the last run left alive (killed mutants stay killed)
+mutate-again:
+	EXTRAS=test,mutate bash scripts/setup-env.sh
+	$(PY) scripts/mutation_recheck.py
 	$(VENV)/bin/mutmut run --max-children 2 >/dev/null || true
 	$(PY) scripts/mutation_report.py
 

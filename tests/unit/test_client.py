@@ -129,3 +129,33 @@ def test_overlay_refusals_and_names(url, capsys):
     err = overlay(url, capsys, "net-delete", NET_A, status=1)
     assert "Conflict" in err and "still in use" in err
 
+
+
+def test_overlay_prints_as_recorded(url, capsys, monkeypatch):
+    """What each command prints, tables and JSON (tests/golden/overlay_session.txt); the API
+    address and token from the environment when not given."""
+    from tests.support import golden
+    from tests.unit.test_api_session import Normal
+    monkeypatch.setenv("OVERLAY_URL", url)
+    monkeypatch.setenv("OVERLAY_TOKEN", "unused-by-noauth")
+    session = [
+        ["net-list"], ["subnet-list"], ["port-list"], ["node-list"], ["router-list"],
+        ["floatingip-list"], ["net-show", "TenantA-Net"], ["port-show", "vm-a1"],
+        ["router-show", "TenantA-R1"], ["--json", "net-show", "TenantC-Net"],
+        ["net-create", "TenantD-Net", "--type", "gre", "--segmentation-id", "77"],
+        ["subnet-create", "TenantD-Net", "10.2.0.0/24", "--name", "d4", "--no-dhcp"],
+        ["port-create", "TenantD-Net", "--name", "vm-d1", "--ip", "10.2.0.9"],
+        ["port-update", "vm-d1", "--host", "compute1"],
+        ["router-create", "TenantD-R1", "--external", "Ext-Net"],
+        ["router-interface-add", "TenantD-R1", "TenantD-Net"],
+        ["floatingip-create", "Ext-Net", "--port", "vm-d1"],
+        ["--json", "floatingip-list"], ["port-list"],
+        ["router-interface-remove", "TenantD-R1", "TenantD-Net"],
+        ["net-show", "nothing"], ["router-delete", "TenantD-R1"],
+    ]
+    normal, out = Normal(json.dumps(Client(url).cloud())), []
+    for argv in session:
+        code = cli.main(argv)
+        printed, err = capsys.readouterr()
+        out.append(f"$ overlay {' '.join(argv)}  -> {code}\n{printed}{err}")
+    golden.check("overlay_session.txt", normal("\n".join(out)), "what overlay prints")
