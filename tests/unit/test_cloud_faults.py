@@ -207,3 +207,12 @@ def test_every_fault_reads_as_recorded(root, monkeypatch):
     monkeypatch.chdir(root)
     text = "".join(f"### {case[0]}\n{_outcome(case)}\n" for case in CASES)
     golden.check("cloud_faults.txt", text, "the cloud file's faults")
+
+
+def test_the_seed_parses_as_recorded():
+    """The whole parsed seed cloud (tests/golden/seed_cloud.txt): every default the schema
+    fills in, every id it derives, every field of the model."""
+    import pprint
+    cloud = schema.load("clouds/seed.yaml")
+    golden.check("seed_cloud.txt", pprint.pformat(cloud, width=100) + "\n",
+                 "the parsed seed cloud")
