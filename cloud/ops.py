@@ -174,7 +174,7 @@ def create_network(doc: Doc, attrs: dict) -> tuple[Doc, str]:
         taken = {n.get("segmentation_id") for n in doc["networks"] if n.get("type") == kind}
         seg = next(s for s in range(1, SEGMENTATION_MAX[kind] + 1) if s not in taken)
     ident = attrs.get("id") or str(uuid.uuid4())
-    net = {"id": ident, "name": attrs.get("name", ""), "type": kind, "segmentation_id": seg}
+    net = {"id": ident, "name": "", "type": kind, "segmentation_id": seg}
     set_common(net, attrs)
     for key in ("mtu", "shared"):
         if key in attrs:

@@ -126,7 +126,7 @@ def create_router(doc: Doc, attrs: dict, rng: random.Random | None = None
                   ) -> tuple[Doc, str]:
     _check_router(attrs)
     ident = attrs.get("id") or str(uuid.uuid4())
-    router = {"id": ident, "name": attrs.get("name", "")}
+    router = {"id": ident, "name": ""}
     set_common(router, attrs)
     gateway = _gateway(doc, router, attrs.get("external_gateway_info"),
                        rng or random.Random())

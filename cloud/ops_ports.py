@@ -132,7 +132,7 @@ def create_port(doc: Doc, attrs: dict) -> tuple[Doc, str]:
     _check_common(attrs)
     net = network_entry(doc, attrs["network_id"])
     ident = attrs.get("id") or str(uuid.uuid4())
-    port = {"id": ident, "name": attrs.get("name", ""), "network": net["id"],
+    port = {"id": ident, "name": "", "network": net["id"],
             "mac": _mac(doc, attrs, net["id"]), "device_owner": attrs.get("device_owner", "")}
     set_common(port, attrs, net.get("project_id"))
     _set_binding(port, attrs)
