@@ -52,9 +52,11 @@ def _seeded_store(path: str) -> Store:
     return Store(path)
 
 
-def make_api(path, token=None):
+def make_api(path, token=None, seed=None):
+    """The API over a Keeper of the seed cloud (or of the cloud file `seed`)."""
     changes = []
-    keeper = Keeper(_seeded_store(str(path)), SEED, changes.append)
+    store = Store(str(path)) if seed else _seeded_store(str(path))
+    keeper = Keeper(store, seed or SEED, changes.append)
     runtime = FakeRuntime()
     runtime.keeper = keeper
     app = Api(keeper, runtime, *(("token", token) if token else ()))

@@ -4,27 +4,20 @@ The session drives every resource through what the openstack client does with it
 and without optional attributes, show, list with filters, fields, sorting and pages, update,
 tags, router interfaces and gateways, floating IPs, delete) and then every bad request of
 tests/support/bad_requests.py, and records each status and JSON answer, and the nodes each
-change reaches. Generated ids and MACs come from seeded generators here, and are
-written as <id N> and <mac N> in order of first appearance (so one that reappears keeps its
-number); times as <time>.
+change reaches (tests/support/session.py; generated ids, MACs and times written as <id N>,
+<mac N> and <time>).
 
 The other API tests say what matters about an answer; this one says that nothing else moved:
 a changed key, message, default or order shows as a diff (tests/support/golden.py).
 """
 import json
-import random
-import re
-import uuid
 
 import webob
 
 from tests.support import golden
-from tests.support.apicall import call
 from tests.support.bad_requests import BAD, EXT, NET_A, NET_C, R_A, SUB_A4, SUB_C4, VM_A1
+from tests.support.session import replay
 from tests.unit.conftest import make_api
-
-SEEDED = {NET_A: "NET_A", NET_C: "NET_C", EXT: "EXT", R_A: "R_A", SUB_A4: "SUB_A4",
-          SUB_C4: "SUB_C4", VM_A1: "VM_A1"}
 
 # (method, path, body, name to keep the answer's id under); "{name}" is replaced by a kept id
 SESSION = [
@@ -280,73 +273,12 @@ SESSION = [
 ]
 
 
-class Normal:
-    """Generated ids, MACs and times written as <id N>, <mac N>, <time>."""
-    UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-    MAC = re.compile(r"fa:16:3e(?::[0-9a-f]{2}){3}")
-    TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-
-    def __init__(self, seed_doc: str):
-        self.seen: dict[str, str] = {}
-        self.seed_doc = seed_doc
-
-    def _name(self, kind: str, value: str) -> str:
-        if value in SEEDED:
-            return SEEDED[value]
-        if value in self.seed_doc:
-            return value
-        if value not in self.seen:
-            count = sum(v.startswith("<" + kind) for v in self.seen.values())
-            self.seen[value] = f"<{kind} {count + 1}>"
-        return self.seen[value]
-
-    def __call__(self, text: str) -> str:
-        text = self.UUID.sub(lambda m: self._name("id", m.group()), text)
-        text = self.MAC.sub(lambda m: self._name("mac", m.group()), text)
-        return self.TIME.sub("<time>", text)
-
-
-def _fill(value, kept: dict):
-    if isinstance(value, str):
-        return value.format(**kept) if "{" in value and "}" in value and \
-            not value.startswith("{\"") else value
-    if isinstance(value, list):
-        return [_fill(v, kept) for v in value]
-    if isinstance(value, dict):
-        return {k: _fill(v, kept) for k, v in value.items()}
-    return value
-
-
 def transcript(tmp_path, monkeypatch) -> str:
-    seeded = random.Random
-    ids = seeded(1)
-    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=ids.getrandbits(128), version=4))
-    monkeypatch.setattr(random, "Random", lambda *seed: seeded(7))
-    api = make_api(tmp_path / "state.sqlite")
-    normal = Normal(json.dumps(api.keeper.doc))
-    kept, out = {}, []
     requests = [(m, p, b, k, None) for m, p, b, k in SESSION]
     for bad in BAD:
         requests += [(m, p, b, None, None) for m, p, b in bad.setup]
         requests.append((bad.method, bad.path, bad.body, None, bad.headers))
-    for method, path, body, keep, headers in requests:
-        path, body = _fill(path, kept), _fill(body, kept)
-        announced = len(api.changes)
-        code, answer = call(api, method, path, body, headers=headers, raw_path=path == "/")
-        if keep:
-            assert code == 201, (path, answer)
-            kept[keep] = next(iter(answer.values()))["id"]
-        shown = body if not isinstance(body, bytes) else (
-            body[:60].decode(errors="replace") + f"... ({len(body)} bytes)")
-        out.append(f"### {method} {path}" + (f"  {json.dumps(shown, sort_keys=True)}"
-                                             if body is not None else ""))
-        out.append(f"{code} {json.dumps(answer, indent=1, sort_keys=True)}")
-        for change in api.changes[announced:]:  # what each change reaches
-            out.append(f"change {change.what}: " + ", ".join(
-                f"{node} {work.kind}" + (f" {sorted(work.networks)}" if work.networks
-                                             else "")
-                for node, work in sorted(change.nodes.items())))
-    return normal("\n".join(out)) + "\n"
+    return replay(lambda: make_api(tmp_path / "state.sqlite"), requests, monkeypatch)
 
 
 def test_token_authentication_answers_as_recorded(tmp_path):

@@ -135,7 +135,7 @@ def test_overlay_prints_as_recorded(url, capsys, monkeypatch):
     """What each command prints, tables and JSON (tests/golden/overlay_session.txt); the API
     address and token from the environment when not given."""
     from tests.support import golden
-    from tests.unit.test_api_session import Normal
+    from tests.support.session import Normal
     monkeypatch.setenv("OVERLAY_URL", url)
     monkeypatch.setenv("OVERLAY_TOKEN", "unused-by-noauth")
     session = [

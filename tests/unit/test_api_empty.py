@@ -1,0 +1,73 @@
+"""A cloud that starts empty and grows through the API (tests/golden/api_empty.txt): a cloud
+file with nodes and nothing else, then the first network, subnet (its DHCP port), port,
+router and floating IP, each the first of its kind in the document, and back to empty; and a
+cloud without a network node, where DHCP and routers cannot run."""
+import yaml
+
+from tests.support import golden
+from tests.support.session import replay
+from tests.unit.conftest import make_api
+
+NODES = [{"name": "network", "role": "network", "management_ip": "192.168.10.10",
+          "tunnel_ip": "192.168.100.10"},
+         {"name": "compute1", "role": "compute", "management_ip": "192.168.10.11",
+          "tunnel_ip": "192.168.100.11"}]
+
+
+def empty(tmp_path, nodes=NODES) -> str:
+    path = tmp_path / "empty.yaml"
+    path.write_text(yaml.safe_dump({
+        "cloud": "empty", "management": {"cidr": "192.168.10.0/24",
+                                         "controller": "192.168.10.1"},
+        "data": {"cidr": "192.168.100.0/24"}, "nodes": nodes, "networks": []}))
+    return str(path)
+
+
+GROW = [
+    ("GET", "/networks", None, None), ("GET", "/ports", None, None),
+    ("GET", "/routers", None, None), ("GET", "/floatingips", None, None),
+    ("GET", "/subnets", None, None),
+    ("POST", "/networks", {"network": {"name": "first"}}, "net"),
+    ("POST", "/networks", {"network": {"name": "gre", "provider:network_type": "gre"}}, "gre"),
+    ("POST", "/subnets", {"subnet": {"network_id": "{net}", "cidr": "10.8.0.0/29"}}, "sub"),
+    ("GET", "/ports", None, None),
+    ("POST", "/ports", {"port": {"network_id": "{net}", "binding:host_id": "compute1"}}, "p1"),
+    ("POST", "/ports", {"port": {"network_id": "{net}"}}, "p2"),
+    ("POST", "/ports", {"port": {"network_id": "{net}"}}, "p3"),
+    ("POST", "/ports", {"port": {"network_id": "{net}"}}, "p4"),   # .6: the /29 is full
+    ("POST", "/ports", {"port": {"network_id": "{net}"}}, None),
+    ("POST", "/routers", {"router": {"name": "r"}}, "r"),
+    ("POST", "/routers", {"router": {"external_gateway_info": {"network_id": "{net}"}}},
+     None),
+    ("PUT", "/routers/{r}/add_router_interface", {"subnet_id": "{sub}"}, None),
+    ("POST", "/floatingips", {"floatingip": {"floating_network_id": "{net}"}}, None),
+    ("GET", "/agents?fields=agent_type&fields=host", None, None),
+    ("PUT", "/routers/{r}/remove_router_interface", {"subnet_id": "{sub}"}, None),
+    ("DELETE", "/routers/{r}", None, None),
+    ("DELETE", "/ports/{p1}", None, None), ("DELETE", "/ports/{p2}", None, None),
+    ("DELETE", "/ports/{p3}", None, None), ("DELETE", "/ports/{p4}", None, None),
+    ("DELETE", "/subnets/{sub}", None, None),
+    ("GET", "/ports", None, None),
+    ("DELETE", "/networks/{net}", None, None), ("DELETE", "/networks/{gre}", None, None),
+    ("GET", "/networks", None, None),
+]
+
+NO_NETWORK_NODE = [
+    ("POST", "/networks", {"network": {"name": "n"}}, "n"),
+    ("POST", "/subnets", {"subnet": {"network_id": "{n}", "cidr": "10.9.0.0/24"}}, None),
+    ("POST", "/subnets", {"subnet": {"network_id": "{n}", "cidr": "10.9.0.0/24",
+                                     "enable_dhcp": False}}, "s"),
+    ("PUT", "/subnets/{s}", {"subnet": {"enable_dhcp": True}}, None),
+    ("POST", "/routers", {"router": {"name": "r"}}, None),
+    ("GET", "/agents?fields=agent_type&fields=host", None, None),
+]
+
+
+def test_an_empty_cloud_grows_and_empties_as_recorded(tmp_path, monkeypatch):
+    text = replay(lambda: make_api(tmp_path / "s.sqlite", seed=empty(tmp_path)),
+                  [(m, p, b, k, None) for m, p, b, k in GROW], monkeypatch)
+    text += "=== a cloud without a network node\n" + replay(
+        lambda: make_api(tmp_path / "t.sqlite", seed=empty(tmp_path, NODES[1:])),
+        [(m, p, b, k, None) for m, p, b, k in NO_NETWORK_NODE], monkeypatch)
+    assert "\n500 " not in text, "a request was an internal error"
+    golden.check("api_empty.txt", text, "the API's answers on an empty cloud")
