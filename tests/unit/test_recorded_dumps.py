@@ -30,3 +30,15 @@ def test_a_recorded_dump_parses_to_the_computed_flows(kind):
         parsed = ofctl.parse_dump(text)
         assert len(parsed) == len(text.splitlines())
         assert desired.index(parsed) == flows[bridge], (kind, bridge)
+
+
+def test_our_rendering_reads_as_recorded():
+    """How flows/ofctl.py writes the same flows (what tier 2 loads with add-flows and the send
+    path logs at debug level): tests/golden/render_compute1.txt."""
+    from tests.support import golden
+    out = []
+    for kind in ("l2pop", "learning", "dhcp"):
+        for bridge, flows in sorted(computed(kind).items()):
+            out.append(f"### {kind} {bridge}")
+            out += sorted(ofctl.render(f) for f in flows.values())
+    golden.check("render_compute1.txt", "\n".join(out) + "\n", "the rendered flows")
