@@ -22,6 +22,7 @@ from tests.unit.conftest import make_api
 # (method, path, body, name to keep the answer's id under); "{name}" is replaced by a kept id
 SESSION = [
     ("GET", "/", None, None),
+    ("GET", "", None, None),
     ("GET", "/extensions", None, None),
     ("GET", "/extensions/router", None, None),
     ("GET", "/networks?sort_key=name&sort_dir=desc&fields=name&fields=id", None, None),
