@@ -47,6 +47,7 @@ class FakeDatapath:
         self.flows: dict[tuple, object] = {}
         self.bundles: dict[int, list] = {}        # open bundles: id -> flow-mods
         self.log: list[tuple[str, object]] = []
+        self.xids: list[tuple] = []               # (xid, verb, flow, bundle) of each flow-mod
         self.refuse_commits = 0                   # how many commits to answer with an error
         self.silent = False                       # answer nothing (a hung switch)
 
@@ -56,6 +57,8 @@ class FakeDatapath:
         msg.set_xid(self.xid)
 
     def send_msg(self, msg) -> None:
+        assert msg.datapath is self, f"{msg!r} was built for another datapath"
+        msg.serialize()                           # (as os-ken's send_msg does: it must encode)
         if isinstance(msg, parser.ONFBundleCtrlMsg):
             self._bundle_ctrl(msg)
         elif isinstance(msg, parser.OFPPortDescStatsRequest):
@@ -85,6 +88,7 @@ class FakeDatapath:
             verb = {ofp.OFPFC_ADD: "add", ofp.OFPFC_MODIFY_STRICT: "modify",
                     ofp.OFPFC_DELETE_STRICT: "delete"}[flow_mod.command]
             self.log.append((verb, ofmsg.decode_stats(flow_mod)))
+            self.xids.append((xid, verb, self.log[-1][1], bundle))
             assert bundle in self.bundles, f"flow-mod for bundle {bundle}, which is not open"
             self.bundles[bundle].append(flow_mod)
             data = data[length:]

@@ -147,3 +147,63 @@ def test_the_send_path_remembers_only_the_latest_messages(node, monkeypatch):
     last = node.br_tun.xid
     assert node.sender.describe_error(node.br_tun, last).startswith("commit of bundle")
     assert node.sender.describe_error(node.br_tun, 1) == "a message that is not a flow-mod"
+
+
+def test_every_message_sent_is_remembered_by_its_xid(node):
+    """An OpenFlow error names what it answers: each bundle-add by its verb, flow and bundle,
+    each control message by what it was."""
+    from flows import ofctl
+    node.reconciler.sync(NODE)
+    dp = node.br_tun
+    assert dp.xids and [x for x, *_ in dp.xids] == sorted({x for x, *_ in dp.xids})
+    for xid, verb, flow, bundle in dp.xids:
+        assert node.sender.describe_error(dp, xid) == f"{verb} {ofctl.render(flow)} " \
+                                                      f"(bundle {bundle})"
+    first, last = dp.xids[0][0], dp.xids[-1][0]
+    assert node.sender.describe_error(dp, first - 1) == "open of bundle 1"
+    assert node.sender.describe_error(dp, last + 1) == "commit of bundle 1"
+    assert node.sender.describe_error(dp, 1) == "port-desc"
+    assert node.sender.describe_error(dp, 2) == "flow-stats"
+
+
+def test_nothing_to_send_sends_nothing_and_mods_are_counted(node):
+    from flows.diff import Changes
+    node.reconciler.sync(NODE)
+    conn = node.conns[BR_INT]
+    before, log = conn.flow_mods, len(node.br_int.log)
+    assert node.sender.apply(conn, Changes(add=[], modify=[], delete=[])) == 0
+    assert len(node.br_int.log) == log and conn.flow_mods == before
+    flow = next(iter(node.desired(BR_INT).values()))
+    assert node.sender.apply(conn, Changes(add=[], modify=[], delete=[flow])) == 1
+    assert node.sender.apply(conn, Changes(add=[flow], modify=[], delete=[])) == 1
+    assert conn.flow_mods == before + 2 and flow.key in conn.installed
+    assert node.exact()
+
+
+def test_each_flow_mod_is_logged_at_debug_level(node, caplog):
+    import logging
+
+    from flows import ofctl
+    with caplog.at_level(logging.DEBUG, logger="overlay.sender"):
+        node.reconciler.sync(NODE)
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    flow = next(iter(node.desired(BR_TUN).values()))
+    assert f"{node.conns[BR_TUN].label}: bundle 1: add {ofctl.render(flow)}" in lines
+    assert len(lines) == len(node.br_int.sent("add")) + len(node.br_tun.sent("add"))
+
+
+def test_a_learned_entry_first_in_the_reply_hides_nothing(node):
+    """The learn action's entries are skipped wherever they come in the flow-stats reply."""
+    from flows.flow import Flow, Output, SetField
+    from flows.tables import COOKIE_LEARNED, UCAST_TO_TUN
+    node.reconciler.sync(NODE)
+    learned = Flow(UCAST_TO_TUN, 1, (("eth_dst", "fa:16:3e:49:00:b5"), ("vlan_vid", 4097)),
+                   (SetField("tunnel_id", 5000), Output(2)), cookie=COOKIE_LEARNED)
+    node.br_tun.put(learned)
+    key = next(k for k, e in node.br_tun.flows.items() if e.cookie == COOKIE_LEARNED)
+    node.br_tun.flows = {key: node.br_tun.flows[key],
+                         **{k: e for k, e in node.br_tun.flows.items() if k != key}}
+    node.conns[BR_TUN].installed = None
+    node.reconciler.sync(NODE)
+    assert ("open", 2) not in node.br_tun.log          # read back whole: nothing to add
+    assert node.conns[BR_TUN].installed == node.desired(BR_TUN)
