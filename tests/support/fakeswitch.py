@@ -66,6 +66,8 @@ class FakeDatapath:
             body = [_port(no, name) for name, no in self.port_numbers.items()]
             self._reply(msg.xid, body + [self.ports[ofp.OFPP_LOCAL]])
         elif isinstance(msg, parser.OFPFlowStatsRequest):
+            assert (msg.table_id, msg.out_port, msg.out_group, dict(msg.match.items())) == \
+                (ofp.OFPTT_ALL, ofp.OFPP_ANY, ofp.OFPG_ANY, {}), "not every table and port"
             self.log.append(("flow-stats", None))
             mask = msg.cookie_mask
             self._reply(msg.xid, [f for f in self.flows.values()
@@ -149,6 +151,7 @@ class FakeOvsdb:
         self.br_tun = br_tun
         self.interfaces: dict[str, dict] = {}   # name -> {type, options}
         self.transactions = 0
+        self.sent: list[tuple] = []             # every transaction's operations, in order
         self.target = "fake"
 
     def __call__(self, target: str) -> FakeOvsdb:
@@ -173,6 +176,7 @@ class FakeOvsdb:
         three selects, or its one write transaction (a wait on br-tun's ports, a comment,
         Interface/Port inserts, Interface updates, one Bridge mutate)."""
         self.transactions += 1
+        self.sent.append(ops)
         names = list(self.br_tun.port_numbers)
         br_uuid = self._uuid("br-tun")
         current = ["set", [self._uuid(n) for n in names]]

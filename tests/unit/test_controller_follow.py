@@ -207,3 +207,32 @@ def test_a_learned_entry_first_in_the_reply_hides_nothing(node):
     node.reconciler.sync(NODE)
     assert ("open", 2) not in node.br_tun.log          # read back whole: nothing to add
     assert node.conns[BR_TUN].installed == node.desired(BR_TUN)
+
+
+def test_the_tunnel_ports_are_made_as_recorded(node):
+    """The OVSDB transactions of compute1's first sync (tests/golden/ovsdb_compute1.json):
+    the reads, then one write with its wait, comment, inserts and the bridge's mutate, with
+    the options Neutron sets on a tunnel interface."""
+    import json
+
+    from tests.support import golden
+    node.reconciler.sync(NODE)
+    golden.check("ovsdb_compute1.json", json.dumps(node.ovsdb.sent, indent=1) + "\n",
+                 "the OVSDB transactions of a first sync")
+
+
+def test_tunnels_follow_l2pop_or_make_the_full_mesh(uneven_cloud):
+    import dataclasses
+
+    from flows.tunnels import desired_tunnels, network_tunnels
+    c = uneven_cloud
+    net_c = next(n for n in c.networks if n.name == "TenantC-Net")
+    net_b = next(n for n in c.networks if n.name == "TenantB-Net")
+    assert desired_tunnels(c, "compute5") == {} == network_tunnels(c, "compute5", net_c)
+    assert {s.remote_node for s in network_tunnels(c, "compute1", net_b).values()} == \
+        {"compute4"}
+    mesh = dataclasses.replace(c, l2_population=False)
+    others = {n.name for n in c.nodes} - {"compute5"}
+    assert {s.remote_node for s in network_tunnels(mesh, "compute5", net_c).values()} == others
+    assert {(s.remote_node, s.type) for s in desired_tunnels(mesh, "compute5").values()} == \
+        {(n, kind) for n in others for kind in ("vxlan", "gre")}
