@@ -5,6 +5,7 @@ cloud without a network node, where DHCP and routers cannot run."""
 import yaml
 
 from tests.support import golden
+from tests.support.bad_requests import SUB_A4
 from tests.support.session import replay
 from tests.unit.conftest import make_api
 
@@ -71,3 +72,68 @@ def test_an_empty_cloud_grows_and_empties_as_recorded(tmp_path, monkeypatch):
         [(m, p, b, k, None) for m, p, b, k in NO_NETWORK_NODE], monkeypatch)
     assert "\n500 " not in text, "a request was an internal error"
     golden.check("api_empty.txt", text, "the API's answers on an empty cloud")
+
+
+# ports' addresses every way Neutron takes them, on the seed cloud plus a network with SLAAC
+A2 = "45957f77-79a1-44cd-8188-1ab410ddce44"
+DHCP_A = "6a1f3e2d-0c4b-4d5a-9e8f-7a6b5c4d3e2a"
+ADDRESSES = [
+    ("POST", "/networks", {"network": {"name": "auto"}}, "auto"),
+    ("POST", "/subnets", {"subnet": {"network_id": "{auto}", "cidr": "10.90.0.0/24",
+                                     "enable_dhcp": False}}, "a4"),
+    ("POST", "/subnets", {"subnet": {"network_id": "{auto}", "cidr": "fd90::/64",
+                                     "ip_version": 6, "ipv6_address_mode": "slaac",
+                                     "ipv6_ra_mode": "slaac"}}, "a6"),
+    ("POST", "/networks", {"network": {"name": "ra-only"}}, "ra"),
+    ("POST", "/subnets", {"subnet": {"network_id": "{ra}", "cidr": "fd91::/64",
+                                     "ip_version": 6, "ipv6_ra_mode": "dhcpv6-stateless"}},
+     "r6"),
+    ("POST", "/ports", {"port": {"network_id": "{ra}", "mac_address": "fa:16:3e:91:00:01"}},
+     None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}", "mac_address": "fa:16:3e:90:00:01"}},
+     "p1"),
+    ("POST", "/ports", {"port": {"network_id": "{auto}", "mac_address": "fa:16:3e:90:00:02",
+                                 "fixed_ips": [{"subnet_id": "{a6}"}]}}, None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}", "mac_address": "fa:16:3e:90:00:03",
+                                 "fixed_ips": [{"subnet_id": "{a4}"}, {"subnet_id": "{a4}"}]}},
+     None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}",
+                                 "fixed_ips": [{"subnet_id": "{a6}", "ip_address": "fd90::9"}]}},
+     None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}", "fixed_ips": ["10.90.0.5"]}}, None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}", "fixed_ips": [{}]}}, None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}",
+                                 "fixed_ips": [{"ip_address": "10.90.0.7", "mac": "x"}]}}, None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}",
+                                 "fixed_ips": [{"ip_address": "ten"}]}}, None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}",
+                                 "fixed_ips": [{"subnet_id": "{a4}",
+                                                "ip_address": "10.91.0.7"}]}}, None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}",
+                                 "fixed_ips": [{"ip_address": "10.90.0.50"},
+                                               {"ip_address": "10.90.0.50"}]}}, None),
+    ("POST", "/ports", {"port": {"network_id": "{auto}",
+                                 "fixed_ips": [{"subnet_id": SUB_A4}]}}, None),
+    ("PUT", f"/ports/{A2}", {"port": {"fixed_ips": [{"ip_address": "10.0.0.5"}]}}, None),
+    ("PUT", f"/ports/{A2}", {"port": {"fixed_ips": [{"ip_address": "10.0.0.4"}]}}, None),
+    ("PUT", f"/ports/{A2}", {"port": {"fixed_ips": [{"subnet_id": SUB_A4}]}}, None),
+    ("PUT", f"/ports/{A2}", {"port": {"fixed_ips": []}}, None),
+    ("PUT", "/ports/{p1}", {"port": {"mac_address": "fa:16:3e:90:00:09"}}, None),
+    ("PUT", "/ports/{p1}", {"port": {"fixed_ips": [{"subnet_id": "{a6}"}],
+                                     "binding:profile": {"x": 1}}}, None),
+    ("PUT", "/ports/{p1}", {"port": {"binding:profile": {}, "device_id": "vm-9",
+                                     "device_owner": "compute:az2"}}, None),
+    ("PUT", f"/ports/{DHCP_A}", {"port": {"name": "the dhcp port", "description": "d"}},
+     None),
+    ("PUT", f"/ports/{DHCP_A}", {"port": {"binding:host_id": "compute1"}}, None),
+    ("DELETE", f"/ports/{DHCP_A}", None, None),
+    ("GET", "/ports?network_id={auto}&sort_key=mac_address", None, None),
+    ("GET", f"/ports/{A2}", None, None),
+]
+
+
+def test_addresses_of_ports_as_recorded(tmp_path, monkeypatch):
+    text = replay(lambda: make_api(tmp_path / "s.sqlite"),
+                  [(m, p, b, k, None) for m, p, b, k in ADDRESSES], monkeypatch)
+    assert "\n500 " not in text, "a request was an internal error"
+    golden.check("api_addresses.txt", text, "the API's answers about addresses")
