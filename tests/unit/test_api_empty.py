@@ -5,7 +5,7 @@ cloud without a network node, where DHCP and routers cannot run."""
 import yaml
 
 from tests.support import golden
-from tests.support.bad_requests import SUB_A4
+from tests.support.bad_requests import NET_C, SUB_A4
 from tests.support.session import replay
 from tests.unit.conftest import make_api
 
@@ -137,3 +137,46 @@ def test_addresses_of_ports_as_recorded(tmp_path, monkeypatch):
                   [(m, p, b, k, None) for m, p, b, k in ADDRESSES], monkeypatch)
     assert "\n500 " not in text, "a request was an internal error"
     golden.check("api_addresses.txt", text, "the API's answers about addresses")
+
+
+# how lists are asked for, and how attributes are read, at their edges
+QUERIES = [
+    ("GET", "/networks?sort_dir=asc", None, None),
+    ("GET", "/networks?sort_key=name&sort_key=id&sort_dir=asc", None, None),
+    ("GET", "/networks?sort_key=name&sort_dir=sideways", None, None),
+    ("GET", "/networks?sort_key=provider:network_type&sort_key=name&fields=name", None, None),
+    ("GET", "/networks?sort_key=mtu&sort_dir=desc&fields=name&fields=mtu", None, None),
+    ("GET", "/subnets?enable_dhcp=1&fields=name", None, None),
+    ("GET", "/subnets?enable_dhcp=False&fields=name", None, None),
+    ("GET", "/subnets?enable_dhcp=maybe", None, None),
+    ("GET", "/ports?name=vm-a1&fixed_ips=ip_address%3D10.0.0.4&fields=name", None, None),
+    ("GET", "/ports?name=vm-b1&fixed_ips=ip_address%3D10.0.0.4&fields=name&tags=x", None,
+     None),
+    ("GET", "/ports?fixed_ips=ip_address%3D10.0.0.4&name=vm-a2&fields=name", None, None),
+    ("GET", "/networks?id=not-a-uuid", None, None),
+    ("GET", "/routers?limit=2&fields=name", None, None),
+    ("GET", "/routers?limit=1&marker=45765633-1bd6-41c7-bdfc-7d425818135a&fields=id",
+     None, None),
+    ("POST", "/networks", {"network": {"name": "x"}, "extra": 1}, None),
+    ("POST", "/networks", {"network": {"name": "t", "tenant_id": "e" * 32}}, None),
+    ("POST", "/networks", {"network": {"name": "t", "project_id": ""}}, None),
+    ("POST", "/networks", {"network": {"name": "s1", "shared": 1}}, None),
+    ("POST", "/networks", {"network": {"name": "s2", "shared": "FALSE"}}, None),
+    ("POST", "/networks", {"network": {"name": "s3", "shared": 2}}, None),
+    ("POST", "/networks", {"network": {"name": "s4", "shared": "0"}}, None),
+    ("POST", "/networks", {"network": {"name": "g", "provider:network_type": "gre",
+                                       "provider:segmentation_id": " +77 "}}, None),
+    ("POST", "/networks", {"network": {"name": "g2", "provider:network_type": "gre",
+                                       "provider:segmentation_id": "7.5"}}, None),
+    ("POST", "/subnets", {"subnet": {"network_id": NET_C, "cidr": "fd07::/64",
+                                     "ip_version": 6, "gateway_ip": ""}}, None),
+    ("GET", "/networks?fields=name&fields=shared&fields=project_id&sort_key=name", None,
+     None),
+]
+
+
+def test_queries_and_attribute_readings_as_recorded(tmp_path, monkeypatch):
+    text = replay(lambda: make_api(tmp_path / "s.sqlite"),
+                  [(m, p, b, k, None) for m, p, b, k in QUERIES], monkeypatch)
+    assert "\n500 " not in text, "a request was an internal error"
+    golden.check("api_queries.txt", text, "the API's answers to queries")
