@@ -69,7 +69,7 @@ class Api:
             m.connect(f"/v2.0/{coll}/{{ident}}/tags", coll=coll, action="tags")
             m.connect(f"/v2.0/{coll}/{{ident}}/tags/{{tag}}", coll=coll, action="tags")
         for coll in attributes.RESOURCES:
-            for suffix in ("", ".json"):
+            for suffix in (".json", ""):   # (.json first: {ident} would swallow it)
                 m.connect(f"/v2.0/{coll}{suffix}", coll=coll, action="collection")
                 m.connect(f"/v2.0/{coll}/{{ident}}{suffix}", coll=coll, action="member")
 

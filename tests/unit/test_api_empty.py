@@ -172,6 +172,15 @@ QUERIES = [
                                      "ip_version": 6, "gateway_ip": ""}}, None),
     ("GET", "/networks?fields=name&fields=shared&fields=project_id&sort_key=name", None,
      None),
+    ("GET", "/networks.json?fields=name", None, None),
+    ("GET", f"/networks/{NET_C}.json?fields=name", None, None),
+    ("GET", "/nodes/compute1", None, None),
+    ("GET", "/nodes/compute9", None, None),
+    ("GET", "/agents/73fd0567-2bc7-55d2-ab8d-30dc83656117?fields=host&fields=binary", None,
+     None),
+    ("POST", "/nodes", {"node": {"name": "compute3"}}, None),
+    ("GET", "/routers/45765633-1bd6-41c7-bdfc-7d425818135a/add_router_interface", None, None),
+    ("DELETE", "/networks", None, None),
 ]
 
 

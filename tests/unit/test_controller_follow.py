@@ -236,3 +236,27 @@ def test_tunnels_follow_l2pop_or_make_the_full_mesh(uneven_cloud):
     assert {s.remote_node for s in network_tunnels(mesh, "compute5", net_c).values()} == others
     assert {(s.remote_node, s.type) for s in desired_tunnels(mesh, "compute5").values()} == \
         {(n, kind) for n in others for kind in ("vxlan", "gre")}
+
+
+def test_a_restarted_controller_adopts_the_switches_local_vlans(node):
+    """A new Reconciler (the controller restarted) over programmed switches: the local VLANs
+    are read back from the flows and ports, so its first sync sends nothing."""
+    from controller.reconciler import Reconciler
+    node.reconciler.sync(NODE)
+    vlans = dict(node.reconciler.vlans[NODE])
+    assert node.ovsdb.target == f"tcp:{node.cloud.node(NODE).management_ip}:6640"
+    again = Reconciler(lambda: node.cloud, node.registry, node.sender, 6641, ovsdb=node.ovsdb)
+    for bridge in (BR_INT, BR_TUN):
+        node.conns[bridge].installed = None
+    marks = {dp: len(dp.log) for dp in (node.br_int, node.br_tun)}
+    again.sync(NODE)
+    assert again.vlans[NODE] == vlans and node.ovsdb.target.endswith(":6641")
+    for dp, mark in marks.items():
+        assert [k for k, _ in dp.log[mark:]] == ["port-desc", "flow-stats"], dp.bridge
+
+
+def test_a_node_with_only_br_int_connected_is_synced_as_far_as_it_goes(node):
+    node.registry.disconnect(node.br_tun)
+    node.reconciler.sync(NODE)
+    assert node.br_int.installed() == node.desired(BR_INT)
+    assert node.br_tun.installed() == {} and NODE not in node.reconciler.synced
