@@ -11,8 +11,12 @@ class Refused(Exception):
         super().__init__(message)
 
 
+NAMES = {"floatingip": "Floating IP", "availability_zone": "Availability zone"}  # Neutron's
+
+
 def not_found(kind: str, ident: str) -> Refused:
-    return Refused(404, f"{kind.capitalize()} {ident} could not be found.")
+    """Neutron's 404: "Network <id> could not be found.", "Floating IP <id> ..."."""
+    return Refused(404, f"{NAMES.get(kind, kind.capitalize())} {ident} could not be found.")
 
 
 def not_emulated(what: str) -> Refused:

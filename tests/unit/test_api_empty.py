@@ -5,7 +5,7 @@ cloud without a network node, where DHCP and routers cannot run."""
 import yaml
 
 from tests.support import golden
-from tests.support.bad_requests import NET_C, SUB_A4
+from tests.support.bad_requests import EXT, NET_C, SUB_A4, SUB_C4
 from tests.support.session import replay
 from tests.unit.conftest import make_api
 
@@ -189,3 +189,42 @@ def test_queries_and_attribute_readings_as_recorded(tmp_path, monkeypatch):
                   [(m, p, b, k, None) for m, p, b, k in QUERIES], monkeypatch)
     assert "\n500 " not in text, "a request was an internal error"
     golden.check("api_queries.txt", text, "the API's answers to queries")
+
+
+# routers and floating IPs asked about things that are not there, or not free
+NOWHERE = "00000000-0000-4000-8000-000000000000"
+R_C = "2f8d4a6c-9e1b-4d3a-8c7f-5b2e9d1a4c6e"
+L3_EDGES = [
+    ("PUT", f"/routers/{NOWHERE}", {"router": {"name": "x"}}, None),
+    ("DELETE", f"/routers/{NOWHERE}", None, None),
+    ("PUT", f"/routers/{NOWHERE}/add_router_interface", {"subnet_id": SUB_A4}, None),
+    ("PUT", f"/floatingips/{NOWHERE}", {"floatingip": {"port_id": None}}, None),
+    ("DELETE", f"/floatingips/{NOWHERE}", None, None),
+    ("POST", "/floatingips", {"floatingip": {"floating_network_id": NOWHERE}}, None),
+    ("POST", "/routers", {"router": {"external_gateway_info": {"network_id": NOWHERE}}}, None),
+    ("POST", "/networks", {"network": {"name": "v6only"}}, "v6"),
+    ("POST", "/subnets", {"subnet": {"network_id": "{v6}", "cidr": "fd66::/64",
+                                     "ip_version": 6}}, "v6s"),
+    ("POST", "/ports", {"port": {"network_id": "{v6}"}}, "v6p"),
+    ("POST", "/floatingips", {"floatingip": {"floating_network_id": EXT,
+                                             "port_id": "{v6p}"}}, None),
+    ("POST", "/ports", {"port": {"network_id": NET_C, "device_id": "someone"}}, "owned"),
+    ("PUT", f"/routers/{R_C}/add_router_interface", {"port_id": "{owned}"}, None),
+    ("POST", "/ports", {"port": {"network_id": NET_C, "binding:host_id": "compute1"}},
+     "bound"),
+    ("PUT", f"/routers/{R_C}/add_router_interface", {"port_id": "{bound}"}, None),
+    ("PUT", f"/routers/{R_C}/remove_router_interface", {"subnet_id": SUB_C4,
+                                                         "port_id": "{bound}"}, None),
+    ("PUT", f"/routers/{R_C}/remove_router_interface", {}, None),
+    ("DELETE", "/floatingips/beabcafe-044d-43f2-bed9-7597d9dfe051", None, None),
+    ("GET", "/floatingips", None, None),
+    ("POST", "/floatingips", {"floatingip": {"floating_network_id": EXT}}, "only"),
+    ("GET", "/floatingips?fields=floating_ip_address", None, None),
+]
+
+
+def test_routers_and_floating_ips_asked_about_what_is_not_there(tmp_path, monkeypatch):
+    text = replay(lambda: make_api(tmp_path / "s.sqlite"),
+                  [(m, p, b, k, None) for m, p, b, k in L3_EDGES], monkeypatch)
+    assert "\n500 " not in text, "a request was an internal error"
+    golden.check("api_l3_edges.txt", text, "the API's answers at L3's edges")
