@@ -175,14 +175,7 @@ def ensure_dhcp_port(doc: Doc, net: dict, rng: random.Random) -> None:
     if subnet is None:
         doc["ports"] = [p for p in doc.get("ports", []) if p not in mine]
         return
-    block = ipaddress.ip_network(str(subnet["cidr"]))
-    pools = pools_of(subnet)
-    what = f"subnet {subnet.get('id') or subnet_id(net['id'], subnet['cidr'])}"
-    for port in mine:
-        if not any(ipaddress.ip_address(str(ip)) in block for ip in as_list(port.get("ip"))):
-            port["ip"] = as_list(port.get("ip")) + [
-                first_free(pools, used_ips(doc, net["id"]), what)]
-    if mine:
+    if mine:   # (it holds an address of the subnet: the schema checks every DHCP port does)
         return
     node = first_network_node(doc)
     if node is None:
@@ -192,7 +185,8 @@ def ensure_dhcp_port(doc: Doc, net: dict, rng: random.Random) -> None:
     doc.setdefault("ports", []).append({
         "id": ident, "name": "", "network": net["id"], "node": node,
         "mac": free_mac(doc, rng),
-        "ip": [first_free(pools, used_ips(doc, net["id"]), what)],
+        "ip": [first_free(pools_of(subnet), used_ips(doc, net["id"]),
+                          f"subnet {subnet.get('id') or subnet_id(net['id'], subnet['cidr'])}")],
         "device_owner": OWNER_DHCP, "device_id": dhcp_device_id(node, net["id"])})
     if net.get("project_id"):
         doc["ports"][-1]["project_id"] = net["project_id"]
