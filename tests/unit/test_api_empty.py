@@ -207,6 +207,16 @@ QUERIES = [
     ("POST", "/nodes", {"node": {"name": "compute3"}}, None),
     ("GET", "/routers/45765633-1bd6-41c7-bdfc-7d425818135a/add_router_interface", None, None),
     ("DELETE", "/networks", None, None),
+    ("PUT", f"/networks/{NET_C}", {"network": {"router:external": True}}, None),
+    ("PUT", f"/networks/{NET_C}", {"network": {"admin_state_up": False}}, None),
+    ("PUT", f"/networks/{NET_C}", {"network": {"port_security_enabled": False}}, None),
+    ("PUT", f"/networks/{NET_C}", {"network": {"shared": True, "mtu": 1400}}, None),
+    ("PUT", f"/subnets/{SUB_C4}/tags/red", None, None),
+    ("GET", "/subnets?tags=red&fields=name&fields=tags", None, None),
+    ("PUT", "/routers/00000000-0000-4000-8000-000000000000/tags/x", None, None),
+    ("PUT", "/subnets/00000000-0000-4000-8000-000000000000/tags/x", None, None),
+    ("PUT", "/floatingips/beabcafe-044d-43f2-bed9-7597d9dfe051/tags", {"tags": ["b", "a"]},
+     None),
 ]
 
 

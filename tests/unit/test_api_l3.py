@@ -152,3 +152,13 @@ def test_gateway_with_a_chosen_address_and_bad_gateway_info(api):
         status = 409 if "already" in fragment else 400
         refused(api, "POST", "/routers", {"router": {"external_gateway_info": info}}, status,
                 fragment)
+
+
+def test_a_router_gateway_port_is_active_once_its_qg_device_is_on_br_ex(api):
+    """The qg port's status follows its device on the network node's br-ex, as a VM port's
+    follows its tap on br-int."""
+    gw = get(api, f"/ports?device_owner=network:router_gateway&device_id={R_A}")["ports"][0]
+    assert gw["status"] == "DOWN" and gw["binding:host_id"] == "network"
+    api.runtime.devices.add(("network", "br-ex", "qg-d7e5d255-62"))
+    gw = get(api, f"/ports/{gw['id']}")["port"]
+    assert gw["status"] == "ACTIVE"
