@@ -69,6 +69,17 @@ CASES = [
     ("data overlaps management", _set(["data", "cidr"], "192.168.10.0/24"), None),
     ("node on the controller's IP", _set([("nodes"), 0, "management_ip"], "192.168.10.1"),
      None),
+    ("controller outside management", _set(["management", "controller"], "10.9.9.9"), None),
+    ("controller port by default", _drop(["management", "controller_port"]),
+     lambda c: c.fabric.controller_port),
+    ("controller port out of range", _set(["management", "controller_port"], 70000), None),
+    ("management IP twice", _set(["nodes", 2, "management_ip"], "192.168.10.11"), None),
+    ("tunnel IP twice", _set(["nodes", 2, "tunnel_ip"], "192.168.100.11"), None),
+    ("two DHCP ports on a network", lambda raw: raw["ports"].append(
+        {**copy.deepcopy(_port(raw, "dhcp-a")), "name": "dhcp-a2",
+         "id": "6a1f3e2d-0000-4d5a-9e8f-7a6b5c4d3e2a", "mac": "fa:16:3e:dd:00:1a",
+         "ip": "10.0.0.3"}), None),
+    ("DHCP port without an IPv4 address", _set(["port:dhcp-a", "ip"], "fd00::2"), None),
     ("no nodes", _set(["nodes"], []), None),
     ("node name twice", _set(["nodes", 1, "name"], "network"), None),
     ("tunnel IP outside data", _set(["nodes", 1, "tunnel_ip"], "10.9.9.9"), None),
@@ -189,6 +200,11 @@ CASES = [
     ("floating IP outside the pool (allowed)", _set(["floating_ips", 0, "ip"], "10.1.101.100"),
      lambda c: c.floating_ips[0].ip),
     ("floating IP on a DHCP port", _set(["floating_ips", 0, "port"], "dhcp-a"), None),
+    ("floating IP twice", lambda raw: raw["floating_ips"].append(
+        {"id": "beabcafe-0000-43f2-bed9-7597d9dfe051", "ip": "10.1.101.241"}), None),
+    ("floating IP on a port without IPv4", _both(
+        _set(["port:vm-a2", "ip"], "fd00::5"), _set(["floating_ips", 0, "port"], "vm-a2")),
+     None),
     ("floating IP unassociated", _drop(["floating_ips", 0, "port"]),
      lambda c: c.floating_ips),
 ]
@@ -205,6 +221,24 @@ def _outcome(case) -> str:
     if show is None:
         return "valid (expected a fault)"
     return "valid: " + repr(show(cloud))
+
+
+def test_a_file_that_is_not_a_cloud_file(tmp_path):
+    """What the reader says about a missing file, bad YAML and a key given twice."""
+    missing = str(tmp_path / "none.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("nodes: [unclosed\n")
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("cloud: a\ncloud: b\n")
+    messages = []
+    for path in (missing, str(bad), str(twice)):
+        with pytest.raises(schema.CloudError) as info:
+            schema.read(path)
+        messages.append(str(info.value).replace(str(tmp_path), "<tmp>"))
+    assert messages[0] == "<tmp>/none.yaml: file: cannot read: No such file or directory"
+    assert messages[1].startswith("<tmp>/bad.yaml: file: not valid YAML: ")
+    assert messages[2].startswith("<tmp>/twice.yaml: file: not valid YAML: ") and \
+        "duplicate key 'cloud'" in messages[2] and "line 2" in messages[2]
 
 
 def test_cases_are_distinct():
