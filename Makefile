@@ -27,8 +27,8 @@ bench:
 	EXTRAS=test,bench bash scripts/setup-env.sh
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-# mutation testing of flows/, cloud/ and controller/ against tiers 1 and 2 (mutmut; about an
-# hour on 2 cores; not in CI), then the score per module (README "Mutation testing")
+# mutation testing of flows/, cloud/ and controller/ against tiers 1 and 2 (mutmut; about 90
+# minutes on 2 cores; not in CI), then the score per module (README "Mutation testing")
 mutate:
 	EXTRAS=test,mutate bash scripts/setup-env.sh
 	rm -rf mutants
