@@ -35,9 +35,11 @@ mutate:
 	$(VENV)/bin/mutmut run --max-children 2 >/dev/null || true
 	$(PY) scripts/mutation_report.py
 
-# after new tests: check again only what the last run left alive (killed mutants stay killed)
+# after new tests: check again only what the last run left alive (killed mutants stay killed;
+# which tests reach which function is collected afresh: mutmut only learns of new tests)
 mutate-again:
 	EXTRAS=test,mutate bash scripts/setup-env.sh
+	rm -f mutants/mutmut-stats.json
 	$(PY) scripts/mutation_recheck.py
 	$(VENV)/bin/mutmut run --max-children 2 >/dev/null || true
 	$(PY) scripts/mutation_report.py
