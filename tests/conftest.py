@@ -74,6 +74,15 @@ def dhcp_raw() -> dict:
     return raw
 
 
+def variant_raw(kind: str) -> dict:
+    """The seed as tier 2 loads it into a real switch: "l2pop" (as it is), "learning"
+    (without L2 population) or "dhcp" (dhcp_raw)."""
+    with open(SEED) as fh:
+        raw = yaml.load(fh, Loader=LOADER)  # noqa: S506 - a SafeLoader
+    return {"l2pop": lambda: raw, "learning": lambda: dict(raw, l2_population=False),
+            "dhcp": dhcp_raw}[kind]()
+
+
 @pytest.fixture
 def uneven_cloud():
     from cloud import schema

@@ -13,16 +13,17 @@ def test_a_packet_starts_untagged_outside_any_tunnel():
     assert tagged.get("vlan_vid") == 0x1000 | 7          # PCP bits are not the VID
 
 
-def toy(flows):
+def toy(flows) -> Simulator:
+    """One bridge, two VM ports (1: tapA, 2: tapB)."""
     sim = Simulator()
     br = sim.add_bridge("n", "br-int", flows)
-    br.ports[1] = br_port = Endpoint("vm", "tapA")
+    br.ports[1] = Endpoint("vm", "tapA")
     br.ports[2] = Endpoint("vm", "tapB")
-    return sim, br_port
+    return sim
 
 
 def test_setting_a_vlan_id_keeps_the_priority_bits():
-    sim, _ = toy([Flow(0, 1, match(in_port=1), (SetField("vlan_vid", 0x1000 | 9), Output(2)))])
+    sim = toy([Flow(0, 1, match(in_port=1), (SetField("vlan_vid", 0x1000 | 9), Output(2)))])
     result = sim.inject("n", "br-int", "tapA", Packet.make(vlan_tci=0x1000 | 3 | 0xA000))
     (delivery,) = result.deliveries
     assert delivery.packet.fields["vlan_tci"] == 0xA000 | 0x1000 | 9
@@ -30,18 +31,19 @@ def test_setting_a_vlan_id_keeps_the_priority_bits():
 
 def test_a_goto_backwards_or_to_itself_is_an_error():
     for goto in (0, 1):
-        sim, _ = toy([Flow(0, 1, (), (), goto=1), Flow(1, 1, (), (), goto=goto)])
+        sim = toy([Flow(0, 1, (), (), goto=1), Flow(1, 1, (), (), goto=goto)])
         with pytest.raises(SimulationError, match=f"^goto_table:{goto} from table 1$"):
             sim.inject("n", "br-int", "tapA", Packet.make())
 
 
 def test_an_action_it_cannot_simulate_is_an_error():
-    sim, _ = toy([Flow(0, 1, (), ("drop-by-magic",))])
+    sim = toy([Flow(0, 1, (), ("drop-by-magic",))])
     with pytest.raises(SimulationError, match="^cannot simulate 'drop-by-magic'$"):
         sim.inject("n", "br-int", "tapA", Packet.make())
 
 
 def test_a_loop_is_stopped_after_max_hops_crossings():
+    """Two patch pairs between two bridges, each forwarding into the other pair."""
     sim = Simulator()
     a = sim.add_bridge("n", "br-a", [Flow(0, 1, (), (Output(1),))])
     b = sim.add_bridge("n", "br-b", [Flow(0, 1, (), (Output(2),))])
@@ -56,6 +58,6 @@ def test_a_loop_is_stopped_after_max_hops_crossings():
 
 
 def test_an_unknown_port_names_the_bridge():
-    sim, _ = toy([])
+    sim = toy([])
     with pytest.raises(KeyError, match="n/br-int has no port tapZ"):
         sim.inject("n", "br-int", "tapZ", Packet.make())

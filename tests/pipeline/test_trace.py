@@ -22,12 +22,10 @@ pytestmark = pytest.mark.ovs
 
 
 @pytest.fixture(scope="module", params=["l2pop", "learning", "dhcp"])
-def loaded(request, seed_raw_module):
+def loaded(request):
     from cloud import schema
-    from tests.conftest import dhcp_raw
-    raw = {"l2pop": seed_raw_module, "dhcp": dhcp_raw(),
-           "learning": dict(seed_raw_module, l2_population=False)}[request.param]
-    cloud = schema.parse(raw, f"<{request.param}>")
+    from tests.conftest import variant_raw
+    cloud = schema.parse(variant_raw(request.param), f"<{request.param}>")
     ports = cloudsim.number_ports(cloud, NODE)
     flows = desired.node_flows(cloudsim.node_view(cloud, NODE, ports))
     specs = desired_tunnels(cloud, NODE)
@@ -58,14 +56,6 @@ def loaded(request, seed_raw_module):
                 fh.writelines(ofctl.render(f) + "\n" for f in flows[br].values())
             ovs.ofctl("add-flows", br, path)
         yield cloud, ovs, flows, ports
-
-
-@pytest.fixture(scope="module")
-def seed_raw_module():
-    import yaml
-    from tests.conftest import SEED
-    with open(SEED) as fh:
-        return yaml.safe_load(fh)
 
 
 def test_real_bridge_holds_exactly_the_computed_flows(loaded, request):

@@ -6,6 +6,7 @@ import random
 import re
 import uuid
 
+from tests.support import golden
 from tests.support.apicall import call
 from tests.support.bad_requests import EXT, NET_A, NET_C, R_A, SUB_A4, SUB_C4, VM_A1
 
@@ -51,8 +52,8 @@ def _fill(value, kept: dict):
 
 
 def replay(make_api, requests, monkeypatch) -> str:
-    """The transcript of requests (method, path, body, name to keep the created id under,
-    headers) against the API make_api() builds once generated ids and MACs are seeded."""
+    """The transcript of requests (method, path, body, name to keep the created id under
+    [, headers]) against the API make_api() builds once generated ids and MACs are seeded."""
     seeded = random.Random
     ids = seeded(1)
     monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=ids.getrandbits(128), version=4))
@@ -60,7 +61,8 @@ def replay(make_api, requests, monkeypatch) -> str:
     api = make_api()
     normal = Normal(json.dumps(api.keeper.doc))
     kept, out = {}, []
-    for method, path, body, keep, headers in requests:
+    for method, path, body, keep, *headers in requests:
+        headers = headers[0] if headers else None
         path, body = _fill(path, kept), _fill(body, kept)
         announced = len(api.changes)
         code, answer = call(api, method, path, body, headers=headers, raw_path=path == "/")
@@ -78,3 +80,9 @@ def replay(make_api, requests, monkeypatch) -> str:
                                              else "")
                 for node, work in sorted(change.nodes.items())))
     return normal("\n".join(out)) + "\n"
+
+
+def check(name: str, text: str, what: str) -> None:
+    """A transcript equals tests/golden/<name>, and none of its requests was a 500."""
+    assert "\n500 " not in text, f"a request of {what} was an internal error"
+    golden.check(name, text, what)

@@ -4,9 +4,8 @@ router and floating IP, each the first of its kind in the document, and back to 
 cloud without a network node, where DHCP and routers cannot run."""
 import yaml
 
-from tests.support import golden
-from tests.support.bad_requests import EXT, NET_C, SUB_A4, SUB_C4
-from tests.support.session import replay
+from tests.support.bad_requests import EXT, NET_C, NOWHERE, R_C, SUB_A4, SUB_C4
+from tests.support.session import check, replay
 from tests.unit.conftest import make_api
 
 NODES = [{"name": "network", "role": "network", "management_ip": "192.168.10.10",
@@ -64,14 +63,17 @@ NO_NETWORK_NODE = [
 ]
 
 
+def on_the_seed(tmp_path, requests, monkeypatch) -> str:
+    return replay(lambda: make_api(tmp_path / "s.sqlite"), requests, monkeypatch)
+
+
 def test_an_empty_cloud_grows_and_empties_as_recorded(tmp_path, monkeypatch):
     text = replay(lambda: make_api(tmp_path / "s.sqlite", seed=empty(tmp_path)),
-                  [(m, p, b, k, None) for m, p, b, k in GROW], monkeypatch)
+                  GROW, monkeypatch)
     text += "=== a cloud without a network node\n" + replay(
         lambda: make_api(tmp_path / "t.sqlite", seed=empty(tmp_path, NODES[1:])),
-        [(m, p, b, k, None) for m, p, b, k in NO_NETWORK_NODE], monkeypatch)
-    assert "\n500 " not in text, "a request was an internal error"
-    golden.check("api_empty.txt", text, "the API's answers on an empty cloud")
+        NO_NETWORK_NODE, monkeypatch)
+    check("api_empty.txt", text, "the API's answers on an empty cloud")
 
 
 # ports' addresses every way Neutron takes them, on the seed cloud plus a network with SLAAC
@@ -159,10 +161,8 @@ ADDRESSES = [
 
 
 def test_addresses_of_ports_as_recorded(tmp_path, monkeypatch):
-    text = replay(lambda: make_api(tmp_path / "s.sqlite"),
-                  [(m, p, b, k, None) for m, p, b, k in ADDRESSES], monkeypatch)
-    assert "\n500 " not in text, "a request was an internal error"
-    golden.check("api_addresses.txt", text, "the API's answers about addresses")
+    check("api_addresses.txt", on_the_seed(tmp_path, ADDRESSES, monkeypatch),
+          "the API's answers about addresses")
 
 
 # how lists are asked for, and how attributes are read, at their edges
@@ -221,15 +221,11 @@ QUERIES = [
 
 
 def test_queries_and_attribute_readings_as_recorded(tmp_path, monkeypatch):
-    text = replay(lambda: make_api(tmp_path / "s.sqlite"),
-                  [(m, p, b, k, None) for m, p, b, k in QUERIES], monkeypatch)
-    assert "\n500 " not in text, "a request was an internal error"
-    golden.check("api_queries.txt", text, "the API's answers to queries")
+    check("api_queries.txt", on_the_seed(tmp_path, QUERIES, monkeypatch),
+          "the API's answers to queries")
 
 
 # routers and floating IPs asked about things that are not there, or not free
-NOWHERE = "00000000-0000-4000-8000-000000000000"
-R_C = "2f8d4a6c-9e1b-4d3a-8c7f-5b2e9d1a4c6e"
 L3_EDGES = [
     ("PUT", f"/routers/{NOWHERE}", {"router": {"name": "x"}}, None),
     ("DELETE", f"/routers/{NOWHERE}", None, None),
@@ -260,7 +256,5 @@ L3_EDGES = [
 
 
 def test_routers_and_floating_ips_asked_about_what_is_not_there(tmp_path, monkeypatch):
-    text = replay(lambda: make_api(tmp_path / "s.sqlite"),
-                  [(m, p, b, k, None) for m, p, b, k in L3_EDGES], monkeypatch)
-    assert "\n500 " not in text, "a request was an internal error"
-    golden.check("api_l3_edges.txt", text, "the API's answers at L3's edges")
+    check("api_l3_edges.txt", on_the_seed(tmp_path, L3_EDGES, monkeypatch),
+          "the API's answers at L3's edges")

@@ -4,20 +4,16 @@ loaded with the computed flows (tests/pipeline/test_trace.py records them and ch
 against a live switch at every run); parsed back here they must be exactly the flows computed
 for compute1, for the seed with l2pop, without it (the learn action) and with DHCP."""
 import pytest
-import yaml
 
 from cloud import schema
 from cloud.naming import BR_INT, BR_TUN
 from flows import cloudsim, desired, ofctl
-from tests.conftest import SEED, dhcp_raw
+from tests.conftest import variant_raw
 from tests.support.golden import FOLDER
 
 
 def computed(kind: str) -> dict:
-    with open(SEED) as fh:
-        raw = yaml.safe_load(fh)
-    raw = {"l2pop": raw, "learning": dict(raw, l2_population=False), "dhcp": dhcp_raw()}[kind]
-    cloud = schema.parse(raw, f"<{kind}>")
+    cloud = schema.parse(variant_raw(kind), f"<{kind}>")
     ports = cloudsim.number_ports(cloud, "compute1")
     return desired.node_flows(cloudsim.node_view(cloud, "compute1", ports))
 
