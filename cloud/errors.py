@@ -11,7 +11,7 @@ class Refused(Exception):
         super().__init__(message)
 
 
-NAMES = {"floatingip": "Floating IP", "availability_zone": "Availability zone"}  # Neutron's
+NAMES = {"floatingip": "Floating IP"}   # where Neutron's word is not the kind capitalized
 
 
 def not_found(kind: str, ident: str) -> Refused:

@@ -150,9 +150,12 @@ class FakeOvsdb:
     def __init__(self, br_tun: FakeDatapath):
         self.br_tun = br_tun
         self.interfaces: dict[str, dict] = {}   # name -> {type, options}
-        self.transactions = 0
         self.sent: list[tuple] = []             # every transaction's operations, in order
         self.target = "fake"
+
+    @property
+    def transactions(self) -> int:
+        return len(self.sent)
 
     def __call__(self, target: str) -> FakeOvsdb:
         self.target = target
@@ -175,7 +178,6 @@ class FakeOvsdb:
         """RFC 7047 transact, checked as strictly as ovsdb-server would: the reconcile's
         three selects, or its one write transaction (a wait on br-tun's ports, a comment,
         Interface/Port inserts, Interface updates, one Bridge mutate)."""
-        self.transactions += 1
         self.sent.append(ops)
         names = list(self.br_tun.port_numbers)
         br_uuid = self._uuid("br-tun")
