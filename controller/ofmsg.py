@@ -7,15 +7,18 @@ its raw match, being ours by cookie but nothing we would install).
 """
 from __future__ import annotations
 
+from os_ken.ofproto import nicira_ext
 from os_ken.ofproto import ofproto_v1_3 as ofp
 from os_ken.ofproto import ofproto_v1_3_parser as parser
 
 from controller import oxm_ext
-from flows.flow import (Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Move, Output, PopVlan,
-                        PushVlan, SetField, match)
+from flows.flow import (Conjunction, Ct, CtClear, Flow, Learn, LearnLoad, LearnMatch,
+                        LearnOutput, Move, Output, PopVlan, PushVlan, SetField, match)
 from flows.tables import COOKIE_MASK
 
 FULL_COOKIE_MASK = 0xFFFFFFFFFFFFFFFF
+CT_ZONE_BITS = nicira_ext.ofs_nbits(0, 15)   # zone=NXM_NX_REG6[0..15]
+CT_NO_TABLE = 255                            # NX_CT_RECIRC_NONE
 oxm_ext.register()  # nd_reserved, nd_options_type (the ND responder's fields)
 
 
@@ -48,6 +51,14 @@ def _encode_learn(learn: Learn) -> parser.NXActionLearn:
                                 hard_timeout=learn.hard_timeout, cookie=learn.cookie)
 
 
+def _encode_ct(ct: Ct) -> parser.NXActionCT:
+    exec_ = [] if ct.mark is None else [parser.OFPActionSetField(ct_mark=ct.mark)]
+    return parser.NXActionCT(flags=nicira_ext.NX_CT_F_COMMIT if ct.commit else 0,
+                             zone_src=ct.zone_reg, zone_ofs_nbits=CT_ZONE_BITS,
+                             recirc_table=CT_NO_TABLE if ct.table is None else ct.table,
+                             alg=0, actions=exec_)
+
+
 def encode_action(action):
     if isinstance(action, Output):
         return parser.OFPActionOutput(action.port, 0)
@@ -62,6 +73,13 @@ def encode_action(action):
                                       n_bits=action.n_bits, src_ofs=0, dst_ofs=0)
     if isinstance(action, Learn):
         return _encode_learn(action)
+    if isinstance(action, Ct):
+        return _encode_ct(action)
+    if isinstance(action, CtClear):
+        return parser.NXActionCTClear()
+    if isinstance(action, Conjunction):  # the wire's clause is 0-based, ovs-ofctl's 1-based
+        return parser.NXActionConjunction(clause=action.clause - 1,
+                                          n_clauses=action.n_clauses, id_=action.id)
     raise TypeError(f"cannot encode action {action!r}")
 
 
@@ -168,7 +186,27 @@ def _decode_action(action):
         return Learn(table=action.table_id, priority=action.priority,
                      hard_timeout=action.hard_timeout, cookie=action.cookie,
                      specs=tuple(_decode_spec(s) for s in action.specs))
+    if isinstance(action, parser.NXActionCT):
+        return _decode_ct(action)
+    if isinstance(action, parser.NXActionCTClear):
+        return CtClear()
+    if isinstance(action, parser.NXActionConjunction):
+        return Conjunction(action.id, action.clause + 1, action.n_clauses)
     raise UndecodableFlow(f"action {type(action).__name__}")
+
+
+def _decode_ct(action) -> Ct:
+    if (action.flags & ~nicira_ext.NX_CT_F_COMMIT or action.alg or not action.zone_src
+            or action.zone_ofs_nbits != CT_ZONE_BITS):
+        raise UndecodableFlow("ct() outside the firewall's forms")
+    mark = None
+    for inner in action.actions:
+        if not (isinstance(inner, parser.OFPActionSetField) and inner.key == "ct_mark"):
+            raise UndecodableFlow("ct(exec(...)) other than setting ct_mark")
+        mark = inner.value
+    return Ct(zone_reg=_field(action.zone_src), commit=bool(action.flags),
+              table=None if action.recirc_table == CT_NO_TABLE else action.recirc_table,
+              mark=mark)
 
 
 def decode_stats(stats) -> Flow:

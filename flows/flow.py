@@ -10,6 +10,7 @@ the table simulator can execute (flows/simulator.py).
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,8 +27,11 @@ ETH_TYPE_IP = 0x0800
 ETH_TYPE_ARP = 0x0806
 ETH_TYPE_IPV6 = 0x86DD
 ETH_TYPE_8021Q = 0x8100
+IPPROTO_ICMP = 1
+IPPROTO_TCP = 6
 IPPROTO_UDP = 17
 IPPROTO_ICMPV6 = 58
+IPPROTO_SCTP = 132
 DHCP_SERVER_PORT = 67
 ICMPV6_NS = 135              # neighbour solicitation
 ICMPV6_NA = 136              # neighbour advertisement
@@ -47,12 +51,23 @@ IPV6_MULTICAST = ("33:33:00:00:00:00", "ff:ff:00:00:00:00")
 # nd_reserved and nd_options_type are OVS's Ericsson OXMs (OVS >= 2.11), used to turn a
 # neighbour solicitation into an advertisement in the switch.
 MAC_FIELDS = {"eth_dst", "eth_src", "arp_sha", "arp_tha", "ipv6_nd_tll"}
-IP_FIELDS = {"arp_spa", "arp_tpa", "ipv6_src", "ipv6_dst", "ipv6_nd_target"}
+IP_FIELDS = {"arp_spa", "arp_tpa", "ipv6_src", "ipv6_dst", "ipv6_nd_target", "ipv4_src",
+             "ipv4_dst"}
 INT_FIELDS = {"in_port", "eth_type", "vlan_vid", "tunnel_id", "arp_op", "ip_proto",
-              "icmpv6_type", "nd_reserved", "nd_options_type", "udp_dst"}
+              "icmpv6_type", "icmpv6_code", "icmpv4_type", "icmpv4_code", "nd_reserved",
+              "nd_options_type", "udp_src", "udp_dst", "tcp_src", "tcp_dst", "sctp_src",
+              "sctp_dst",
+              # the firewall's (Nicira) registers and conntrack fields
+              "reg5", "reg6", "reg7", "ct_state", "ct_zone", "ct_mark", "conj_id"}
 FIELDS = MAC_FIELDS | IP_FIELDS | INT_FIELDS
 
+# ct_state bits (Nicira), in the order ovs-ofctl prints them
+CT_NEW, CT_EST, CT_REL, CT_RPL, CT_INV, CT_TRK = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+CT_STATE_BITS = (("new", CT_NEW), ("est", CT_EST), ("rel", CT_REL), ("rpl", CT_RPL),
+                 ("inv", CT_INV), ("trk", CT_TRK))
+
 Value = int | str | tuple
+_CT_FLAG = re.compile(r"([+-])([a-z]+)")
 Match = tuple[tuple[str, Value], ...]
 
 
@@ -79,6 +94,17 @@ def _canonical(name: str, value: Any) -> Value:
 def match(**fields: Any) -> Match:
     """A canonical match: fields sorted by name; masked values as (value, mask) tuples."""
     return tuple(sorted((name, _canonical(name, v)) for name, v in fields.items()))
+
+
+def ct_state(text: str) -> tuple[int, int]:
+    """`+new-est+trk` as the (value, mask) pair a ct_state match holds."""
+    value = mask = 0
+    bits = dict(CT_STATE_BITS)
+    for sign, name in _CT_FLAG.findall(text):
+        mask |= bits[name]
+        if sign == "+":
+            value |= bits[name]
+    return (value, mask)
 
 
 def vlan(vid: int) -> int:
@@ -151,7 +177,32 @@ class Learn:
     specs: tuple[LearnMatch | LearnLoad | LearnOutput, ...]
 
 
-Action = Output | PushVlan | PopVlan | SetField | Move | Learn
+@dataclass(frozen=True)
+class Ct:
+    """Nicira ct(): send the packet through the connection tracker of the zone held in
+    `zone_reg` (bits 0-15), optionally committing the connection (and setting its ct_mark),
+    and continue in `table` with the ct_state filled in (a recirculation) or, without a
+    table, right after the action with the packet unchanged."""
+    zone_reg: str = "reg6"
+    commit: bool = False
+    table: int | None = None
+    mark: int | None = None     # with commit: exec(set_field:<mark>->ct_mark)
+
+
+@dataclass(frozen=True)
+class CtClear:
+    """Forget the packet's conntrack state (ct_state back to untracked)."""
+
+
+@dataclass(frozen=True)
+class Conjunction:
+    """This flow is clause `clause` (1-based) of `n_clauses` of conjunctive match `id`."""
+    id: int
+    clause: int
+    n_clauses: int
+
+
+Action = Output | PushVlan | PopVlan | SetField | Move | Learn | Ct | CtClear | Conjunction
 
 
 @dataclass(frozen=True, order=False)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import ipaddress
 
-from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_ICMPV6, IPPROTO_UDP,
-                        OFPP_IN_PORT, OFPP_NORMAL,
-                        OFPVID_NONE, OFPVID_PRESENT, Flow, Learn, LearnLoad, LearnMatch,
-                        LearnOutput, Move, Output, PopVlan, PushVlan, SetField, match)
+from flows.flow import (CT_STATE_BITS, ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_ICMP,
+                        IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, OFPP_IN_PORT,
+                        OFPP_NORMAL, OFPVID_NONE, OFPVID_PRESENT, Conjunction, Ct, CtClear, Flow,
+                        Learn, LearnLoad, LearnMatch, LearnOutput, Move, Output, PopVlan,
+                        PushVlan, SetField, ct_state, match)
 
 # OXM field -> NXM name, as ovs-ofctl writes learn specs and moves.
 NXM = {"vlan_tci": "NXM_OF_VLAN_TCI", "eth_dst": "NXM_OF_ETH_DST",
        "eth_src": "NXM_OF_ETH_SRC", "tunnel_id": "NXM_NX_TUN_ID", "in_port": "NXM_OF_IN_PORT",
        "arp_sha": "NXM_NX_ARP_SHA", "arp_tha": "NXM_NX_ARP_THA", "arp_spa": "NXM_OF_ARP_SPA",
        "arp_tpa": "NXM_OF_ARP_TPA", "ipv6_src": "NXM_NX_IPV6_SRC",
-       "ipv6_dst": "NXM_NX_IPV6_DST"}
+       "ipv6_dst": "NXM_NX_IPV6_DST", "reg5": "NXM_NX_REG5", "reg6": "NXM_NX_REG6",
+       "reg7": "NXM_NX_REG7"}
 # ovs-ofctl prints the OXM name of a field os-ken encoded as OXM (OXM_OF_IN_PORT): both parse.
 NXM_FIELD = {v: k for k, v in NXM.items()} | {
     "OXM_OF_" + v.split("_", 2)[2]: k for k, v in NXM.items()}
@@ -31,7 +33,18 @@ OFCTL = {"eth_dst": "dl_dst", "eth_src": "dl_src", "eth_type": "dl_type", "tunne
          "in_port": "in_port", "arp_op": "arp_op", "arp_spa": "arp_spa", "arp_tpa": "arp_tpa",
          "arp_sha": "arp_sha", "arp_tha": "arp_tha", "vlan_vid": "vlan_vid",
          "ipv6_src": "ipv6_src", "ipv6_dst": "ipv6_dst", "ipv6_nd_target": "nd_target",
-         "icmpv6_type": "icmp_type", "ip_proto": "nw_proto", "udp_dst": "tp_dst"}
+         "icmpv6_type": "icmp_type", "icmpv6_code": "icmp_code", "icmpv4_type": "icmp_type",
+         "icmpv4_code": "icmp_code", "ip_proto": "nw_proto", "udp_src": "tp_src",
+         "udp_dst": "tp_dst", "tcp_src": "tp_src", "tcp_dst": "tp_dst", "sctp_src": "tp_src",
+         "sctp_dst": "tp_dst", "ipv4_src": "nw_src", "ipv4_dst": "nw_dst", "reg5": "reg5",
+         "reg6": "reg6", "reg7": "reg7", "ct_zone": "ct_zone", "ct_mark": "ct_mark",
+         "conj_id": "conj_id"}
+HEX_FIELDS = {"tunnel_id", "reg5", "reg6", "reg7", "ct_mark"}   # ovs-ofctl prints them in hex
+# (eth_type, ip_proto) -> the keyword ovs-ofctl prints for both
+PROTOCOL_NAMES = {(ETH_TYPE_IP, IPPROTO_UDP): "udp", (ETH_TYPE_IP, IPPROTO_TCP): "tcp",
+                  (ETH_TYPE_IP, IPPROTO_ICMP): "icmp", (ETH_TYPE_IP, IPPROTO_SCTP): "sctp",
+                  (ETH_TYPE_IPV6, IPPROTO_UDP): "udp6", (ETH_TYPE_IPV6, IPPROTO_TCP): "tcp6",
+                  (ETH_TYPE_IPV6, IPPROTO_ICMPV6): "icmp6", (ETH_TYPE_IPV6, IPPROTO_SCTP): "sctp6"}
 # set_field keywords where they differ from the match keyword
 OFCTL_SET = {"icmpv6_type": "icmpv6_type", "ipv6_nd_tll": "nd_tll", "nd_reserved": "nd_reserved",
              "nd_options_type": "nd_options_type"}
@@ -44,7 +57,23 @@ class UnknownFlow(ValueError):
 
 # ---------------------------------------------------------------------------------- render
 def _hex(value: int) -> str:
-    return "0x%x" % value
+    return "0x%x" % value if value else "0"   # C's %#x, as ovs-ofctl prints
+
+
+def render_ct_state(value: int, mask: int) -> str:
+    return "".join(("+" if value & bit else "-") + name
+                   for name, bit in CT_STATE_BITS if mask & bit)
+
+
+def _render_ip(value) -> str:
+    if isinstance(value, tuple):  # ovs-ofctl prints a prefix mask as a prefix length
+        address, mask = (ipaddress.ip_address(v) for v in value)
+        bits = int(mask)
+        length = bin(bits).count("1")
+        if bits == (1 << mask.max_prefixlen) - (1 << (mask.max_prefixlen - length)):
+            return f"{address}/{length}"
+        return f"{address}/{mask}"
+    return value
 
 
 def _render_field(name: str, value) -> str:
@@ -56,12 +85,16 @@ def _render_field(name: str, value) -> str:
         return "dl_vlan=%d" % (value & 0xFFF)
     if name == "eth_type":
         return ETH_TYPE_NAMES.get(value) or "dl_type=" + _hex(value)
+    if name == "ct_state":
+        return "ct_state=" + render_ct_state(*value)
     key = OFCTL[name]
+    if name in ("ipv4_src", "ipv4_dst", "ipv6_src", "ipv6_dst"):
+        return f"{key}={_render_ip(value)}"
     if isinstance(value, tuple):
         v, m = value
         show = [_hex(x) if isinstance(x, int) else x for x in (v, m)]
         return f"{key}={show[0]}/{show[1]}"
-    if name == "tunnel_id":
+    if name in HEX_FIELDS:
         return f"{key}={_hex(value)}"
     return f"{key}={value}"
 
@@ -82,6 +115,16 @@ def _render_learn(learn: Learn) -> str:
     return "learn(%s)" % ",".join(parts)
 
 
+def _render_ct(ct: Ct) -> str:
+    parts = ["commit"] if ct.commit else []
+    if ct.table is not None:
+        parts.append(f"table={ct.table}")
+    parts.append(f"zone={NXM[ct.zone_reg]}[0..15]")
+    if ct.mark is not None:
+        parts.append(f"exec(set_field:{_hex(ct.mark)}->ct_mark)")
+    return "ct(%s)" % ",".join(parts)
+
+
 def render_action(action) -> str:
     if isinstance(action, Output):
         named = {OFPP_IN_PORT: "IN_PORT", OFPP_NORMAL: "NORMAL"}
@@ -92,24 +135,28 @@ def render_action(action) -> str:
         return "pop_vlan"
     if isinstance(action, SetField):
         value = action.value
-        text = _hex(value) if action.field == "tunnel_id" else str(value)
+        text = _hex(value) if action.field in HEX_FIELDS else str(value)
         return f"set_field:{text}->{OFCTL_SET.get(action.field) or OFCTL[action.field]}"
     if isinstance(action, Move):
         return f"move:{NXM[action.src]}[]->{NXM[action.dst]}[]"
     if isinstance(action, Learn):
         return _render_learn(action)
+    if isinstance(action, Ct):
+        return _render_ct(action)
+    if isinstance(action, CtClear):
+        return "ct_clear"
+    if isinstance(action, Conjunction):
+        return f"conjunction({action.id},{action.clause}/{action.n_clauses})"
     raise UnknownFlow(f"cannot render action {action!r}")
 
 
 def render_match(flow: Flow) -> str:
     fields = dict(flow.match)
     parts = []
-    if fields.get("eth_type") == ETH_TYPE_IPV6 and fields.get("ip_proto") == IPPROTO_ICMPV6:
+    keyword = PROTOCOL_NAMES.get((fields.get("eth_type"), fields.get("ip_proto")))
+    if keyword:
         del fields["eth_type"], fields["ip_proto"]
-        parts.append("icmp6")
-    elif fields.get("eth_type") == ETH_TYPE_IP and fields.get("ip_proto") == IPPROTO_UDP:
-        del fields["eth_type"], fields["ip_proto"]
-        parts.append("udp")
+        parts.append(keyword)
     elif "eth_type" in fields:  # protocol keyword first, as ovs-ofctl prints it
         parts.append(_render_field("eth_type", fields.pop("eth_type")))
     parts += [_render_field(name, value) for name, value in fields.items()]
@@ -175,18 +222,29 @@ MATCH_KEYWORDS = {"dl_dst": "eth_dst", "dl_src": "eth_src", "tun_id": "tunnel_id
                   "arp_tpa": "arp_tpa", "arp_sha": "arp_sha", "arp_tha": "arp_tha",
                   "dl_type": "eth_type", "eth_type": "eth_type", "ipv6_src": "ipv6_src",
                   "ipv6_dst": "ipv6_dst", "nd_target": "ipv6_nd_target",
-                  "icmp_type": "icmpv6_type", "icmpv6_type": "icmpv6_type", "nw_proto": "ip_proto",
-                  "tp_dst": "udp_dst", "udp_dst": "udp_dst"}
+                  "icmpv6_type": "icmpv6_type", "icmpv6_code": "icmpv6_code",
+                  "nw_proto": "ip_proto", "udp_dst": "udp_dst", "udp_src": "udp_src",
+                  "tcp_dst": "tcp_dst", "tcp_src": "tcp_src", "nw_src": "ipv4_src",
+                  "nw_dst": "ipv4_dst", "ip_src": "ipv4_src", "ip_dst": "ipv4_dst",
+                  "reg5": "reg5", "reg6": "reg6", "reg7": "reg7", "ct_zone": "ct_zone",
+                  "ct_mark": "ct_mark", "conj_id": "conj_id"}
+# keywords whose field depends on the protocol: tp_* of TCP, UDP or SCTP; icmp_* of v4 or v6
+PROTOCOL_FIELDS = {"tp_src": {IPPROTO_TCP: "tcp_src", IPPROTO_UDP: "udp_src",
+                              IPPROTO_SCTP: "sctp_src"},
+                   "tp_dst": {IPPROTO_TCP: "tcp_dst", IPPROTO_UDP: "udp_dst",
+                              IPPROTO_SCTP: "sctp_dst"},
+                   "icmp_type": {IPPROTO_ICMP: "icmpv4_type", IPPROTO_ICMPV6: "icmpv6_type"},
+                   "icmp_code": {IPPROTO_ICMP: "icmpv4_code", IPPROTO_ICMPV6: "icmpv6_code"}}
 PROTOCOL_KEYWORDS = {"arp": {"eth_type": ETH_TYPE_ARP}, "ip": {"eth_type": ETH_TYPE_IP},
-                     "ipv6": {"eth_type": ETH_TYPE_IPV6},
-                     "icmp6": {"eth_type": ETH_TYPE_IPV6, "ip_proto": IPPROTO_ICMPV6},
-                     "udp": {"eth_type": ETH_TYPE_IP, "ip_proto": IPPROTO_UDP}}
+                     "ipv6": {"eth_type": ETH_TYPE_IPV6}} | {
+    name: {"eth_type": eth_type, "ip_proto": proto}
+    for (eth_type, proto), name in PROTOCOL_NAMES.items()}
 SET_FIELD_NAMES = {"tun_id": "tunnel_id", "dl_dst": "eth_dst", "dl_src": "eth_src",
                    "nd_tll": "ipv6_nd_tll"}
 
 
 def _parse_match(data: dict) -> dict:
-    fields = {}
+    fields, later = {}, {}
     for key, value in data.items():
         if key == "priority":
             continue
@@ -194,10 +252,19 @@ def _parse_match(data: dict) -> dict:
             fields.update(PROTOCOL_KEYWORDS[key])
         elif key in ("dl_vlan", "vlan_tci", "vlan_vid"):
             fields["vlan_vid"] = _parse_vlan(key, value)
+        elif key == "ct_state":
+            fields["ct_state"] = ct_state(value)
         elif key in MATCH_KEYWORDS:
             fields[MATCH_KEYWORDS[key]] = _plain(value)
+        elif key in PROTOCOL_FIELDS:
+            later[key] = _plain(value)
         else:
             raise UnknownFlow(f"match field {key}")
+    for key, value in later.items():
+        name = PROTOCOL_FIELDS[key].get(fields.get("ip_proto"))
+        if name is None:
+            raise UnknownFlow(f"{key} without a protocol that has it")
+        fields[name] = value
     return fields
 
 
@@ -234,6 +301,24 @@ def _parse_learn(items: list) -> Learn:
                  specs=tuple(specs))
 
 
+def _parse_ct(value: dict) -> Ct:
+    zone = value.get("zone")
+    if not isinstance(zone, dict) or (zone.get("start"), zone.get("end")) != (0, 15):
+        raise UnknownFlow(f"ct zone {zone!r}")
+    mark = None
+    for item in value.get("exec", ()):
+        ((key, inner),) = item.items()
+        ((field, val),) = inner["value"].items() if key == "set_field" else ((None, None),)
+        if field != "ct_mark":
+            raise UnknownFlow(f"ct exec {item!r}")
+        mark = _plain(val)
+    unknown = set(value) - {"commit", "table", "zone", "exec"}
+    if unknown:
+        raise UnknownFlow(f"ct arguments {sorted(unknown)}")
+    return Ct(zone_reg=_nxm_field(zone["field"]), commit=bool(value.get("commit")),
+              table=int(value["table"]) if "table" in value else None, mark=mark)
+
+
 def _parse_actions(items: list) -> tuple[tuple, int | None]:
     actions, goto = [], None
     for item in items:
@@ -264,6 +349,12 @@ def _parse_actions(items: list) -> tuple[tuple, int | None]:
             goto = int(value)
         elif key == "learn":
             actions.append(_parse_learn(value))
+        elif key == "ct":
+            actions.append(_parse_ct(value))
+        elif key == "ct_clear":
+            actions.append(CtClear())
+        elif key == "conjunction":
+            actions.append(Conjunction(int(value["id"]), int(value["k"]), int(value["n"])))
         elif key != "drop":
             raise UnknownFlow(f"action {key}")
     return tuple(actions), goto

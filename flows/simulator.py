@@ -5,7 +5,11 @@ priority match per table (two matching flows of equal priority is an error: Open
 the choice undefined), apply-actions in order, goto, table miss = drop, output to the in_port
 skipped, patch ports crossing to the peer bridge with tunnel metadata cleared, tunnel ports
 crossing to the remote node's br-tun. Learn actions write real flows into the simulated table.
-tests/pipeline checks its verdicts against `ovs-appctl ofproto/trace` on a real bridge.
+Conjunctive matches are resolved as OVS's classifier does (a complete conjunction above the
+best ordinary match sets conj_id and the table is searched again); ct() looks the packet up
+in its node's connection tracker (flows/conntrack.py), commits, and with a table recirculates
+the packet there once the current actions are done. tests/pipeline checks its verdicts
+against `ovs-appctl ofproto/trace` on a real bridge.
 """
 from __future__ import annotations
 
@@ -15,11 +19,16 @@ from collections.abc import Iterable
 
 import netaddr
 
-from flows.flow import (IP_FIELDS, MAC_FIELDS, OFPP_IN_PORT, OFPVID_PRESENT, Flow, Learn,
-                        LearnLoad, LearnMatch, LearnOutput, Move, Output, PopVlan, PushVlan,
-                        SetField, match)
+from flows.conntrack import Conntrack
+from flows.flow import (IP_FIELDS, MAC_FIELDS, OFPP_IN_PORT, OFPVID_PRESENT, Conjunction, Ct,
+                        CtClear, Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Move, Output,
+                        PopVlan, PushVlan, SetField, match)
 
 MAX_HOPS = 64
+# what a packet entering a bridge carries besides its headers: untagged, no tunnel, the
+# registers zero, not tracked
+METADATA = ("vlan_tci", "tunnel_id", "reg5", "reg6", "reg7", "ct_state", "ct_zone", "ct_mark",
+            "conj_id")
 
 
 class SimulationError(Exception):
@@ -41,8 +50,8 @@ class Packet:
 
     @classmethod
     def make(cls, **fields) -> Packet:
-        fields.setdefault("vlan_tci", 0)
-        fields.setdefault("tunnel_id", 0)
+        for name in METADATA:
+            fields.setdefault(name, 0)
         return cls(dict(fields))
 
     def get(self, name: str):
@@ -114,6 +123,21 @@ class Endpoint:
     tunnel_type: str = ""    # tunnel
 
 
+def _conjunctive(flow: Flow) -> bool:
+    return bool(flow.actions) and all(isinstance(a, Conjunction) for a in flow.actions)
+
+
+def _complete(flows: Iterable[Flow]) -> list[int]:
+    """Conjunction ids every clause of which some of these flows match."""
+    clauses: dict[int, set[int]] = {}
+    needed: dict[int, int] = {}
+    for flow in flows:
+        for action in flow.actions:
+            clauses.setdefault(action.id, set()).add(action.clause)
+            needed[action.id] = action.n_clauses
+    return sorted(i for i, seen in clauses.items() if len(seen) == needed[i])
+
+
 class Bridge:
     def __init__(self, node: str, name: str, flows: Iterable[Flow]):
         self.node, self.name = node, name
@@ -127,14 +151,32 @@ class Bridge:
 
     def lookup(self, table: int, packet: Packet) -> Flow | None:
         candidates = [f for f in self.tables.get(table, {}).values() if matches(f, packet)]
-        if not candidates:
-            return None
-        best = max(f.priority for f in candidates)
-        top = [f for f in candidates if f.priority == best]
+        hard = [f for f in candidates if not _conjunctive(f)]
+        best = max((f.priority for f in hard), default=-1)
+        soft = [f for f in candidates if _conjunctive(f) and f.priority >= best]
+        for priority in sorted({f.priority for f in soft}, reverse=True):
+            if priority == best:
+                raise SimulationError(f"{self.node}/{self.name} table {table}: a conjunctive "
+                                      f"and an ordinary flow of priority {best} both match")
+            done = _complete(f for f in soft if f.priority == priority)
+            if len(done) > 1:
+                raise SimulationError(f"{self.node}/{self.name} table {table}: conjunctions "
+                                      f"{done} complete at once")
+            if done:  # the table searched again with conj_id set: its conj_id flow
+                packet.fields["conj_id"] = done[0]
+                try:
+                    return self._unique(table, [
+                        f for f in self.tables[table].values()
+                        if f.get("conj_id") == done[0] and matches(f, packet)])
+                finally:
+                    packet.fields["conj_id"] = 0
+        return self._unique(table, [f for f in hard if f.priority == best])
+
+    def _unique(self, table: int, top: list[Flow]) -> Flow | None:
         if len(top) > 1:
             raise SimulationError(f"{self.node}/{self.name} table {table}: {len(top)} flows of "
-                                  f"priority {best} match {packet.fields}")
-        return top[0]
+                                  f"priority {top[0].priority} match")
+        return top[0] if top else None
 
     def port_no(self, name: str) -> int:
         for no, endpoint in self.ports.items():
@@ -147,6 +189,10 @@ class Simulator:
     def __init__(self) -> None:
         self.bridges: dict[tuple[str, str], Bridge] = {}
         self.tunnel_ips: dict[str, str] = {}
+        self.conntrack: dict[str, Conntrack] = {}   # node -> its (ovs-vswitchd's) tracker
+
+    def tracker(self, node: str) -> Conntrack:
+        return self.conntrack.setdefault(node, Conntrack())
 
     def bridge(self, node: str, name: str) -> Bridge:
         return self.bridges[(node, name)]
@@ -171,17 +217,40 @@ class Simulator:
         if hops > MAX_HOPS:
             raise SimulationError("forwarding loop: more than %d bridge crossings" % MAX_HOPS)
         packet.fields["in_port"] = in_port
-        table = 0
+        self._run(br, 0, packet, result, hops)
+
+    def _run(self, br: Bridge, table: int | None, packet: Packet, result: Result, hops: int):
+        recirculate: list[tuple[int, Packet]] = []
         while table is not None:
             flow = br.lookup(table, packet)
             if flow is None:
-                return  # table miss: drop
+                break  # table miss: drop
             result.hits.append(Hit(br.node, br.name, flow))
             for action in flow.actions:
-                self._apply(br, action, packet, result, hops)
+                if isinstance(action, Ct):
+                    self._ct(br, action, packet, recirculate)
+                else:
+                    self._apply(br, action, packet, result, hops)
             if flow.goto is not None and flow.goto <= table:
                 raise SimulationError(f"goto_table:{flow.goto} from table {table}")
             table = flow.goto
+        for again, copy in recirculate:  # after the actions, as OVS recirculates
+            self._run(br, again, copy, result, hops)
+
+    def _ct(self, br: Bridge, ct: Ct, packet: Packet, recirculate: list) -> None:
+        """ct(): look up (and commit) in the zone held in ct.zone_reg; with a table, a copy
+        carrying the new ct_* fields continues there; without, the packet goes on as it was
+        (OVS fills in the ct fields only for the recirculated packet)."""
+        f = packet.fields
+        zone = f.get(ct.zone_reg, 0) & 0xFFFF
+        tracker = self.tracker(br.node)
+        if ct.commit:
+            tracker.commit(f, zone, ct.mark)
+        if ct.table is not None:
+            state, mark = tracker.lookup(f, zone)
+            copy = packet.copy()
+            copy.fields.update(ct_state=state, ct_zone=zone, ct_mark=mark)
+            recirculate.append((ct.table, copy))
 
     def _apply(self, br: Bridge, action, packet: Packet, result: Result, hops: int) -> None:
         f = packet.fields
@@ -203,6 +272,8 @@ class Simulator:
             f[action.dst] = f.get(action.src)
         elif isinstance(action, Learn):
             br.install(self._learned(action, packet))
+        elif isinstance(action, CtClear):
+            f.update(ct_state=0, ct_zone=0, ct_mark=0)
         else:
             raise SimulationError(f"cannot simulate {action!r}")
 

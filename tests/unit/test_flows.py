@@ -169,7 +169,18 @@ def test_every_flow_renders_and_parses_back(views, learning_cloud):
 
 def test_parse_rejects_foreign_vocabulary():
     with pytest.raises(ofctl.UnknownFlow):
-        ofctl.parse_dump_line("cookie=0x1, table=0, priority=1,tcp,tp_dst=80 actions=drop")
+        ofctl.parse_dump_line("cookie=0x1, table=0, priority=1,ip,nw_tos=4 actions=drop")
+    with pytest.raises(ofctl.UnknownFlow):  # an immediate zone: the firewall's are in reg6
+        ofctl.parse_dump_line("cookie=0x1, table=0, priority=1,ip actions=ct(commit,zone=5)")
+    with pytest.raises(ofctl.UnknownFlow):
+        ofctl.parse_dump_line("cookie=0x1, table=0, priority=1,ip "
+                              "actions=ct(commit,zone=NXM_NX_REG6[0..15],nat)")
+    with pytest.raises(ofctl.UnknownFlow):
+        ofctl.parse_dump_line("cookie=0x1, table=0, priority=1,ip "
+                              "actions=ct(commit,zone=NXM_NX_REG6[0..15],"
+                              "exec(set_field:0x1->ct_label))")
+    with pytest.raises(ofctl.UnknownFlow):  # a port without a protocol that has ports
+        ofctl.parse_dump_line("cookie=0x1, table=0, priority=1,ip,tp_dst=80 actions=drop")
     with pytest.raises(ofctl.UnknownFlow):
         ofctl.parse_dump_line("cookie=0x1, table=0, priority=1 actions=CONTROLLER:65535")
 
@@ -250,3 +261,32 @@ def test_l2pop_floods_a_network_only_to_the_nodes_that_host_it(seed_cloud, views
                for name, v in vlans.items()}
     assert outputs["TenantC-Net"] == {ofport["network"]}
     assert outputs["TenantA-Net"] == {ofport["network"], ofport["compute1"]}
+
+
+def test_the_firewall_vocabulary_renders_as_ovs_ofctl_reads_it():
+    """Rendered, then parsed back (as from a dump) to the same flow; the text is what
+    ovs-ofctl prints for these shapes (checked live in tests/pipeline/test_firewall_trace)."""
+    from tests.unit.test_ofmsg import firewall_vocabulary
+    texts = []
+    for flow in firewall_vocabulary():
+        text = ofctl.render(flow)
+        assert ofctl.parse_dump_line(text) == flow, text
+        texts.append(text.split(", ", 1)[1])
+    assert texts[0] == ("table=72, priority=50,ct_mark=0,ct_state=+est-rel+rpl+trk,ct_zone=1,"
+                        "reg5=0x3 actions=goto_table:94")
+    assert "nw_src=10.0.0.0/24" in texts[1] and "ct(table=72,zone=NXM_NX_REG6[0..15])" in texts[1]
+    assert "ct(commit,zone=NXM_NX_REG6[0..15],exec(set_field:0x1->ct_mark))" in texts[2]
+    assert "set_field:0x3->reg5,set_field:0x1->reg6" in texts[3]
+    assert "ct_clear" in texts[4]
+    assert texts[5].startswith("table=82, priority=71,tcp,") and "tp_dst=0x40/0xffc0" in texts[5]
+    assert "conjunction(19,2/2),conjunction(27,2/2)" in texts[5]
+    assert "icmp,icmp_code=0,icmp_type=8" in texts[7]
+    assert "udp6," in texts[8] and "icmp6," in texts[9] and "ipv6_src=fd00::/64" in texts[9]
+
+
+def test_ct_state_text_and_value():
+    from flows.flow import CT_EST, CT_NEW, CT_RPL, CT_TRK, ct_state
+    assert ct_state("+new-est+trk") == (CT_NEW | CT_TRK, CT_NEW | CT_EST | CT_TRK)
+    assert ct_state("-trk") == (0, CT_TRK)
+    assert ofctl.render_ct_state(*ct_state("+trk+est-rel+rpl")) == "+est-rel+rpl+trk"
+    assert ct_state("+rpl") == (CT_RPL, CT_RPL)

@@ -49,3 +49,11 @@ def test_a_different_flow_encodes_differently():
     a = Flow(20, 2, (("eth_dst", "fa:16:3e:00:00:01"),), (SetField("tunnel_id", 5000),))
     b = Flow(20, 2, (("eth_dst", "fa:16:3e:00:00:02"),), (SetField("tunnel_id", 5000),))
     assert both(a, ofp.OFPFC_ADD)[0] != both(b, ofp.OFPFC_ADD)[0]
+
+
+def test_the_firewall_vocabulary_encodes_as_os_ken_does():
+    from tests.unit.test_ofmsg import firewall_vocabulary
+    for flow in firewall_vocabulary():
+        for command in COMMANDS:
+            fast, reference = both(flow, command)
+            assert fast == reference, (flow, command)
