@@ -6,6 +6,7 @@ attribute declared here, in this order; a request naming anything else is refuse
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable
@@ -67,6 +68,67 @@ def anything(value: Any) -> Any:
 
 
 nullable_text, nullable_uuid, nullable_mapping = (v.optional(c) for c in (text, uuid, mapping))
+
+
+def nullable_int(value: Any) -> int | None:
+    return None if value is None else to_int(value)
+
+
+def direction(value: Any) -> str:
+    if value not in ("ingress", "egress"):
+        raise ValueError(f"'{value}' is not in ['ingress', 'egress']")
+    return value
+
+
+def ethertype(value: Any) -> str:
+    """Neutron's convert_ethertype_to_case_insensitive."""
+    for known in ("IPv4", "IPv6"):
+        if isinstance(value, str) and value.lower() == known.lower():
+            return known
+    raise ValueError(f"'{value}' is not in ['IPv4', 'IPv6']")
+
+
+def protocol(value: Any) -> str | None:
+    """Neutron's convert_protocol: a name (any case) or a number, kept as text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' is not a protocol")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value.lower()
+    raise ValueError(f"'{value}' is not a protocol")
+
+
+def ip_prefix(value: Any) -> str | None:
+    """Neutron's convert_ip_prefix_to_cidr: an address or a CIDR, as its network."""
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_network(str(value), strict=False))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a valid IP prefix") from None
+
+
+def uuid_list(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ValueError(f"'{value}' is not a list")
+    return [uuid(x) for x in value]
+
+
+def address_pairs(value: Any) -> list[dict]:
+    """[{ip_address, mac_address}], as the allowed-address-pairs extension takes them."""
+    if not isinstance(value, list):
+        raise ValueError(f"'{value}' is not a list")
+    out = []
+    for pair in value:
+        if not isinstance(pair, dict) or "ip_address" not in pair or \
+                not set(pair) <= {"ip_address", "mac_address"}:
+            raise ValueError(f"'{pair}' is not an address pair ({{ip_address, mac_address}})")
+        out.append({k: str(pair[k]) for k in ("ip_address", "mac_address")
+                    if pair.get(k) is not None})
+    return out
 
 
 @dataclass(frozen=True)
@@ -132,7 +194,8 @@ PORT = (
                                                filter=False),
     _rw("binding:vnic_type"), _ro("binding:vif_type"),
     _ro("binding:vif_details", filter=False), _rw("port_security_enabled", to_boolean),
-    *STANDARD,
+    _rw("security_groups", uuid_list, sort=False),
+    _rw("allowed_address_pairs", address_pairs, filter=False), *STANDARD,
 )
 ROUTER = (
     _create_only("id", uuid), _rw("name"), _rw("admin_state_up", to_boolean), _ro("status"),
@@ -146,6 +209,19 @@ FLOATINGIP = (
     _create_only("floating_network_id", uuid),
     _ro("router_id"), _rw("port_id", nullable_uuid), _rw("fixed_ip_address", nullable_ip),
     *OWNED, _ro("status"), *STANDARD,
+)
+SECURITY_GROUP = (
+    _ro("id"), _rw("name"), _rw("stateful", to_boolean), *OWNED,
+    _ro("security_group_rules", filter=False), _ro("shared"), *STANDARD,
+)
+SECURITY_GROUP_RULE = (
+    _ro("id"), _create_only("security_group_id", uuid), _create_only("direction", direction),
+    _create_only("ethertype", ethertype), _create_only("protocol", protocol),
+    _create_only("port_range_min", nullable_int), _create_only("port_range_max", nullable_int),
+    _create_only("remote_ip_prefix", ip_prefix), _create_only("remote_group_id", nullable_uuid),
+    _create_only("remote_address_group_id", nullable_uuid), _ro("normalized_cidr"),
+    _ro("belongs_to_default_sg"), *OWNED, _create_only("description"), _ro("created_at"),
+    _ro("updated_at"), _ro("revision_number"),
 )
 AGENT = tuple(_ro(n) for n in (
     "id", "agent_type", "binary", "topic", "host", "admin_state_up", "alive",
@@ -162,11 +238,19 @@ RESOURCES: dict[str, tuple[str, tuple[Attr, ...]]] = {
     "ports": ("port", PORT),
     "routers": ("router", ROUTER),
     "floatingips": ("floatingip", FLOATINGIP),
+    "security_groups": ("security_group", SECURITY_GROUP),
+    "security_group_rules": ("security_group_rule", SECURITY_GROUP_RULE),
     "agents": ("agent", AGENT),
     "availability_zones": ("availability_zone", AVAILABILITY_ZONE),
     "nodes": ("node", NODE),
 }
-TAGGED = ("networks", "subnets", "ports", "routers", "floatingips")
+TAGGED = ("networks", "subnets", "ports", "routers", "floatingips", "security_groups")
+# collections whose URL is not their name: /v2.0/security-groups serves "security_groups"
+PATHS = {"security_groups": "security-groups", "security_group_rules": "security-group-rules"}
+
+
+def path(coll: str) -> str:
+    return PATHS.get(coll, coll)
 
 
 def attributes(coll: str) -> dict[str, Attr]:

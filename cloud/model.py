@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from cloud.naming import DEVICE_ID_LEN
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from cloud.meta import DEFAULT_PROJECT as DEFAULT_PROJECT
+from cloud.meta import NO_META, IPAddress, IPNetwork, Meta
+from cloud.security import AddressPair as AddressPair
+from cloud.security import DEFAULT_GROUP as DEFAULT_GROUP
+from cloud.security import Rule as Rule
+from cloud.security import SecurityGroup
 
 ROLE_COMPUTE = "compute"
 ROLE_NETWORK = "network"
@@ -36,10 +39,9 @@ OWNER_DHCP = "network:dhcp"
 OWNER_ROUTER_INTERFACE = "network:router_interface"   # a router's qr- port on br-int
 OWNER_ROUTER_GATEWAY = "network:router_gateway"       # a router's qg- port on br-ex
 
-# The project of everything no request names a project for (Keystone ids are 32 hex digits).
-DEFAULT_PROJECT = "6f7665726c6179000000000000000000"
 
 IPV6_MODES = ("slaac", "dhcpv6-stateful", "dhcpv6-stateless")
+
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,6 @@ class Fabric:
     data_cidr: ipaddress.IPv4Network
 
 
-@dataclass(frozen=True)
-class Meta:
-    """What Neutron keeps on every resource and this cloud only shows: its description, its
-    project and its tags."""
-
-    description: str = ""
-    project_id: str = DEFAULT_PROJECT
-    tags: tuple[str, ...] = ()
-
-
-NO_META = Meta()
 
 
 @dataclass(frozen=True)
@@ -151,6 +142,15 @@ class Port:
     device_id: str = ""
     binding_profile: str = "{}"   # JSON text, kept as given
     meta: Meta = NO_META
+    security_groups: tuple[str, ...] = ()     # group ids
+    port_security: bool = True                # port_security_enabled
+    allowed_address_pairs: tuple[AddressPair, ...] = ()
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the firewall filters it: a VM's port with port security. Neutron's own
+        ports (DHCP, router interfaces) are trusted, never filtered."""
+        return self.port_security and self.is_vm
 
     @property
     def is_vm(self) -> bool:
@@ -244,6 +244,27 @@ class Cloud:
     routers: tuple[Router, ...] = ()
     floating_ips: tuple[FloatingIP, ...] = ()
     unbound: tuple[Port, ...] = ()  # ports without binding:host_id: no node, no flows
+    security_groups: tuple[SecurityGroup, ...] = ()
+
+    @cached_property
+    def _groups(self) -> dict[str, SecurityGroup]:
+        return {g.id: g for g in self.security_groups}
+
+    @cached_property
+    def _members(self) -> dict[str, tuple[Port, ...]]:
+        members: dict[str, list[Port]] = {}
+        for port in self.ports:
+            for group in port.security_groups:
+                members.setdefault(group, []).append(port)
+        return {g: tuple(ports) for g, ports in members.items()}
+
+    def security_group(self, group_id: str) -> SecurityGroup:
+        return self._groups[group_id]
+
+    def members(self, group_id: str) -> tuple[Port, ...]:
+        """The bound ports of a security group (its remote-group rules admit their
+        addresses; an unbound port sends nothing)."""
+        return self._members.get(group_id, ())
 
     @cached_property
     def _nodes(self) -> dict[str, Node]:

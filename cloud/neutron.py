@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 from cloud.attributes import shown
 from cloud.model import (OWNER_ROUTER_GATEWAY, Cloud, ExternalNetwork, FloatingIP, Meta,
-                         Network, Node, Port, Router, Subnet)
+                         Network, Node, Port, Router, Rule, SecurityGroup, Subnet)
 from cloud.naming import BR_EX, BR_INT
 from cloud.ops import AVAILABILITY_ZONE, default_pools
 
@@ -107,7 +107,39 @@ def port(ctx: Context, cloud: Cloud, p: Port) -> dict:
             "binding:profile": json.loads(p.binding_profile),
             "binding:vnic_type": "normal", "binding:vif_type": "ovs" if bound else "unbound",
             "binding:vif_details": dict(VIF_DETAILS) if bound else {},
-            "port_security_enabled": True, **_standard(ctx, p.id, p.meta)}
+            "port_security_enabled": p.port_security,
+            "security_groups": list(p.security_groups),
+            "allowed_address_pairs": [{"ip_address": _address(pair.ip),
+                                       "mac_address": pair.mac}
+                                      for pair in p.allowed_address_pairs],
+            **_standard(ctx, p.id, p.meta)}
+
+
+def _address(network) -> str:
+    """A pair's address as Neutron shows it: an address alone, else the CIDR."""
+    if network.prefixlen == network.max_prefixlen:
+        return str(network.network_address)
+    return str(network)
+
+
+def security_group(ctx: Context, g: SecurityGroup) -> dict:
+    return {"id": g.id, "name": g.name, "stateful": g.stateful,
+            "security_group_rules": [security_group_rule(ctx, g, r) for r in g.rules],
+            "shared": False, **_standard(ctx, g.id, g.meta)}
+
+
+def security_group_rule(ctx: Context, g: SecurityGroup, r: Rule) -> dict:
+    record = ctx.records.get(r.id, ctx.records.get(g.id, Record()))
+    prefix = str(r.remote_ip_prefix) if r.remote_ip_prefix is not None else None
+    return {"id": r.id, "security_group_id": g.id, "direction": r.direction,
+            "ethertype": r.ethertype, "protocol": r.protocol,
+            "port_range_min": r.port_range_min, "port_range_max": r.port_range_max,
+            "remote_ip_prefix": prefix, "remote_group_id": r.remote_group_id,
+            "remote_address_group_id": None, "normalized_cidr": prefix,
+            "belongs_to_default_sg": g.is_default, "tenant_id": g.meta.project_id,
+            "project_id": g.meta.project_id, "description": r.meta.description,
+            "created_at": record.created_at, "updated_at": record.updated_at,
+            "revision_number": record.revision_number}
 
 
 def gateway_port(ctx: Context, cloud: Cloud, r: Router) -> dict:
@@ -121,7 +153,8 @@ def gateway_port(ctx: Context, cloud: Cloud, r: Router) -> dict:
            "status": "ACTIVE" if active else "DOWN", "binding:host_id": r.node,
            "binding:profile": {}, "binding:vnic_type": "normal", "binding:vif_type": "ovs",
            "binding:vif_details": dict(VIF_DETAILS, bridge_name=BR_EX),
-           "port_security_enabled": False, **_standard(ctx, gw.port_id, Meta(project_id=""))}
+           "port_security_enabled": False, "security_groups": [], "allowed_address_pairs": [],
+           **_standard(ctx, gw.port_id, Meta(project_id=""))}
     return out
 
 
@@ -201,6 +234,11 @@ def _members(ctx: Context, cloud: Cloud, coll: str):
         yield from ((r.id, lambda r=r: router(ctx, cloud, r)) for r in cloud.routers)
     elif coll == "floatingips":
         yield from ((f.id, lambda f=f: floating_ip(ctx, cloud, f)) for f in cloud.floating_ips)
+    elif coll == "security_groups":
+        yield from ((g.id, lambda g=g: security_group(ctx, g)) for g in cloud.security_groups)
+    elif coll == "security_group_rules":
+        yield from ((r.id, lambda g=g, r=r: security_group_rule(ctx, g, r))
+                    for g in cloud.security_groups for r in g.rules)
     elif coll == "availability_zones":
         yield from ((AVAILABILITY_ZONE, lambda kind=kind: {
             "name": AVAILABILITY_ZONE, "resource": kind, "state": "available"})

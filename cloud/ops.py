@@ -26,6 +26,8 @@ from cloud.errors import Refused, not_emulated, not_found
 from cloud.model import (DEFAULT_PROJECT, OWNER_DHCP, ROLE_NETWORK, SEGMENTATION_MAX,
                          TUNNEL_TYPES, TYPE_VXLAN)
 from cloud.schema_net import subnet_id as derived_subnet_id
+from cloud.schema_sg import default_group_id, default_rules
+from cloud.security import DEFAULT_GROUP
 
 Doc = dict[str, Any]
 MAC_PREFIX = "fa:16:3e"  # Neutron's default base_mac
@@ -94,6 +96,28 @@ def only_true(attrs: dict, *keys: str) -> None:
     for key in keys:
         if attrs.get(key, True) is not True:
             raise not_emulated(f"{key}=false")
+
+
+# ------------------------------------------------------------- each project's default group
+def groups(doc: Doc) -> list[dict]:
+    return doc.setdefault("security_groups", [])
+
+
+def ensure_default_group(doc: Doc, project: str) -> dict:
+    """The project's default group in the document, written there if it was not."""
+    for group in groups(doc):
+        if group.get("name") == DEFAULT_GROUP and \
+                group.get("project_id", DEFAULT_PROJECT) == project:
+            return group
+    gid = default_group_id(project)
+    group = {"id": gid, "name": DEFAULT_GROUP, "description": "Default security group",
+             "rules": [{"id": r.id, "direction": r.direction, "ethertype": r.ethertype,
+                        **({"remote_group": gid} if r.remote_group_id else {})}
+                       for r in default_rules(gid)]}
+    if project != DEFAULT_PROJECT:
+        group["project_id"] = project
+    groups(doc).append(group)
+    return group
 
 
 # ---------------------------------------------------------------------------- allocation
@@ -180,6 +204,7 @@ def create_network(doc: Doc, attrs: dict) -> tuple[Doc, str]:
         if key in attrs:
             net[key] = attrs[key]
     doc["networks"].append(net)
+    ensure_default_group(doc, attrs.get("project_id", DEFAULT_PROJECT))
     return doc, ident
 
 
@@ -224,7 +249,7 @@ def delete_network(doc: Doc, ident: str) -> Doc:
 
 # ---------------------------------------------------------------------------------- tags
 DOC_KEYS = {"networks": "networks", "ports": "ports", "routers": "routers",
-            "floatingips": "floating_ips"}
+            "floatingips": "floating_ips", "security_groups": "security_groups"}
 
 
 def tagged_entry(doc: Doc, coll: str, ident: str) -> dict:
@@ -232,6 +257,11 @@ def tagged_entry(doc: Doc, coll: str, ident: str) -> dict:
     IPs); the external network's come from its cloud file and have none."""
     if coll == "subnets":
         return subnet_entry(doc, ident)[1]
+    if coll == "security_groups":   # (Neutron's word for its 404)
+        for group in doc.get("security_groups", []):
+            if group.get("id") == ident:
+                return group
+        raise Refused(404, f"Security group {ident} does not exist")
     return entry(doc, DOC_KEYS[coll], ident, coll[:-1])
 
 

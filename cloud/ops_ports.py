@@ -22,6 +22,7 @@ from cloud.model import OWNER_COMPUTE_PREFIX
 from cloud import model
 from cloud.ops import (Doc, as_list, first_free, free_mac, network_entry, only_true,
                        pools_of, port_entry, required, set_common, subnet_entries, used_ips)
+from cloud.ops_sg import SECURITY_ATTRS, set_port_security
 from cloud.schema_net import eui64
 
 VNIC_TYPE = "normal"
@@ -93,7 +94,7 @@ def _check_owner(owner: str) -> None:
 
 
 def _check_common(attrs: dict) -> None:
-    only_true(attrs, "admin_state_up", "port_security_enabled")
+    only_true(attrs, "admin_state_up")
     vnic = attrs.get("binding:vnic_type", VNIC_TYPE)
     if vnic != VNIC_TYPE:
         raise not_emulated(f"binding:vnic_type {vnic!r} (only {VNIC_TYPE}: OVS ports)")
@@ -139,6 +140,7 @@ def create_port(doc: Doc, attrs: dict) -> tuple[Doc, str]:
     ips = fixed_ips(doc, net, port["mac"], attrs.get("fixed_ips"))
     if ips:
         port["ip"] = ips
+    set_port_security(doc, port, attrs, creating=True)
     doc.setdefault("ports", []).append(port)
     return doc, ident
 
@@ -161,6 +163,8 @@ def update_port(doc: Doc, ident: str, attrs: dict) -> Doc:
             port["ip"] = ips
         else:
             port.pop("ip", None)
+    if SECURITY_ATTRS & set(attrs):
+        set_port_security(doc, port, attrs)
     return doc
 
 

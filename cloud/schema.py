@@ -17,6 +17,7 @@ from cloud.checks import Faults, Refs, Spec, check_host_address, entries, first_
 from cloud.naming import DEVICE_ID_LEN, tap_name
 from cloud.schema_l3 import check_routers, external_network, floating_ips, routers_of
 from cloud.schema_net import META, automatic_address, eui64, meta, networks_of
+from cloud.schema_sg import port_security, security_groups_of
 
 
 class CloudError(Exception):
@@ -41,6 +42,7 @@ TOP: Spec = {
     "external": (False, v.mapping),
     "routers": (False, v.sequence),
     "floating_ips": (False, v.sequence),
+    "security_groups": (False, v.sequence),
 }
 MANAGEMENT: Spec = {
     "cidr": (True, v.ipv4_network),
@@ -65,6 +67,9 @@ PORT: Spec = {
     "device_id": (False, v.free_text),
     "router": (False, v.text),                       # network:router_interface: its router
     "binding_profile": (False, v.json_mapping),
+    "security_groups": (False, v.many(v.text)),      # names or ids; none: the default group
+    "port_security_enabled": (False, v.boolean),
+    "allowed_address_pairs": (False, v.sequence),    # [{ip_address, mac_address}]
     **META,
 }
 DEFAULT_OWNER = "compute:nova"
@@ -123,6 +128,10 @@ def parse(raw: Any, source: str) -> model.Cloud:
     refs = {"node": {e.get("name") for e in top["nodes"] if isinstance(e, dict)},
             "network": Refs("network", top["networks"], networks),
             "router": Refs("router", top.get("routers", []), routers)}
+    projects = {n.meta.project_id for n in networks} | {
+        e.get("project_id", model.DEFAULT_PROJECT) for e in top.get("ports", [])
+        if isinstance(e, dict) and isinstance(e.get("project_id", ""), str)}
+    refs["group"] = security_groups_of(top.get("security_groups", []), projects, faults)
     ports = _ports(top.get("ports", []), nodes, refs, faults)
     bound = [p for p in ports if p.node is not None]
     _check_dhcp(networks, ports, faults)
@@ -135,7 +144,8 @@ def parse(raw: Any, source: str) -> model.Cloud:
                        networks=tuple(networks), ports=tuple(bound),
                        l2_population=top.get("l2_population", True), external=external,
                        routers=tuple(routers), floating_ips=tuple(fips),
-                       unbound=tuple(p for p in ports if p.node is None))
+                       unbound=tuple(p for p in ports if p.node is None),
+                       security_groups=tuple(refs["group"].groups))
 
 
 def _fabric(mgmt: dict, data: dict, faults: Faults) -> model.Fabric | None:
@@ -252,6 +262,9 @@ def _ports(raw_list: list, nodes: list[model.Node], refs: dict, faults: Faults
             faults.add(label, f"key 'router' is only for device_owner "
                        f"{model.OWNER_ROUTER_INTERFACE}")
             ok = False
+        security = port_security(label, f, f["mac"], valid and model.Port(
+            "", "", "", None, f["mac"], (), device_owner=owner).is_vm, refs["group"], faults)
+        ok &= security is not None
         port_ips = f.get("ip", ())
         if net is not None:
             ok &= _check_port_ips(label, port_ips, net, f["mac"], ips, faults,
@@ -262,7 +275,9 @@ def _ports(raw_list: list, nodes: list[model.Node], refs: dict, faults: Faults
                 node=node.name if node is not None else None, mac=f["mac"], ips=port_ips,
                 device_owner=owner, router_id=router.id if router is not None else None,
                 device_id=router.id if router is not None else f.get("device_id", ""),
-                binding_profile=f.get("binding_profile", "{}"), meta=meta(f)))
+                binding_profile=f.get("binding_profile", "{}"), meta=meta(f),
+                security_groups=security[0], port_security=security[1],
+                allowed_address_pairs=security[2]))
     return ports
 
 
@@ -299,6 +314,33 @@ def _check_port_ips(label: str, port_ips: tuple, net: model.Network, mac: str, s
     return ok
 
 
+def _groups_with_ids(raw: dict, cloud: model.Cloud) -> None:
+    """Every group of the cloud written out with its id and its rules' ids, remote groups
+    by id: the default groups the schema made for projects too (as Neutron makes them)."""
+    entries = {}
+    for entry in raw.get("security_groups", []):
+        project = entry.get("project_id", model.DEFAULT_PROJECT)
+        group = next(g for g in cloud.security_groups
+                     if g.id == str(entry.get("id", "")).lower()
+                     or (g.name == entry["name"] and g.meta.project_id == project))
+        entry["id"] = group.id
+        for rule_entry, rule in zip(entry.get("rules", []), group.rules, strict=True):
+            rule_entry["id"] = rule.id
+            if "remote_group" in rule_entry:
+                rule_entry["remote_group"] = rule.remote_group_id
+        entries[group.id] = entry
+    for group in cloud.security_groups:
+        if group.id not in entries:
+            entry = {"id": group.id, "name": group.name,
+                     "description": group.meta.description,
+                     "rules": [{"id": r.id, "direction": r.direction, "ethertype": r.ethertype,
+                                **({"remote_group": r.remote_group_id}
+                                   if r.remote_group_id else {})} for r in group.rules]}
+            if group.meta.project_id != model.DEFAULT_PROJECT:
+                entry["project_id"] = group.meta.project_id
+            raw.setdefault("security_groups", []).append(entry)
+
+
 def with_ids(raw: dict, cloud: model.Cloud) -> dict:
     """The document of a valid cloud with every reference by name made a reference by id
     (a port's network and router, a floating IP's port): what the API keeps, so that names
@@ -308,10 +350,14 @@ def with_ids(raw: dict, cloud: model.Cloud) -> dict:
         return ref.lower() if ref.lower() in by_id else next(x.id for x in items
                                                              if x.name == ref)
     ports = cloud.ports + cloud.unbound
+    by_id = {p.id: p for p in ports}
     for port in raw.get("ports", []):
         port["network"] = resolve(port["network"], cloud.networks)
         if "router" in port:
             port["router"] = resolve(port["router"], cloud.routers)
+        if "security_groups" in port:
+            port["security_groups"] = list(by_id[port["id"].lower()].security_groups)
+    _groups_with_ids(raw, cloud)
     for fip in raw.get("floating_ips", []):
         if "port" in fip:
             fip["port"] = resolve(fip["port"], ports)

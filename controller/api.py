@@ -14,23 +14,29 @@ import webob
 import webob.dec
 from routes import Mapper
 
-from cloud import attributes, neutron, ops, ops_l3, ops_ports, ops_subnets, query
+from cloud import attributes, neutron, ops, ops_l3, ops_ports, ops_sg, ops_subnets, query
 from cloud.errors import Refused, not_found
 from controller import http
 from controller.client import AGENT_HEADER
 from controller.keeper import Keeper
 
 LOG = logging.getLogger("overlay.api")
-CHANGEABLE = ("networks", "subnets", "ports", "routers", "floatingips")
+CHANGEABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security_groups",
+              "security_group_rules")
 CREATE = {"networks": ops.create_network, "subnets": ops_subnets.create_subnet,
           "ports": ops_ports.create_port, "routers": ops_l3.create_router,
-          "floatingips": ops_l3.create_floating_ip}
+          "floatingips": ops_l3.create_floating_ip,
+          "security_groups": ops_sg.create_security_group,
+          "security_group_rules": ops_sg.create_security_group_rule}
 UPDATE = {"networks": ops.update_network, "subnets": ops_subnets.update_subnet,
           "ports": ops_ports.update_port, "routers": ops_l3.update_router,
-          "floatingips": ops_l3.update_floating_ip}
+          "floatingips": ops_l3.update_floating_ip,
+          "security_groups": ops_sg.update_security_group}
 DELETE = {"networks": ops.delete_network, "subnets": ops_subnets.delete_subnet,
           "ports": ops_ports.delete_port, "routers": ops_l3.delete_router,
-          "floatingips": ops_l3.delete_floating_ip}
+          "floatingips": ops_l3.delete_floating_ip,
+          "security_groups": ops_sg.delete_security_group,
+          "security_group_rules": ops_sg.delete_security_group_rule}
 
 
 class Runtime:
@@ -66,12 +72,14 @@ class Api:
         for act in ("add_router_interface", "remove_router_interface"):
             m.connect(f"/v2.0/routers/{{ident}}/{act}", coll="routers", action=act)
         for coll in attributes.TAGGED:
-            m.connect(f"/v2.0/{coll}/{{ident}}/tags", coll=coll, action="tags")
-            m.connect(f"/v2.0/{coll}/{{ident}}/tags/{{tag}}", coll=coll, action="tags")
+            url = attributes.path(coll)
+            m.connect(f"/v2.0/{url}/{{ident}}/tags", coll=coll, action="tags")
+            m.connect(f"/v2.0/{url}/{{ident}}/tags/{{tag}}", coll=coll, action="tags")
         for coll in attributes.RESOURCES:
+            url = attributes.path(coll)
             for suffix in (".json", ""):   # (.json first: {ident} would swallow it)
-                m.connect(f"/v2.0/{coll}{suffix}", coll=coll, action="collection")
-                m.connect(f"/v2.0/{coll}/{{ident}}{suffix}", coll=coll, action="member")
+                m.connect(f"/v2.0/{url}{suffix}", coll=coll, action="collection")
+                m.connect(f"/v2.0/{url}/{{ident}}{suffix}", coll=coll, action="member")
 
     # ----------------------------------------------------------------------------- WSGI
     @webob.dec.wsgify
@@ -123,6 +131,8 @@ class Api:
             return webob.Response(json_body={attributes.member(coll): self._get(coll, ident,
                                                                                 req)})
         self._method(req, "PUT", "DELETE", changeable=coll)
+        if req.method == "PUT" and coll not in UPDATE:
+            raise Refused(405, f"PUT is not allowed on {req.path_info}")
         if req.method == "PUT":
             attrs = attributes.request(coll, http.body(req), update=True)
             self.keeper.change(lambda d: UPDATE[coll](d, ident, attrs),
@@ -157,11 +167,14 @@ class Api:
         else:
             obj = neutron.member(self.context(), self.keeper.cloud, coll, ident)
         if obj is None:
+            if coll in ("security_groups", "security_group_rules"):   # Neutron's words
+                kind = "Security group" + (" rule" if coll == "security_group_rules" else "")
+                raise Refused(404, f"{kind} {ident} does not exist")
             raise not_found(attributes.member(coll), ident)
         return query.fields_of([obj], list(req.GET.items()) if req is not None else [])[0]
 
     def _list(self, req: webob.Request, coll: str) -> webob.Response:
-        url = f"{req.host_url}/v2.0/{coll}"
+        url = f"{req.host_url}/v2.0/{attributes.path(coll)}"
         items, links = query.select(coll, self._all(coll), list(req.GET.items()), url)
         out = {coll: items}
         if links:

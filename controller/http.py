@@ -21,7 +21,7 @@ from typing import Any
 
 import webob
 
-from cloud.attributes import RESOURCES
+from cloud.attributes import RESOURCES, path
 from cloud.errors import Refused
 
 LOG = logging.getLogger("overlay.api")
@@ -53,8 +53,13 @@ EXTENSIONS = (
     ("net-mtu", "Network MTU", "mtu of networks."),
     ("net-mtu-writable", "Network MTU (writable)", "mtu up to what the underlay fits."),
     ("pagination", "Pagination support", "limit, marker, page_reverse."),
-    ("port-security", "Port Security", "port_security_enabled (true only: anti-spoofing is "
-     "always on until security groups come)."),
+    ("port-security", "Port Security", "port_security_enabled of ports (false: no "
+     "anti-spoofing, no security groups; networks: true only)."),
+    ("security-group", "security-group", "Security groups and rules, in br-int with "
+     "conntrack (Neutron's openvswitch firewall)."),
+    ("stateful-security-group", "Stateful security group", "stateful (a stateless group is "
+     "enforced statefully, as Neutron's openvswitch firewall does)."),
+    ("allowed-address-pairs", "Allowed Address Pairs", "allowed_address_pairs of ports."),
     ("project-id", "project_id field enabled", "project_id beside tenant_id."),
     ("provider", "Provider Network", "vxlan and gre tenant networks."),
     ("router", "Neutron L3 Router", "Legacy routers on the network node, floating IPs."),
@@ -62,7 +67,7 @@ EXTENSIONS = (
     ("standard-attr-description", "standard-attr-description", "description."),
     ("standard-attr-revisions", "Resource revision numbers", "revision_number."),
     ("standard-attr-tag", "Tag support for resources with standard attribute",
-     "tags on networks, subnets, ports, routers and floating IPs."),
+     "tags on networks, subnets, ports, routers, floating IPs and security groups."),
     ("standard-attr-timestamp", "Resource timestamps", "created_at, updated_at."),
 )
 
@@ -136,7 +141,8 @@ def versions(req: webob.Request) -> dict:
 
 def resources(req: webob.Request) -> dict:
     return {"resources": [{"name": kind, "collection": coll,
-                           "links": [{"rel": "self", "href": f"{req.host_url}/v2.0/{coll}"}]}
+                           "links": [{"rel": "self",
+                                      "href": f"{req.host_url}/v2.0/{path(coll)}"}]}
                           for coll, (kind, _) in RESOURCES.items()]}
 
 

@@ -37,7 +37,8 @@ def now() -> str:
 def resources(doc: dict) -> Iterator[tuple[str, Any]]:
     """(id, entry) of every resource of a document, for revision numbers: a network's entry
     holds its subnets (a subnet's change is the network's, as in Neutron), a router's holds
-    its gateway (whose port is a resource too)."""
+    its gateway (whose port is a resource too); a security group's rules are resources of
+    their own (adding one is not a change of the group, as in Neutron)."""
     for net in doc.get("networks", []):
         yield net["id"], net
         for sub in net.get("subnets", []):
@@ -48,6 +49,10 @@ def resources(doc: dict) -> Iterator[tuple[str, Any]]:
     for router in doc.get("routers", []):
         if isinstance(router.get("gateway"), dict):
             yield router["gateway"]["port_id"], router["gateway"]
+    for group in doc.get("security_groups", []):
+        yield group["id"], {k: v for k, v in group.items() if k != "rules"}
+        for rule in group.get("rules", []):
+            yield rule["id"], rule
     ext = doc.get("external")
     if isinstance(ext, dict):
         yield ext["id"], ext

@@ -6,7 +6,7 @@ local VLAN, same-host traffic is switched here, everything else leaves through p
 """
 from __future__ import annotations
 
-from flows import neigh
+from flows import firewall, fw_rules, neigh
 from flows import tables as t
 from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IPV6, ICMPV6_NA, IPPROTO_ICMPV6, MULTICAST,
                         OFPP_IN_PORT, OFPVID_NONE, Flow, Output, PopVlan, PushVlan, SetField,
@@ -20,10 +20,12 @@ def _vm_ingress_match(ofport: int):
     return match(in_port=ofport, vlan_vid=OFPVID_NONE)
 
 
-def vm_ingress(ofport: int, lvid: int) -> Flow:
-    """Untagged frame from a VM port -> tag with the port's local VLAN -> ARP_SPOOF."""
+def vm_ingress(ofport: int, lvid: int, checked: bool = True) -> Flow:
+    """Untagged frame from a VM port -> tag with the port's local VLAN -> ARP_SPOOF (a port
+    without port security: past anti-spoofing, to LOCAL_RESPONDER)."""
     return INT[t.INT_LOCAL_SWITCHING].flow(t.PRIORITY_VM_INGRESS, _vm_ingress_match(ofport),
-                (PushVlan(), SetField("vlan_vid", vlan(lvid))), goto=t.ARP_SPOOF)
+                (PushVlan(), SetField("vlan_vid", vlan(lvid))),
+                goto=t.ARP_SPOOF if checked else t.LOCAL_RESPONDER)
 
 
 def _tun_ingress_match(patch_tun: int, lvid: int):
@@ -37,11 +39,13 @@ def tun_ingress(patch_tun: int, lvid: int) -> Flow:
 
 
 # --------------------------------------------------------------------------- ARP_SPOOF (24)
-def _arp_allowed_match(ofport: int, ip: str, mac: str):
+def _arp_allowed_match(ofport: int, ip, mac: str):
+    if ip is None:  # an allowed pair 0.0.0.0/0: any sender IP (Neutron: no ARP protection)
+        return match(in_port=ofport, eth_type=ETH_TYPE_ARP, arp_sha=mac)
     return match(in_port=ofport, eth_type=ETH_TYPE_ARP, arp_spa=ip, arp_sha=mac)
 
 
-def arp_allowed(ofport: int, ip: str, mac: str) -> Flow:
+def arp_allowed(ofport: int, ip, mac: str) -> Flow:
     """ARP in which the VM speaks for its own IP and MAC -> MAC_SPOOF."""
     return INT[t.ARP_SPOOF].flow(t.PRIORITY_ARP_ALLOWED, _arp_allowed_match(ofport, ip, mac),
                 goto=t.MAC_SPOOF)
@@ -115,14 +119,17 @@ def local_nd_advert(lvid: int, ip: str, mac: str) -> Flow:
     return neigh.nd_advert(INT, lvid, ip, mac, (PopVlan(), Output(OFPP_IN_PORT)))
 
 
-# --------------------------------------------------------------------------- TRANSIENT (60)
+# ---------------------------------------------------- ACCEPTED_EGRESS_TRAFFIC_NORMAL (94)
+SWITCHING = t.ACCEPTED_EGRESS_TRAFFIC_NORMAL
+
+
 def _local_unicast_match(lvid: int, mac: str):
     return match(vlan_vid=vlan(lvid), eth_dst=mac)
 
 
 def local_unicast(lvid: int, mac: str, ofport: int) -> Flow:
     """To a port on this node: untag and deliver; never reaches br-tun."""
-    return INT[t.TRANSIENT].flow(t.PRIORITY_LOCAL_UNICAST, _local_unicast_match(lvid, mac),
+    return INT[SWITCHING].flow(t.PRIORITY_LOCAL_UNICAST, _local_unicast_match(lvid, mac),
                 (PopVlan(), Output(ofport)))
 
 
@@ -136,7 +143,7 @@ def local_flood(lvid: int, patch_tun: int | None, ofports: list[int]) -> Flow:
     if ofports:
         actions.append(PopVlan())
         actions.extend(Output(p) for p in ofports)
-    return INT[t.TRANSIENT].flow(t.PRIORITY_LOCAL_FLOOD, _local_flood_match(lvid), tuple(actions))
+    return INT[SWITCHING].flow(t.PRIORITY_LOCAL_FLOOD, _local_flood_match(lvid), tuple(actions))
 
 
 def _to_tun_match(lvid: int):
@@ -145,31 +152,53 @@ def _to_tun_match(lvid: int):
 
 def to_tun(lvid: int, patch_tun: int) -> Flow:
     """Unicast to a MAC that is not on this node: hand to br-tun, still tagged."""
-    return INT[t.TRANSIENT].flow(t.PRIORITY_TO_TUN, _to_tun_match(lvid), (Output(patch_tun),))
+    return INT[SWITCHING].flow(t.PRIORITY_TO_TUN, _to_tun_match(lvid), (Output(patch_tun),))
 
 
 # ------------------------------------------------------------------------------- all of it
 def misses() -> list[Flow]:
     return [INT[table].miss_flow() for table in (t.INT_LOCAL_SWITCHING, t.MAC_SPOOF,
-                                                  t.TRANSIENT)] + [
+                                                  SWITCHING)] + [
         arp_spoofed(), na_spoofed(), not_arp(), not_answered(), neigh.nd_advert_miss(INT)]
 
 
+def _address(network) -> str | tuple[str, str]:
+    address = str(network.network_address)
+    return address if network.prefixlen == network.max_prefixlen else \
+        (address, str(network.netmask))
+
+
+def anti_spoofing(port) -> list[Flow]:
+    """What a port with port security may claim: its MACs (its own, its pairs'), ARP for its
+    IPv4 addresses and pairs with their MAC, advertisements for its IPv6 ones."""
+    ofport, out = port.ofport, []
+    out += [mac_allowed(ofport, mac) for mac in firewall.port_macs(port.port)]
+    for mac, network in firewall.sources(port.port):
+        if network.version == 4:
+            out.append(arp_allowed(ofport, _address(network) if network.prefixlen else None,
+                                   mac))
+        elif network.version == 6:
+            out.append(na_allowed(ofport, _address(network)))
+    return out
+
+
 def local_port_flows(view: NodeView, port) -> list[Flow]:
-    """One VM or router port of this node: its ingress, anti-spoofing, answers, unicast."""
-    out = [vm_ingress(port.ofport, port.vlan), mac_allowed(port.ofport, port.port.mac),
+    """One VM or router port of this node: its ingress, anti-spoofing, answers, unicast, and
+    its firewall flows (flows/firewall.py)."""
+    checked = port.port.port_security
+    out = [vm_ingress(port.ofport, port.vlan, checked),
            local_unicast(port.vlan, port.port.mac, port.ofport)]
-    for ip in neigh.ipv4s(port.port):
-        out.append(arp_allowed(port.ofport, ip, port.port.mac))
-        if view.l2pop:
+    if checked:
+        out += anti_spoofing(port)
+    if view.l2pop:
+        for ip in neigh.ipv4s(port.port):
             out += [local_arp_responder(port.vlan, ip, port.port.mac),
                     own_arp_goes_on(port.ofport, port.vlan, ip)]
-    out.append(na_allowed(port.ofport, neigh.link_local(port.port.mac)))
-    for ip in neigh.ipv6s(port.port):
-        out.append(na_allowed(port.ofport, ip))
-        if view.l2pop:
+        for ip in neigh.ipv6s(port.port):
             out += [local_nd_responder(port.vlan, ip, port.port),
                     local_nd_advert(port.vlan, ip, port.port.mac)]
+    if view.security is not None:
+        out += firewall.port_flows(port, view.security)
     return out
 
 
@@ -181,6 +210,9 @@ def network_flows(view: NodeView, net, members: list[int]) -> list[Flow]:
         out.append(to_tun(net.vlan, view.patch_tun))
     if members or view.patch_tun is not None:
         out.append(local_flood(net.vlan, view.patch_tun, members))
+    if view.security is not None:
+        filtered = [p.port for p in view.ports_in(net.vlan) if p.port.filtered]
+        out += firewall.network_flows(net.vlan, filtered, view.security)
     return out
 
 
@@ -188,11 +220,11 @@ def flows(view: NodeView) -> list[Flow]:
     """Misses (unless the view is scoped to one network), then per port, then per network."""
     out = []
     if view.scope is None:
-        out += misses()
+        out += misses() + firewall.base()
         if view.l2pop:
             out.append(dad_goes_on())
     for port in view.ports:
         out += local_port_flows(view, port)
     for net in view.networks:
         out += network_flows(view, net, sorted(p.ofport for p in view.ports_in(net.vlan)))
-    return out
+    return fw_rules.merge(out)

@@ -9,7 +9,9 @@ host its network (before or after); anything else re-syncs every node whole.
 A port created, updated or deleted touches only the nodes that host its network, and on each
 of them only flows of that network: its own flows (br-int's on its node, br-tun's unicast
 and ARP/ND answers elsewhere) and the network's flows (flood lists, DHCP server, local
-flood). The diff of those flows (NodeView.of_port) between the old and the new cloud is
+flood, the firewall's remote-group members). When its addresses or groups change, the nodes
+whose firewall admits its addresses through a remote-group rule follow it whole. The diff
+of those flows (NodeView.of_port) between the old and the new cloud is
 exactly the full diff when the network's set of hosting nodes stays the same. On a node that
 is neither the port's old nor its new home, with no DHCP server involved and the port staying
 in its network, only the port's own br-tun flows can change: those are computed alone
@@ -125,7 +127,30 @@ def plan(old: Cloud, new: Cloud, port_id: str) -> dict[str, NodeWork]:
         for node, work in how.items():
             if work.kind == NETWORKS_KIND and node not in homes:
                 how[node] = REMOTE
+    for node in _member_nodes(old, new, port_id):
+        how[node] = WHOLE
     return how
+
+
+def _membership(port: Port | None) -> tuple:
+    return () if port is None else (port.security_groups, port.ips, port.allowed_address_pairs)
+
+
+def _member_nodes(old: Cloud, new: Cloud, port_id: str) -> set[str]:
+    """Nodes whose firewall admits the port's addresses through a remote-group rule (when
+    they change): every node with a filtered port in a group that has a rule naming one of
+    the port's groups as its remote group."""
+    before, after = _find(old, port_id), _find(new, port_id)
+    if _membership(before) == _membership(after):
+        return set()
+    groups = {g for p in (before, after) if p is not None for g in p.security_groups}
+    nodes = set()
+    for cloud in (old, new):
+        referring = {g.id for g in cloud.security_groups
+                     if any(r.remote_group_id in groups for r in g.rules)}
+        nodes |= {p.node for p in cloud.ports
+                  if p.filtered and referring.intersection(p.security_groups)}
+    return nodes
 
 
 def _flows(cloud: Cloud, node: str, state: NodeState, scopes, port: str | None):

@@ -13,113 +13,33 @@ constants of flows/tables.py.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cloud.naming import BR_EX, BR_INT, BR_TUN
 from flows import tables as t
-from flows.flow import OFPP_NORMAL, Action, Flow, Match, Output
-
-
-class PipelineError(ValueError):
-    """A flow that breaks its table's declaration (a bug in a family)."""
-
-
-@dataclass(frozen=True)
-class Miss:
-    """A table's last flow (priority 0, empty match): drop (the default), on to `goto`, or
-    NORMAL."""
-    goto: int | None = None
-    normal: bool = False
-
-    @property
-    def actions(self) -> tuple[Action, ...]:
-        return (Output(OFPP_NORMAL),) if self.normal else ()
-
-
-DROP = Miss()
-NORMAL = Miss(normal=True)
-
-
-def FIELDS(*names: str) -> frozenset[str]:  # noqa: N802  # pragma: no mutate block
-    return frozenset(names)
-
-
-@dataclass(frozen=True)
-class Table:
-    bridge: str
-    id: int
-    name: str
-    fields: frozenset[str]                 # the match fields its flows may use
-    next: tuple[int, ...]                  # the tables its flows may go to
-    miss: Miss | None                      # its last flow; None: its flows cover everything
-    priorities: tuple[tuple[int, str], ...]  # (priority, what a flow of it does)
-    doc: str
-
-    def __post_init__(self) -> None:  # pragma: no mutate block
-        object.__setattr__(self, "_priority_set", frozenset(p for p, _ in self.priorities))
-
-    def flow(self, priority: int, match: Match = (), actions: tuple[Action, ...] = (),
-             goto: int | None = None, cookie: int = t.COOKIE) -> Flow:
-        """A flow of this table, checked against the declaration (cheaply: every flow of
-        every node is built here)."""
-        if priority not in self._priority_set:
-            self._fault(f"priority {priority} is not declared "
-                        f"({', '.join(map(str, sorted(self._priority_set)))})")
-        fields = self.fields
-        for name, _ in match:
-            if name not in fields:
-                self._fault(f"matches on {name}, which the table does not declare")
-        if goto is not None and goto not in self.next:
-            self._fault(f"goes to table {goto}, which it does not lead to")
-        flow = Flow(self.id, priority, match, actions, goto, cookie)
-        if not match and priority == t.PRIORITY_MISS and flow != self._miss_flow():
-            self._fault(f"an empty-match priority-0 flow must be its declared last flow "
-                        f"({self.miss_text()})")
-        return flow
-
-    def _fault(self, what: str):
-        raise PipelineError(f"{self.bridge} table {self.id} {self.name}: {what}")
-
-    def miss_flow(self) -> Flow:
-        """The table's declared last flow."""
-        if self.miss is None:
-            raise PipelineError(f"{self.bridge} table {self.id} {self.name} declares no last "
-                                "flow")
-        return self._miss_flow()
-
-    def _miss_flow(self) -> Flow | None:
-        if self.miss is None:
-            return None
-        return Flow(self.id, t.PRIORITY_MISS, (), self.miss.actions, self.miss.goto)
-
-    def miss_text(self) -> str:
-        if self.miss is None:
-            return "(none: its flows cover every frame)"
-        if self.miss.normal:
-            return "NORMAL"
-        if self.miss.goto is not None:
-            return f"to {table(self.bridge, self.miss.goto).name}"
-        return "drop"
+from flows.declare import DROP as DROP
+from flows.declare import FIELDS, NORMAL, Miss, Table
+from flows.declare import PipelineError as PipelineError
+from flows.pipeline_fw import FIREWALL
 
 
 PIPELINE: tuple[Table, ...] = (
     Table(BR_INT, t.INT_LOCAL_SWITCHING, 'LOCAL_SWITCHING',
           fields=FIELDS('in_port', 'vlan_vid'),
-          next=(t.ARP_SPOOF, t.TRANSIENT), miss=DROP,
+          next=(t.ARP_SPOOF, t.LOCAL_RESPONDER, t.TRANSIENT), miss=DROP,
           priorities=(
               (t.PRIORITY_VM_INGRESS,
                "untagged frame from a VM port: tagged with its network's local VLAN -> "
-               'ARP_SPOOF'),
+               'ARP_SPOOF (without port security: LOCAL_RESPONDER)'),
               (t.PRIORITY_TUN_INGRESS,
                'from patch-tun with a local VLAN of this node -> TRANSIENT'),
               (t.PRIORITY_MISS, 'anything else, a tagged frame from a VM among it: dropped'),
           ),
           doc=(
               'Entry of br-int. An untagged frame from a VM port is tagged with the local VLAN '
-              "of the port's network (access-port semantics) and goes to ARP_SPOOF; a frame "
-              'from a VM port that already carries a tag matches nothing and is dropped. A '
-              'frame from patch-tun is accepted only with a local VLAN this node uses, and goes '
-              'straight to TRANSIENT. Anything else is dropped.'
+              "of the port's network (access-port semantics) and goes to ARP_SPOOF, or, for a "
+              'port with port security disabled, past the anti-spoofing tables to '
+              'LOCAL_RESPONDER; a frame from a VM port that already carries a tag matches '
+              'nothing and is dropped. A frame from patch-tun is accepted only with a local '
+              'VLAN this node uses, and goes straight to TRANSIENT. Anything else is dropped.'
           )),
     Table(BR_INT, t.ARP_SPOOF, 'ARP_SPOOF',
           fields=FIELDS('in_port', 'eth_type', 'arp_spa', 'arp_sha',
@@ -192,6 +112,33 @@ PIPELINE: tuple[Table, ...] = (
               'advertisement. Only LOCAL_RESPONDER leads here.'
           )),
     Table(BR_INT, t.TRANSIENT, 'TRANSIENT',
+          fields=FIELDS('in_port', 'vlan_vid', 'eth_dst'),
+          next=(t.BASE_EGRESS, t.ACCEPT_OR_INGRESS, t.BASE_INGRESS,
+                t.ACCEPTED_EGRESS_TRAFFIC_NORMAL),
+          miss=Miss(goto=t.ACCEPTED_EGRESS_TRAFFIC_NORMAL),
+          priorities=(
+              (t.PRIORITY_FW_EGRESS,
+               'from a port of this node: reg5 = its ofport, reg6 = its local VLAN -> '
+               'BASE_EGRESS (a filtered port), ACCEPT_OR_INGRESS (a trusted one)'),
+              (t.PRIORITY_FW_INGRESS,
+               '(local VLAN, MAC of a filtered port of this node): untagged, reg5, reg6 -> '
+               'BASE_INGRESS'),
+              (t.PRIORITY_MISS, 'anything else (broadcast, multicast, to a trusted or remote '
+               'port) -> ACCEPTED_EGRESS_TRAFFIC_NORMAL'),
+          ),
+          doc=(
+              "The firewall's classifier (Neutron's openvswitch firewall driver). A frame sent "
+              'by a port of this node gets the port in reg5 and its local VLAN in reg6 (which '
+              'is also the conntrack zone: one per network per node) and goes to its egress '
+              "pipeline: BASE_EGRESS for a filtered port (a VM's, with port security), "
+              "ACCEPT_OR_INGRESS for a trusted one (Neutron's DHCP and router ports, a port "
+              'without port security). A frame for the MAC (or an allowed address pair MAC) of '
+              'a filtered port of this node, from patch-tun, is untagged and goes to that '
+              "port's ingress pipeline, BASE_INGRESS. Everything else goes straight to "
+              'switching.'
+          )),
+    *FIREWALL,
+    Table(BR_INT, t.ACCEPTED_EGRESS_TRAFFIC_NORMAL, 'ACCEPTED_EGRESS_TRAFFIC_NORMAL',
           fields=FIELDS('vlan_vid', 'eth_dst'),
           next=(), miss=DROP,
           priorities=(
@@ -203,11 +150,13 @@ PIPELINE: tuple[Table, ...] = (
               (t.PRIORITY_MISS, 'a VLAN this node does not use: dropped'),
           ),
           doc=(
-              'Switching inside a local VLAN with explicit flows where Neutron uses NORMAL: a '
-              'destination MAC of a port on this node goes straight to that port untagged '
-              '(same-host traffic never reaches br-tun); broadcast and multicast go to every '
-              'port of the VLAN and, still tagged, to patch-tun; any other unicast goes to '
-              'patch-tun for a remote node. OVS never sends a frame back out of its in_port.'
+              'Switching inside a local VLAN, of what the firewall accepted or did not need to '
+              'see, with explicit flows where Neutron uses NORMAL (its '
+              "explicitly_egress_direct): a destination MAC of a port on this node goes "
+              'straight to that port untagged (same-host traffic never reaches br-tun); '
+              'broadcast and multicast go to every port of the VLAN and, still tagged, to '
+              'patch-tun; any other unicast goes to patch-tun for a remote node. OVS never sends '
+              'a frame back out of its in_port.'
           )),
     Table(BR_TUN, t.TUN_LOCAL_SWITCHING, 'LOCAL_SWITCHING',
           fields=FIELDS('in_port'),

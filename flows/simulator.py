@@ -159,10 +159,8 @@ class Bridge:
                 raise SimulationError(f"{self.node}/{self.name} table {table}: a conjunctive "
                                       f"and an ordinary flow of priority {best} both match")
             done = _complete(f for f in soft if f.priority == priority)
-            if len(done) > 1:
-                raise SimulationError(f"{self.node}/{self.name} table {table}: conjunctions "
-                                      f"{done} complete at once")
-            if done:  # the table searched again with conj_id set: its conj_id flow
+            if done:  # the table searched again with conj_id set: its conj_id flow (of
+                # several complete at once OVS takes any: here the lowest id)
                 packet.fields["conj_id"] = done[0]
                 try:
                     return self._unique(table, [

@@ -22,7 +22,23 @@ ARP_SPOOF = 24
 MAC_SPOOF = 25
 LOCAL_RESPONDER = 26
 ND_ADVERT = 27               # (in both bridges) second half of a neighbour advertisement
-TRANSIENT = 60
+TRANSIENT = 60               # the firewall's classifier: egress, ingress, or on to switching
+# Neutron's openvswitch firewall (neutron-lib ovs_constants)
+BASE_EGRESS = 71
+RULES_EGRESS = 72
+ACCEPT_OR_INGRESS = 73
+BASE_INGRESS = 81
+RULES_INGRESS = 82
+ACCEPTED_EGRESS_TRAFFIC = 91
+ACCEPTED_INGRESS_TRAFFIC = 92
+DROPPED_TRAFFIC = 93
+ACCEPTED_EGRESS_TRAFFIC_NORMAL = 94   # switching inside a local VLAN (explicit flows)
+
+# the firewall's registers (neutron-lib agent constants) and its conntrack zone
+REG_PORT = "reg5"            # the ofport of the VM port a packet is filtered for
+REG_NET = "reg6"             # the network's local VLAN, also the conntrack zone
+REG_REMOTE_GROUP = "reg7"    # the conjunction id of the remote-group rule that accepted it
+CT_MARK_CUT = 1              # a connection no rule allows any more: its packets dropped
 
 # ------------------------------------------------------------------------------ br-tun tables
 TUN_LOCAL_SWITCHING = 0
@@ -56,7 +72,25 @@ PRIORITY_OWN_ARP = 2         # ... unless the port asks about itself (gratuitous
 PRIORITY_DAD = 2             # duplicate address detection (NS from ::): never answered
 PRIORITY_ND_RESPONSE = 1     # NS for a known IPv6 -> rewritten into an NA -> ND_ADVERT
 PRIORITY_ND_ADVERT = 1       # ND_ADVERT: the NA gets the target's link-layer address, sent
-# br-int TRANSIENT
+# br-int TRANSIENT (the firewall's classifier)
+PRIORITY_FW_EGRESS = 100     # from a port of this node: its egress (trusted: straight on)
+PRIORITY_FW_INGRESS = 90     # to the MAC of a filtered port of this node: its ingress
+# br-int firewall tables (Neutron's priorities)
+PRIORITY_FW_ND = 95          # BASE_EGRESS: ARP, ND, MLD from a VM (checked in 24/25) -> 94
+PRIORITY_FW_DHCP_CLIENT = 80  # BASE_EGRESS: the port's DHCP(v6) requests -> 73
+PRIORITY_FW_SERVER = 70      # BASE_EGRESS: a VM as DHCP(v6) server or router (RA): dropped
+PRIORITY_FW_SOURCE = 65      # BASE_EGRESS: the port's own source addresses -> conntrack
+PRIORITY_FW_STATE = 50       # RULES_*: invalid, cut (ct_mark 1), replies and related
+PRIORITY_FW_RULE = 70        # RULES_*: + offset (0..7) by kind of rule, Neutron's layout
+PRIORITY_FW_NO_RULE = 40     # RULES_*: no rule allows it: dropped, an established one cut
+PRIORITY_FW_TO_LOCAL = 100   # ACCEPT_OR_INGRESS: to a filtered port of this node: ingress
+PRIORITY_FW_COMMIT = 90      # ACCEPT_OR_INGRESS: the first packet: committed -> 91
+PRIORITY_FW_ACCEPT = 80      # ACCEPT_OR_INGRESS: on to switching
+PRIORITY_FW_IN_ALWAYS = 100  # BASE_INGRESS: ARP, ND, RA to a VM: delivered
+PRIORITY_FW_IN_DHCP = 95     # BASE_INGRESS: DHCP(v6) replies to a VM: delivered
+PRIORITY_FW_IN_TRACK = 90    # BASE_INGRESS: not tracked yet: conntrack -> 82
+PRIORITY_FW_IN_RULES = 80    # BASE_INGRESS: tracked (on this node's egress): -> 82
+# br-int ACCEPTED_EGRESS_TRAFFIC_NORMAL (switching)
 PRIORITY_LOCAL_UNICAST = 3   # (local VLAN, MAC of a port on this node) -> that port
 PRIORITY_LOCAL_FLOOD = 2     # broadcast/multicast -> every port of the local VLAN + patch-tun
 PRIORITY_TO_TUN = 1          # any other unicast of a local VLAN -> patch-tun (remote MAC)

@@ -14,11 +14,13 @@ constructors give the three views there are:
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 
-from cloud.model import OWNER_DHCP, Cloud, Network, Node, Port
+from cloud.model import OWNER_DHCP, Cloud, Network, Node, Port, SecurityGroup
 from cloud.naming import PATCH_INT, PATCH_TUN
+from flows.fw_rules import conjunction_blocks
 from flows.tunnels import TunnelSpec, desired_tunnels, network_tunnels
 
 
@@ -58,6 +60,40 @@ class RemotePort:
 
 
 @dataclass(frozen=True)
+class Security:
+    """What the firewall's flows read of the cloud: its security groups, the conjunction
+    id blocks of their remote-group rules, and each group's member addresses."""
+    groups: Mapping[str, SecurityGroup]
+    blocks: Mapping[tuple, int]
+    cloud: Cloud = field(repr=False, compare=False)
+    _members: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, cloud: Cloud) -> Security:
+        return cls({g.id: g for g in cloud.security_groups},
+                   conjunction_blocks(cloud.security_groups), cloud)
+
+    def groups_of(self, port: Port) -> list[SecurityGroup]:
+        return [self.groups[g] for g in port.security_groups]
+
+    def members(self, group_id: str, version: int) -> tuple:
+        """(address network, pair MAC or None) of every member of a group, of one IP
+        version: fixed IPs and allowed address pairs, as Neutron's remote groups admit."""
+        key = (group_id, version)
+        if key not in self._members:
+            out = {}
+            for port in self.cloud.members(group_id):
+                for ip in port.ips:
+                    if ip.version == version:
+                        out.setdefault((ipaddress.ip_network(ip), None), None)
+                for pair in port.allowed_address_pairs:
+                    if pair.ip.version == version:
+                        out.setdefault((pair.ip, pair.mac), None)
+            self._members[key] = tuple(sorted(out, key=lambda m: (m[0], m[1] or "")))
+        return self._members[key]
+
+
+@dataclass(frozen=True)
 class NodeView:
     node: Node
     l2pop: bool
@@ -69,6 +105,7 @@ class NodeView:
     remote_ports: tuple[RemotePort, ...] = ()
     hosts: tuple[tuple[str, tuple[str, ...]], ...] = ()  # network id -> nodes hosting it
     scope: str | None = None           # a network id: the view holds only that network
+    security: Security | None = None   # None: no firewall (a view built by hand in a test)
 
     def ports_in(self, vlan: int) -> tuple[LocalPort, ...]:
         return tuple(p for p in self.ports if p.vlan == vlan)
@@ -133,4 +170,5 @@ def _build(cloud: Cloud, node_name: str, state: NodeState, scope: str | None = N
     return NodeView(node=cloud.node(node_name), l2pop=cloud.l2_population, networks=networks,
                     ports=ports, patch_tun=int_ports.get(PATCH_TUN),
                     patch_int=tun_ports.get(PATCH_INT), tunnels=tunnels,
-                    remote_ports=remote_ports, hosts=hosts, scope=scope)
+                    remote_ports=remote_ports, hosts=hosts, scope=scope,
+                    security=Security.of(cloud))

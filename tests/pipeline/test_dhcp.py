@@ -14,10 +14,13 @@ def test_dhcp_requests_go_to_the_server_node_only():
     cloud = schema.parse(dhcp_raw(), "<dhcp>")
     sim = cloudsim.build(cloud)
     a1 = next(p for p in cloud.ports if p.name == "vm-a1")
-    common = dict(eth_src=a1.mac, eth_dst=BROADCAST_MAC, eth_type=0x0800, ip_proto=17)
-    request = sim.send_from("compute1", a1.device, Packet.make(udp_dst=67, **common))
+    common = dict(eth_src=a1.mac, eth_dst=BROADCAST_MAC, eth_type=0x0800, ip_proto=17,
+                  ipv4_dst="255.255.255.255")
+    request = sim.send_from("compute1", a1.device, Packet.make(
+        udp_src=68, udp_dst=67, ipv4_src="0.0.0.0", **common))
     assert {x.remote_node for x in request.transmissions} == {"network"}
     server = next(p for p in cloud.ports if p.device_owner == "network:dhcp")
     assert server.device in request.delivered_to(), "the DHCP port got it"
-    other = sim.send_from("compute1", a1.device, Packet.make(udp_dst=5353, **common))
+    other = sim.send_from("compute1", a1.device, Packet.make(
+        udp_src=5353, udp_dst=5353, ipv4_src=str(a1.ips[0]), **common))
     assert {x.remote_node for x in other.transmissions} == {"network", "compute2"}

@@ -69,21 +69,25 @@ def test_real_bridge_holds_exactly_the_computed_flows(loaded, request):
         golden.check(f"dump_{kind}_{br}.txt", text, f"ovs-ofctl's dump of {kind} {br}")
 
 
+# simulator field -> ovs-ofctl's; the simulator-only icmp_id is not a flow field
+TRACE_NAMES = {"eth_src": "dl_src", "eth_dst": "dl_dst", "eth_type": "dl_type",
+               "tunnel_id": "tun_id", "ip_proto": "nw_proto", "ipv4_src": "nw_src",
+               "ipv4_dst": "nw_dst", "icmpv4_type": "icmp_type", "icmpv4_code": "icmp_code",
+               "ipv6_nd_target": "nd_target", "ipv6_nd_sll": "nd_sll"}
+DECIMAL = {"arp_op", "ip_proto", "icmpv4_type", "icmpv4_code", "icmpv6_type", "icmpv6_code",
+           "udp_src", "udp_dst", "tcp_src", "tcp_dst"}
+
+
 def trace_flow(fields: dict) -> str:
     parts = []
-    # the protocol first: OVS refuses arp_* (icmpv6_*, nd_*) fields before it knows the
-    # packet is ARP (ICMPv6)
-    first = {"eth_type": 0, "ip_proto": 1, "icmpv6_type": 2, "icmpv6_code": 2, "udp_dst": 2,
-             "udp_src": 2}
+    # the protocol first: OVS refuses arp_* (icmpv6_*, nd_*, tp_*) fields before it knows the
+    # packet is ARP (ICMPv6, TCP, UDP)
+    first = {"eth_type": 0, "ip_proto": 1} | {name: 2 for name in DECIMAL - {"arp_op"}}
     for name, value in sorted(fields.items(), key=lambda kv: first.get(kv[0], 3)):
-        key = {"eth_src": "dl_src", "eth_dst": "dl_dst", "eth_type": "dl_type",
-               "tunnel_id": "tun_id", "vlan_tci": "vlan_tci", "ip_proto": "nw_proto",
-               "ipv6_nd_target": "nd_target", "ipv6_nd_sll": "nd_sll",
-               "ip_src": "nw_src", "ip_dst": "nw_dst"}.get(name, name)
-        text = (hex(value) if isinstance(value, int)
-                and name not in ("arp_op", "ip_proto", "icmpv6_type", "icmpv6_code", "udp_dst",
-                                 "udp_src") else value)
-        parts.append(f"{key}={text}")
+        if name == "icmp_id":
+            continue
+        text = hex(value) if isinstance(value, int) and name not in DECIMAL else value
+        parts.append(f"{TRACE_NAMES.get(name, name)}={text}")
     return ",".join(parts)
 
 
@@ -104,6 +108,15 @@ def na(target: str) -> dict:
             "ipv6_src": target, "ipv6_dst": "fd00::4", "ipv6_nd_target": target}
 
 
+def icmp(src: str, dst: str) -> dict:
+    return {"ip_proto": 1, "icmpv4_type": 8, "icmpv4_code": 0, "ipv4_src": src,
+            "ipv4_dst": dst}
+
+
+def tcp(src: str, dst: str, port: int) -> dict:
+    return {"ip_proto": 6, "tcp_src": 40000, "tcp_dst": port, "ipv4_src": src, "ipv4_dst": dst}
+
+
 CASES = {
     "walk1 a1->a2": ("vm-a1", "vm-a2", {}),
     "unknown unicast a1->a3": ("vm-a1", "vm-a3", {}),
@@ -111,6 +124,33 @@ CASES = {
     "broadcast from b1": ("vm-b1", None, {}),
     "tagged frame from a1": ("vm-a1", "vm-b2", {"vlan_tci": 0x1002}),
     "vxlan from compute2, vni 5000": ("vxlan-c0a8640c", "vm-a1", {"tunnel_id": 5000}),
+    "ping from vm-a3 on compute2 (a member of vm-a1's group)": (
+        "vxlan-c0a8640c", "vm-a1", {"tunnel_id": 5000, **icmp("10.0.0.6", "10.0.0.4")}),
+    "ssh from vm-a3 on compute2 (a member)": (
+        "vxlan-c0a8640c", "vm-a1", {"tunnel_id": 5000, **tcp("10.0.0.6", "10.0.0.4", 22)}),
+    "ssh from outside the group": (
+        "vxlan-c0a8640c", "vm-a1", {"tunnel_id": 5000, **tcp("192.0.2.9", "10.0.0.4", 22)}),
+    "ping from outside the group (its rule: any source)": (
+        "vxlan-c0a8640c", "vm-a1", {"tunnel_id": 5000, **icmp("192.0.2.9", "10.0.0.4")}),
+    "ping a1->a2 (same host, same group)": ("vm-a1", "vm-a2", icmp("10.0.0.4", "10.0.0.5")),
+    "ping6 a1->a2": ("vm-a1", "vm-a2", {"eth_type": 0x86DD, "ip_proto": 58, "icmpv6_type": 128,
+                                        "ipv6_src": "fd00::4", "ipv6_dst": "fd00::5"}),
+    "tcp a1->a3 (egress, across hosts)": ("vm-a1", "vm-a3", tcp("10.0.0.4", "10.0.0.6", 80)),
+    "spoofed IPv4 source from a1": ("vm-a1", "vm-a2", icmp("10.0.0.99", "10.0.0.5")),
+    "vm-b1's address sent by a1": ("vm-a1", "vm-a2", icmp("10.0.0.5", "10.0.0.5")),
+    "spoofed IPv6 source from a1": ("vm-a1", "vm-a2", {
+        "eth_type": 0x86DD, "ip_proto": 58, "icmpv6_type": 128, "ipv6_src": "fd00::99",
+        "ipv6_dst": "fd00::5"}),
+    "rogue DHCP server a1": ("vm-a1", None, {"ip_proto": 17, "udp_src": 67, "udp_dst": 68,
+                                             "ipv4_src": "10.0.0.4",
+                                             "ipv4_dst": "255.255.255.255"}),
+    "rogue DHCPv6 server a1": ("vm-a1", None, {
+        "eth_type": 0x86DD, "ip_proto": 17, "udp_src": 547, "udp_dst": 546,
+        "ipv6_src": "fe80::f816:3eff:feeb:62d", "ipv6_dst": "ff02::1:2"}),
+    "router advertisement from a1": ("vm-a1", None, {
+        "eth_type": 0x86DD, "ip_proto": 58, "icmpv6_type": 134,
+        "ipv6_src": "fe80::f816:3eff:feeb:62d", "ipv6_dst": "ff02::1"}),
+    "a non-IP ethertype from a1": ("vm-a1", "vm-a2", {"eth_type": 0x88B5}),
     "vxlan from compute2, vni 9999": ("vxlan-c0a8640c", "vm-a1", {"tunnel_id": 9999}),
     "gre from compute2, key 5001, broadcast": ("gre-c0a8640c", None, {"tunnel_id": 5001}),
     "gre from compute2, vxlan's 5000": ("gre-c0a8640c", "vm-a1", {"tunnel_id": 5000}),
@@ -128,7 +168,8 @@ CASES = {
         "arp_sha": "fa:16:3e:35:a0:f2"}),
     "frame from a1 with a forged source MAC": ("vm-a1", "vm-a2", {"eth_src": "fa:16:3e:66:66:66"}),
     "dhcp request from a1": ("vm-a1", None, {"ip_proto": 17, "udp_dst": 67, "udp_src": 68,
-                                             "ip_src": "0.0.0.0", "ip_dst": "255.255.255.255"}),
+                                             "ipv4_src": "0.0.0.0",
+                                             "ipv4_dst": "255.255.255.255"}),
     "neighbour solicitation from a1 for a3 (remote)": ("vm-a1", None, ns("fd00::4", "fd00::6")),
     "neighbour solicitation from a1 for a2 (local)": ("vm-a1", None, ns("fd00::4", "fd00::5")),
     "duplicate address detection from a1": ("vm-a1", None, ns("::", "fd00::4")),

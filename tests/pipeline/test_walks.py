@@ -11,8 +11,13 @@ from flows.simulator import Packet, SimulationError, Simulator
 
 
 def send(sim, ports, src, dst_mac, **fields):
+    """An ICMP echo request from `src` to whoever has `dst_mac` (the addresses theirs)."""
     port = ports[src]
-    packet = Packet.make(eth_src=port.mac, eth_dst=dst_mac, eth_type=ETH_TYPE_IP, **fields)
+    dst = next((p for p in ports.values() if p.mac == dst_mac), None)
+    v4 = lambda p: next(str(ip) for ip in p.ips if ip.version == 4)  # noqa: E731
+    fields = dict(eth_type=ETH_TYPE_IP, ip_proto=1, icmpv4_type=8, ipv4_src=v4(port),
+                  ipv4_dst=v4(dst) if dst else "10.0.0.255") | fields
+    packet = Packet.make(eth_src=port.mac, eth_dst=dst_mac, **fields)
     return sim.send_from(port.node, port.device, packet)
 
 
@@ -80,8 +85,10 @@ def test_tagged_frame_from_vm_is_dropped(sim, ports):
 @pytest.mark.parametrize("tunnel_id,delivered", [(5000, True), (9999, False), (5001, False)])
 def test_tun_id_from_a_node_must_be_known_for_the_tunnel_type(sim, ports, tunnel_id, delivered):
     """A VXLAN frame carrying an unknown VNI (or a GRE network's key) is dropped in table 4."""
-    frame = Packet.make(eth_src="fa:16:3e:00:00:99", eth_dst=ports["vm-a1"].mac,
-                        eth_type=ETH_TYPE_IP, tunnel_id=tunnel_id)
+    a3 = ports["vm-a3"]   # as if sent by vm-a3 (a member of vm-a1's default group)
+    frame = Packet.make(eth_src=a3.mac, eth_dst=ports["vm-a1"].mac, eth_type=ETH_TYPE_IP,
+                        ip_proto=1, icmpv4_type=8, ipv4_src="10.0.0.6", ipv4_dst="10.0.0.4",
+                        tunnel_id=tunnel_id)
     result = sim.inject("compute1", BR_TUN, "vxlan-c0a8640c", frame)
     assert bool(result.deliveries) is delivered
     if not delivered:
@@ -168,7 +175,8 @@ def test_l2pop_broadcast_reaches_only_nodes_hosting_the_network(uneven_cloud, sr
     port = next(p for p in uneven_cloud.ports if p.name == src)
     result = sim.send_from(port.node, port.device,
                            Packet.make(eth_src=port.mac, eth_dst=BROADCAST_MAC,
-                                       eth_type=ETH_TYPE_IP))
+                                       eth_type=ETH_TYPE_IP, ipv4_src=str(port.ips[0]),
+                                       ipv4_dst="255.255.255.255"))
     assert {x.remote_node for x in result.transmissions} == reached
     assert len(result.transmissions) == len(reached), "one copy per hosting node"
     same_net = {p.device for p in uneven_cloud.ports

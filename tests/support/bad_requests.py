@@ -4,7 +4,9 @@ test_api_refusals.py) and against a live controller over HTTP (tests/integration
 test_openstack_client.py), where the controller must also stay alive and program nothing."""
 from dataclasses import dataclass
 
+from cloud.meta import DEFAULT_PROJECT
 from cloud.schema_net import subnet_id
+from cloud.schema_sg import default_group_id
 
 NET_A = "84191af8-269f-485a-b394-85d79e53a39a"
 NET_B = "4b9ccec6-0d8c-496c-bad3-a26ce01af708"
@@ -20,6 +22,7 @@ VM_C1 = "5c8e2a1f-7b3d-4e9a-a2c6-1d4f8b7e3a9c"
 QR_A = "6defad4c-b22c-4216-8de6-8eba533f6c5b"
 FIP_A1 = "beabcafe-044d-43f2-bed9-7597d9dfe051"
 NOWHERE = "00000000-0000-4000-8000-000000000000"
+DEFAULT_SG = default_group_id(DEFAULT_PROJECT)   # the seed's default security group
 NET_D = "dddddddd-0000-4000-8000-00000000000d"   # made by a setup request, without subnets
 MAKE_D = (("POST", "/networks", {"network": {"id": NET_D, "name": "TenantD-Net"}}),)
 JSON = {"Content-Type": "application/json"}
@@ -27,6 +30,12 @@ JSON = {"Content-Type": "application/json"}
 
 def net(**attrs):
     return {"network": attrs}
+
+
+def rule(**attrs):
+    """A rule for the seed's default group (ingress unless said)."""
+    return {"security_group_rule": {"security_group_id": DEFAULT_SG, "direction": "ingress"}
+            | attrs}
 
 
 def sub(**attrs):
@@ -151,8 +160,59 @@ BAD = [row if isinstance(row, Bad) else Bad(*row) for row in [
      400, "binding:vnic_type 'direct'"),
     ("reserved device owner", "POST", "/ports", port(device_owner="network:dhcp"), None, 400,
      "device_owner network:dhcp is reserved"),
-    ("port security off", "PUT", f"/ports/{VM_A1}", {"port": {"port_security_enabled": False}},
-     None, 400, "port_security_enabled=false is not emulated"),
+    ("port security off in a group", "PUT", f"/ports/{VM_A1}",
+     {"port": {"port_security_enabled": False}}, None, 409,
+     "Port has security group associated"),
+    ("address pairs without port security", "PUT", f"/ports/{VM_A1}",
+     {"port": {"port_security_enabled": False, "security_groups": [],
+               "allowed_address_pairs": [{"ip_address": "10.0.0.100"}]}}, None, 409,
+     "Port Security must be enabled in order to have allowed address pairs"),
+    ("address pair not an address", "PUT", f"/ports/{VM_A1}",
+     {"port": {"allowed_address_pairs": [{"ip_address": "10.0.0.999"}]}}, None, 400,
+     "ip_address '10.0.0.999' is not an IP address or a CIDR"),
+    ("unknown security group on a port", "PUT", f"/ports/{VM_A1}",
+     {"port": {"security_groups": [NOWHERE]}}, None, 404,
+     f"Security group {NOWHERE} does not exist"),
+    ("groups on a router port", "PUT", f"/ports/{QR_A}", {"port": {"security_groups": []}},
+     None, 409, "it follows what owns it"),
+    ("default group deleted", "DELETE", f"/security-groups/{DEFAULT_SG}", None, None, 409,
+     "Insufficient rights for removing default security group."),
+    ("default group renamed", "PUT", f"/security-groups/{DEFAULT_SG}",
+     {"security_group": {"name": "mine"}}, None, 409,
+     "Updating default security group not allowed."),
+    ("second default group", "POST", "/security-groups", {"security_group": {"name": "default"}},
+     None, 409, "Default security group already exists."),
+    ("unknown security group", "GET", f"/security-groups/{NOWHERE}", None, None, 404,
+     f"Security group {NOWHERE} does not exist"),
+    ("rule twice", "POST", "/security-group-rules",
+     rule(protocol="icmp", remote_ip_prefix="0.0.0.0/0"), None, 409,
+     "Security group rule already exists. Rule id is"),
+    ("rule protocol unknown", "POST", "/security-group-rules", rule(protocol="tcpp"), None,
+     400, "protocol 'tcpp' is not supported"),
+    ("rule ports without protocol", "POST", "/security-group-rules",
+     rule(port_range_min=22, port_range_max=22), None, 400, "a port range needs a protocol"),
+    ("rule ports backwards", "POST", "/security-group-rules",
+     rule(protocol="tcp", port_range_min=90, port_range_max=80), None, 400,
+     "port_range_min 90 is greater than port_range_max 80"),
+    ("rule prefix and group", "POST", "/security-group-rules",
+     rule(remote_ip_prefix="10.0.0.0/8", remote_group_id=DEFAULT_SG), None, 400,
+     "only one of remote_ip_prefix and remote_group may be given"),
+    ("rule prefix of the other ethertype", "POST", "/security-group-rules",
+     rule(ethertype="IPv6", remote_ip_prefix="10.0.0.0/8"), None, 400,
+     "is not of ethertype IPv6"),
+    ("rule direction", "POST", "/security-group-rules", rule(direction="inbound"), None, 400,
+     "Invalid input for direction"),
+    ("rule of no group", "POST", "/security-group-rules",
+     rule(security_group_id=NOWHERE), None, 404, f"Security group {NOWHERE} does not exist"),
+    ("rule without direction", "POST", "/security-group-rules",
+     {"security_group_rule": {"security_group_id": DEFAULT_SG}}, None, 400,
+     "Required attribute 'direction' not specified"),
+    ("rule with an address group", "POST", "/security-group-rules",
+     rule(remote_address_group_id=NOWHERE), None, 400, "is not emulated by this cloud"),
+    ("rule updated", "PUT", f"/security-group-rules/{NOWHERE}",
+     {"security_group_rule": {"description": "x"}}, None, 405, "PUT is not allowed"),
+    ("unknown rule deleted", "DELETE", f"/security-group-rules/{NOWHERE}", None, None, 404,
+     f"Security group rule {NOWHERE} does not exist"),
     ("network still in use", "DELETE", f"/networks/{NET_A}", None, None, 409,
      "one or more ports still in use"),
     ("subnet still in use", "DELETE", f"/subnets/{SUB_A4}", None, None, 409,

@@ -3,7 +3,10 @@
 OVS indents by depth: a table hit line puts the dot after the table number at column
 4*depth+2, the actions under it start at column 4*depth+4. A `bridge("...")` header is printed
 at varying indentation (a patch crossing as a tail call stays at its depth), so each header
-claims the depth of the next hit line, and every line is attributed by its depth.
+claims the depth of the next hit line, and every line is attributed by its depth. A ct()
+with a table ends the traced pass; OVS then traces the recirculated packet in a section of
+its own (as conntrack's first packet: ct_state=trk|new), which resumes at depth 0 in the
+bridge of that ct() (its section header names the first bridge instead).
 """
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 BRIDGE = re.compile(r'^\s*bridge\("([^"]+)"\)$')
+RECIRC = re.compile(r"^recirc\(0x[0-9a-f]+\) - resume conntrack")
+CT_TABLE = re.compile(r"^\s*ct\(.*table=\d+")
 HIT = re.compile(r"^(\s*\d+)\. (.*?)(?:, )?priority (\d+)(?:, cookie (0x[0-9a-f]+))?$")
 OUTPUT = re.compile(r"^(\s*)(?:output:(\d+)|(IN_PORT))$")
 SKIPPED = re.compile(r"^\s*>> skipping output to input port")
@@ -30,12 +35,26 @@ def parse(text: str, patch_ports: dict[str, set[int]], in_port: int) -> Trace:
     claiming: str | None = None       # header seen, waiting for its first hit line
     recorded = False  # whether the last output line was recorded (not to a patch port)
     first_section = None  # still in the traced packet's first bridge (not re-entered)
+    last_depth = 0
+    resumed = False       # in a recirculation, before its first hit
+    summary = False       # between "Final flow:" and the next recirculation (or the end)
+    ct_bridges: list[str] = []  # bridges of ct(table=...) actions, in order: each
+    #                             recirculation resumes in the next one
     for line in text.splitlines():
         if line.startswith("Final flow:"):
-            break
+            summary = True
+            continue
+        if RECIRC.match(line):  # conntrack's recirculation: resumes where the ct() was (OVS
+            # heads the section with the traced packet's first bridge, whatever it was)
+            summary, claiming, first_section, resumed = False, None, False, True
+            bridge_at = {0: ct_bridges.pop(0)}
+            continue
+        if summary:
+            continue
         header = BRIDGE.match(line)
         if header:
-            claiming = header.group(1)
+            if not resumed:
+                claiming = header.group(1)
             continue
         hit = HIT.match(line)
         if hit:
@@ -45,6 +64,10 @@ def parse(text: str, patch_ports: dict[str, set[int]], in_port: int) -> Trace:
                 if depth == 0:  # the first claim of depth 0 is the traced packet's bridge
                     first_section = first_section is None
             trace.hits.append((bridge_at[depth], int(hit.group(1)), int(hit.group(3))))
+            last_depth, resumed = depth, False
+            continue
+        if CT_TABLE.match(line):
+            ct_bridges.append(bridge_at[last_depth])
             continue
         if SKIPPED.match(line):
             if recorded:

@@ -23,9 +23,10 @@ def test_version_discovery(api):
 def test_extensions_are_the_implemented_ones(api):
     aliases = {e["alias"] for e in get(api, "/extensions")["extensions"]}
     assert {"provider", "binding", "external-net", "router", "ext-gw-mode", "agent",
-            "pagination", "sorting", "standard-attr-tag"} <= aliases
-    assert not aliases & {"security-group", "allowed-address-pairs", "dvr", "l3-ha", "qos",
-                          "extraroute", "subnet_allocation"}
+            "pagination", "sorting", "standard-attr-tag", "security-group",
+            "allowed-address-pairs", "port-security"} <= aliases
+    assert not aliases & {"dvr", "l3-ha", "qos", "extraroute", "subnet_allocation",
+                          "address-group"}
     assert get(api, "/extensions/binding")["extension"]["alias"] == "binding"
 
 

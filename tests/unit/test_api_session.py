@@ -15,7 +15,8 @@ import json
 import webob
 
 from tests.support import golden
-from tests.support.bad_requests import BAD, EXT, NET_A, NET_C, R_A, SUB_A4, SUB_C4, VM_A1
+from tests.support.bad_requests import (BAD, DEFAULT_SG, EXT, NET_A, NET_C, R_A, SUB_A4,
+                                       SUB_C4, VM_A1)
 from tests.support.session import check, replay
 from tests.unit.conftest import make_api
 
@@ -271,6 +272,51 @@ SESSION = [
     ("DELETE", "/routers/{rd}", None, None),
     ("GET", "/floatingips?fields=floating_ip_address&fields=port_id&fields=router_id",
      None, None),
+    # security groups and rules as the openstack client drives them, ports' security
+    ("GET", "/security-groups", None, None),
+    ("GET", f"/security-groups/{DEFAULT_SG}", None, None),
+    ("GET", "/security-groups?name=default&fields=id&fields=name", None, None),
+    ("GET", f"/security-group-rules?security_group_id={DEFAULT_SG}&direction=ingress"
+            "&fields=protocol&fields=remote_ip_prefix&fields=remote_group_id", None, None),
+    ("POST", "/security-groups", {"security_group": {"name": "web", "description": "http",
+                                                     "project_id": "c" * 32}}, "sgweb"),
+    ("POST", "/security-groups", {"security_group": {"name": "db", "stateful": True}}, "sgdb"),
+    ("GET", "/security-groups?project_id=" + "c" * 32 + "&fields=name", None, None),
+    ("POST", "/security-group-rules", {"security_group_rule": {
+        "security_group_id": "{sgweb}", "direction": "ingress", "protocol": "tcp",
+        "port_range_min": 80, "port_range_max": 80, "remote_ip_prefix": "0.0.0.0/0",
+        "ethertype": "IPv4"}}, "r80"),
+    ("POST", "/security-group-rules", {"security_group_rule": {
+        "security_group_id": "{sgdb}", "direction": "ingress", "protocol": "TCP",
+        "port_range_min": "5432", "port_range_max": "5432", "remote_group_id": "{sgweb}",
+        "ethertype": "ipv4", "description": "from the web tier"}}, "r5432"),
+    ("POST", "/security-group-rules", {"security_group_rule": {
+        "security_group_id": "{sgdb}", "direction": "ingress", "protocol": "icmp",
+        "port_range_min": 8, "remote_ip_prefix": "10.0.0.7/24"}}, None),
+    ("POST", "/security-group-rules", {"security_group_rule": {
+        "security_group_id": "{sgdb}", "direction": "egress", "protocol": "58",
+        "ethertype": "IPv6"}}, None),
+    ("GET", "/security-group-rules/{r5432}", None, None),
+    ("PUT", "/security-groups/{sgdb}", {"security_group": {"name": "database",
+                                                          "description": "d"}}, None),
+    ("PUT", "/security-groups/{sgdb}/tags/pg", None, None),
+    ("POST", "/ports", {"port": {"network_id": NET_C, "name": "db-vm",
+                                 "binding:host_id": "compute2",
+                                 "security_groups": ["{sgdb}"],
+                                 "allowed_address_pairs": [{"ip_address": "10.0.2.100"}, {
+                                     "ip_address": "10.0.2.128/25",
+                                     "mac_address": "fa:16:3e:00:00:99"}]}}, "dbvm"),
+    ("DELETE", "/security-groups/{sgdb}", None, None),
+    ("PUT", "/ports/{dbvm}", {"port": {"security_groups": ["{sgdb}", DEFAULT_SG]}}, None),
+    ("PUT", "/ports/{dbvm}", {"port": {"security_groups": [], "allowed_address_pairs": [],
+                                       "port_security_enabled": False}}, None),
+    ("POST", "/ports", {"port": {"network_id": NET_C, "name": "open-vm",
+                                 "port_security_enabled": False}}, None),
+    ("DELETE", "/security-group-rules/{r80}", None, None),
+    ("DELETE", "/security-groups/{sgweb}", None, None),
+    ("GET", "/security-group-rules/{r5432}", None, None),
+    ("DELETE", "/security-groups/{sgdb}", None, None),
+    ("GET", "/security-groups?fields=name&sort_key=name", None, None),
 ]
 
 

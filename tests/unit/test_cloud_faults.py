@@ -56,6 +56,13 @@ def _look(raw, item, key):
     return item[key]
 
 
+def _rule(rule):
+    """An edit: one more rule in the seed's default group."""
+    def edit(raw):
+        raw["security_groups"][0]["rules"].append(rule)
+    return edit
+
+
 def _both(*edits):
     def edit(raw):
         for e in edits:
@@ -147,6 +154,76 @@ CASES = [
          "id": "9d3c1b7e-0000-4c8d-b6e1-3f7a9c2d4e5b", "segmentation_id": 77,
          "subnets": []}), None),
     ("port network reference not a string", _set(["port:vm-a2", "network"], 5), None),
+    # security groups and the ports' security attributes
+    ("rule protocol unknown", _rule({"direction": "ingress", "protocol": "tcpp"}), None),
+    ("rule protocol IPv6 only", _rule({"direction": "ingress", "protocol": "ipv6-icmp"}), None),
+    ("rule protocol number", _rule({"direction": "ingress", "protocol": "256"}), None),
+    ("rule ports without protocol", _rule({"direction": "ingress", "port_range_min": 22}),
+     None),
+    ("rule ports of gre", _rule({"direction": "ingress", "protocol": "gre",
+                                 "port_range_min": 22}), None),
+    ("rule ports of dccp", _rule({"direction": "ingress", "protocol": "dccp",
+                                  "port_range_min": 22}), None),
+    ("rule port 0", _rule({"direction": "ingress", "protocol": "tcp", "port_range_min": 0}),
+     None),
+    ("rule ports backwards", _rule({"direction": "ingress", "protocol": "udp",
+                                    "port_range_min": 90, "port_range_max": 80}), None),
+    ("rule ICMP code without type", _rule({"direction": "ingress", "protocol": "icmp",
+                                           "port_range_max": 1}), None),
+    ("rule ICMP type 256", _rule({"direction": "ingress", "protocol": "icmp",
+                                  "port_range_min": 256}), None),
+    ("rule prefix not a CIDR", _rule({"direction": "ingress", "remote_ip_prefix": "10.0/x"}),
+     None),
+    ("rule prefix of the other ethertype", _rule({"direction": "ingress", "ethertype": "IPv6",
+                                                  "remote_ip_prefix": "10.0.0.0/8"}), None),
+    ("rule prefix and group", _rule({"direction": "ingress", "remote_ip_prefix": "10.0.0.0/8",
+                                     "remote_group": "default"}), None),
+    ("rule unknown remote group", _rule({"direction": "ingress", "remote_group": "web"}), None),
+    ("rule twice", _rule({"direction": "egress", "ethertype": "IPv4", "protocol": None}), None),
+    ("rule direction", _rule({"direction": "inbound"}), None),
+    ("rule defaults", _rule({"direction": "ingress", "protocol": "TCP", "port_range_min": 22,
+                             "remote_ip_prefix": "10.1.101.7/24"}),
+     lambda c: c.security_groups[0].rules[-1]),
+    ("ICMP under IPv6", _rule({"direction": "ingress", "ethertype": "IPv6", "protocol": "icmp",
+                               "port_range_min": 128}),
+     lambda c: (c.security_groups[0].rules[-1].number, c.security_groups[0].rules[-1])),
+    ("two default groups", lambda raw: raw["security_groups"].append(
+        {"name": "default", "id": "0b5e3c1a-0000-4a1b-9c2d-3e4f5a6b7c8d"}), None),
+    ("group id twice", lambda raw: raw["security_groups"].extend(
+        [{"name": "web", "id": "0b5e3c1a-0000-4a1b-9c2d-3e4f5a6b7c8d"},
+         {"name": "db", "id": "0b5e3c1a-0000-4a1b-9c2d-3e4f5a6b7c8d"}]), None),
+    ("default group of another project", _set(["port:vm-c1", "project_id"], "c" * 32),
+     lambda c: [(g.name, g.meta.project_id, g.id, len(g.rules)) for g in c.security_groups]
+     + [c.port("5c8e2a1f-7b3d-4e9a-a2c6-1d4f8b7e3a9c").security_groups]),
+    ("port unknown group", _set(["port:vm-a2", "security_groups"], ["web"]), None),
+    ("port groups not a list", _set(["port:vm-a2", "security_groups"], "default"), None),
+    ("port no groups", _set(["port:vm-a2", "security_groups"], []),
+     lambda c: c.port("45957f77-79a1-44cd-8188-1ab410ddce44").security_groups),
+    ("port security off with groups", _both(
+        _set(["port:vm-a2", "port_security_enabled"], False),
+        _set(["port:vm-a2", "security_groups"], ["default"])), None),
+    ("port security off, no groups named", _set(["port:vm-a2", "port_security_enabled"], False),
+     lambda c: c.port("45957f77-79a1-44cd-8188-1ab410ddce44").security_groups),
+    ("port security off", _both(_set(["port:vm-a2", "port_security_enabled"], False),
+                                _set(["port:vm-a2", "security_groups"], [])),
+     lambda c: c.port("45957f77-79a1-44cd-8188-1ab410ddce44")),
+    ("port security off with pairs", _both(
+        _set(["port:vm-a2", "port_security_enabled"], False),
+        _set(["port:vm-a2", "security_groups"], []),
+        _set(["port:vm-a2", "allowed_address_pairs"], [{"ip_address": "10.0.0.99"}])), None),
+    ("pair not an address", _set(["port:vm-a2", "allowed_address_pairs"],
+                                 [{"ip_address": "10.0.0.999"}]), None),
+    ("pair key unknown", _set(["port:vm-a2", "allowed_address_pairs"],
+                              [{"ip": "10.0.0.9"}]), None),
+    ("pair twice", _set(["port:vm-a2", "allowed_address_pairs"],
+                        [{"ip_address": "10.0.0.99"}, {"ip_address": "10.0.0.99"}]), None),
+    ("pairs given", _set(["port:vm-a2", "allowed_address_pairs"], [
+        {"ip_address": "10.0.0.99"}, {"ip_address": "10.0.0.128/25",
+                                      "mac_address": "fa:16:3e:00:00:99"}]),
+     lambda c: c.port("45957f77-79a1-44cd-8188-1ab410ddce44").allowed_address_pairs),
+    ("groups on a DHCP port", _set(["port:dhcp-a", "security_groups"], ["default"]), None),
+    ("port security on a router port", _set(["port:qr-tenant-a", "port_security_enabled"],
+                                            False), None),
     ("tag too long", _set(["net:TenantA-Net", "tags"], ["t" * 256]), None),
     ("tags not a list", _set(["net:TenantA-Net", "tags"], "red"), None),
     ("project id empty", _set(["net:TenantA-Net", "project_id"], ""), None),

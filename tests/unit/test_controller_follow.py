@@ -17,8 +17,10 @@ def node(seed_cloud):
 
 
 # ------------------------------------------------------------ following one port incrementally
-def _port_change(node, moved_to=None):
-    """node.cloud without (or with moved) compute1's first VM port, and the Change to it."""
+def _port_change(node, moved_to="compute2"):
+    """node.cloud with compute1's first VM port moved (by default to compute2: its addresses
+    and groups stay, so no firewall elsewhere follows it whole) or deleted (moved_to None),
+    and the Change to it."""
     from flows import incremental
     port = next(p for p in node.cloud.ports_on(NODE) if p.device.startswith("tap"))
     new = node.cloud.replace_port(

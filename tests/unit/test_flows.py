@@ -44,7 +44,7 @@ def test_every_declared_table_has_its_last_flow(views):
 
 
 @pytest.mark.parametrize("build, fault", [
-    (lambda: pipeline.INT[t.TRANSIENT].flow(t.PRIORITY_LOCAL_UNICAST,
+    (lambda: pipeline.INT[t.ACCEPTED_EGRESS_TRAFFIC_NORMAL].flow(t.PRIORITY_LOCAL_UNICAST,
                                             match(tunnel_id=5000)), "matches on tunnel_id"),
     (lambda: pipeline.TUN[t.FLOOD_TO_TUN].flow(7), "priority 7 is not declared"),
     (lambda: pipeline.TUN[t.UCAST_TO_TUN].flow(t.PRIORITY_L2POP_UCAST, goto=t.ARP_RESPONDER),
