@@ -1,6 +1,7 @@
 """`make bench`: run the benchmarks, print one table, save it as JSON and PNG.
 
-    python -m bench.run [--only compute,program,converge,latency,flood,dataplane,rate]
+    python -m bench.run [--only compute,program,converge,latency,flood,dataplane,rate,
+                                firewall]
                         [--quick]
 
 Run as root (all but `compute` start emulated clouds). Figures are medians of several runs
@@ -16,7 +17,8 @@ import traceback
 
 from bench import report
 
-BENCHES = ("program", "converge", "latency", "compute", "flood", "dataplane", "rate")
+BENCHES = ("program", "converge", "latency", "compute", "flood", "dataplane", "rate",
+           "firewall")
 
 
 def _module(name: str):
@@ -30,6 +32,8 @@ def _module(name: str):
         from bench import flood as mod
     elif name == "rate":
         from bench import api_rate as mod
+    elif name == "firewall":
+        from bench import firewall as mod
     else:
         from bench import dataplane as mod
     return mod

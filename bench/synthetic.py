@@ -4,7 +4,9 @@ Nodes: one network node (hosts no ports) and N computes. Networks alternate VXLA
 each on its own /24 (10.x.y.0/24). Network i's k-th port lands on compute
 ((i * A + k * B) mod N) + 1 with A and B large primes: computes get about the same share, a
 network spans min(ports per network, N) computes, and the networks of a compute share it with
-scattered others (so it has many tunnels), as tenants' VMs scatter over a real cloud.
+scattered others (so it has many tunnels), as tenants' VMs scatter over a real cloud. Each
+network is its own project's, so each project's default security group (its members admit
+each other) holds one network's ports, as tenants' groups do.
 """
 from __future__ import annotations
 
@@ -31,10 +33,15 @@ def network_cidr(i: int) -> ipaddress.IPv4Network:
     return ipaddress.ip_network(f"10.{i // 256}.{i % 256}.0/24")
 
 
+def project(network: int) -> str:
+    return "%032x" % (0xB0000000 + network)
+
+
 def port_entry(n: int, network: int, k: int, node: str) -> dict:
     """The k-th port of network `network`, globally port number n."""
     return {"id": _id("port", n), "name": f"p{n}", "network": _id("net", network),
-            "node": node, "mac": mac(n), "ip": str(network_cidr(network)[10 + k])}
+            "node": node, "mac": mac(n), "ip": str(network_cidr(network)[10 + k]),
+            "project_id": project(network)}
 
 
 def document(computes: int, networks: int, ports: int, l2pop: bool = True,
@@ -51,7 +58,7 @@ def document(computes: int, networks: int, ports: int, l2pop: bool = True,
               "management_ip": str(mgmt[10 + i]), "tunnel_ip": str(data[10 + i])}
              for i in range(computes + 1)]
     nets = [{"id": _id("net", i), "name": f"net{i}", "type": "vxlan" if i % 2 == 0 else "gre",
-             "segmentation_id": 1000 + i,
+             "segmentation_id": 1000 + i, "project_id": project(i),
              "subnets": [{"cidr": str(network_cidr(i)), "gateway_ip": str(network_cidr(i)[1])}]}
             for i in range(networks)]
     port_list = [port_entry(i * per_network + k, i, k,

@@ -16,6 +16,7 @@ from cloud.naming import BR_EX, BR_TUN
 from flows.desired import bridges_of
 from mininet_topos import netns
 from mininet_topos.api_walk import openstack_walk
+from mininet_topos.sg_walk import security_group_walk
 from mininet_topos.deployment import Deployment
 from mininet_topos.walks import seed_walks
 
@@ -80,6 +81,13 @@ def main(argv=None) -> int:
             print(f"   {line}")
         checks.append(check)
         print(f"   {check}")
+        print("== security groups (Neutron's openvswitch firewall in br-int, with conntrack)")
+        sg_checks, lines = security_group_walk(deployment)
+        for check in sg_checks:
+            checks.append(check)
+            print(f"   {check}")
+        for line in lines:
+            print(f"   {line}")
         failures = deployment.controller.failures()
         print(f"== controller log: {len(failures)} errors"
               + "".join(f"\n   {line}" for line in failures[:10]))

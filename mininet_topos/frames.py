@@ -27,6 +27,42 @@ def ipv4_icmp_echo(src_ip: str, dst_ip: str, ident: int = 0x4f56, payload: bytes
     return header + icmp
 
 
+def ipv4_udp(src_ip: str, dst_ip: str, sport: int, dport: int, payload: bytes = b"") -> bytes:
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                         socket.inet_aton(src_ip), socket.inet_aton(dst_ip))
+    header = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
+    return header + udp
+
+
+def ipv6(src_ip: str, dst_ip: str, proto: int, payload: bytes) -> bytes:
+    """An IPv6 packet; the upper layer's checksum (ICMPv6, UDP: both at offset 2 or 6) is
+    filled in by the caller's `payload` builder through ipv6_checksum."""
+    return (struct.pack("!IHBB", 0x60000000, len(payload), proto, 255)
+            + socket.inet_pton(socket.AF_INET6, src_ip)
+            + socket.inet_pton(socket.AF_INET6, dst_ip) + payload)
+
+
+def ipv6_checksum(src_ip: str, dst_ip: str, proto: int, upper: bytes) -> int:
+    pseudo = (socket.inet_pton(socket.AF_INET6, src_ip)
+              + socket.inet_pton(socket.AF_INET6, dst_ip)
+              + struct.pack("!IxxxB", len(upper), proto))
+    return _checksum(pseudo + upper)
+
+
+def icmpv6(src_ip: str, dst_ip: str, kind: int, body: bytes) -> bytes:
+    """An IPv6 packet carrying ICMPv6 `kind` (128 echo request, 134 router advertisement)."""
+    msg = struct.pack("!BBH", kind, 0, 0) + body
+    msg = msg[:2] + struct.pack("!H", ipv6_checksum(src_ip, dst_ip, 58, msg)) + msg[4:]
+    return ipv6(src_ip, dst_ip, 58, msg)
+
+
+def ipv6_udp(src_ip: str, dst_ip: str, sport: int, dport: int, payload: bytes = b"") -> bytes:
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    udp = udp[:6] + struct.pack("!H", ipv6_checksum(src_ip, dst_ip, 17, udp)) + udp[8:]
+    return ipv6(src_ip, dst_ip, 17, udp)
+
+
 def arp(op: int, sha: str, spa: str, tha: str, tpa: str) -> bytes:
     return (struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + mac_bytes(sha) + socket.inet_aton(spa)
             + mac_bytes(tha) + socket.inet_aton(tpa))

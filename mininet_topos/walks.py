@@ -66,8 +66,8 @@ def walk1(d: Deployment, src: str, dst: str) -> Check:
     """Same host, same network: br-int switches it and br-tun never sees it.
 
     Evidence: the br-int flows that delivered the echo requests and replies (counted both
-    ways) output only to the VM port, and the node's data link carries none of the two VMs'
-    frames meanwhile.
+    ways: the destination's firewall or its switching flow) output only to that VM's port,
+    and the node's data link carries none of the two VMs' frames meanwhile.
     """
     a, b = port(d, src), port(d, dst)
     ovs = d.ovs[a.node]
@@ -76,22 +76,29 @@ def walk1(d: Deployment, src: str, dst: str) -> Check:
     from_int = (t.TUN_LOCAL_SWITCHING, t.PRIORITY_CLASSIFY,
                 (("in_port", ovs.ofports(BR_TUN)[PATCH_INT]),))
     tun_before = flow_counters(ovs, BR_TUN).get(from_int, 0)
+    ofports = ovs.ofports(BR_INT)
+    installed = installed_flows(ovs, BR_INT).values()
 
-    def to(mac: str):
+    def outputs(flow) -> set[int]:
+        return {act.port for act in flow.actions if isinstance(act, Output)}
+
+    def delivering(device: str) -> set:
+        """Keys of the flows that output to this port, and to nothing else."""
+        return {f.key for f in installed if outputs(f) == {ofports[device]}}
+
+    def to(device: str):
+        keys = delivering(device)
         return lambda: sum(n - before.get(k, 0) for k, n in flow_counters(ovs, BR_INT).items()
-                           if k[0] == t.TRANSIENT and ("eth_dst", mac) in k[2])
+                           if k in keys)
     with _capture(d, a.node, DATA_IF, "") as cap:
         result = ping(_pid(d, src), ipv4s(b)[0], count=COUNT, interval=INTERVAL)
         # OVS pushes datapath statistics to flow counters lazily: poll with a deadline
-        to_b = poll_until(to(b.mac), lambda n: n >= result.received, COUNTER_DEADLINE)
-        to_a = poll_until(to(a.mac), lambda n: n >= result.received, COUNTER_DEADLINE)
+        to_b = poll_until(to(b.device), lambda n: n >= result.received, COUNTER_DEADLINE)
+        to_a = poll_until(to(a.device), lambda n: n >= result.received, COUNTER_DEADLINE)
     on_wire = cap.count(a.mac, b.mac)
     tun_delta = flow_counters(ovs, BR_TUN).get(from_int, 0) - tun_before
-    ofports = set(ovs.ofports(BR_INT).values())
-    outputs = {act.port for f in installed_flows(ovs, BR_INT).values()
-               if f.table == t.TRANSIENT and f.get("eth_dst") in (a.mac, b.mac)
-               for act in f.actions if isinstance(act, Output)}
-    only_vm_ports = outputs <= ofports - {ovs.ofports(BR_INT)[PATCH_TUN]}
+    only_vm_ports = bool(delivering(a.device)) and bool(delivering(b.device)) and \
+        ofports[PATCH_TUN] not in {ofports[a.device], ofports[b.device]}
     net = d.cloud.network(a.network_id).name
     return Check(f"walk 1, same host ({net}): {src} -> {dst} on {a.node}",
                  result.ok and to_b >= result.received and to_a >= result.received
