@@ -1,8 +1,10 @@
 """1,000 random API operations on a running 4-node cloud (network node + 3 computes): networks
-and subnets created and deleted, ports created, moved, deleted, some VMs plugged; a tenth of
-the requests are invalid and must change nothing. Afterwards every bridge's flow table must be
-exactly the flows computed from the final cloud (dumps parsed with python-ovs's ovs.flow
-parser): 0 missing, 0 different, 0 stale, tunnels exact."""
+and subnets created and deleted, ports created, moved, deleted, some VMs plugged, security
+groups created and deleted, rules added and removed, ports' groups, port security and allowed
+address pairs changed; a tenth of the requests are invalid and must change nothing.
+Afterwards every bridge's flow table must be exactly the flows computed from the final cloud
+(dumps parsed with python-ovs's ovs.flow parser): 0 missing, 0 different, 0 stale, tunnels
+exact."""
 import random
 
 import pytest
@@ -33,6 +35,8 @@ class Tenant:
         self.nets: dict[str, dict] = {}    # id -> network (with "v4", "v6" flags)
         self.ports: dict[str, dict] = {}   # id -> port
         self.plugged: set[str] = set()     # port names with a VM
+        self.groups: list[str] = []        # security groups it made
+        self.rules: list[str] = []         # rules it made
         self.counter = 0
         self.counts: dict[str, int] = {}
 
@@ -46,16 +50,22 @@ class Tenant:
             op = self.invalid
         elif not self.nets or r < 0.16:
             op = self.create_network
-        elif r < 0.55:
+        elif r < 0.45:
             op = self.create_port
-        elif r < 0.70:
+        elif r < 0.57:
             op = self.move_port
-        elif r < 0.90:
+        elif r < 0.72:
             op = self.delete_port
-        elif r < 0.95:
+        elif r < 0.76:
             op = self.delete_network
-        else:
+        elif r < 0.80:
             op = self.plug_or_unplug
+        elif r < 0.83:
+            op = self.create_or_delete_group
+        elif r < 0.92:
+            op = self.add_or_remove_rule
+        else:
+            op = self.port_security
         self.counts[op.__name__] = self.counts.get(op.__name__, 0) + 1
         op()
 
@@ -118,6 +128,77 @@ class Tenant:
             self.d.plug(port["name"])
             self.plugged.add(port["name"])
 
+    # ------------------------------------------------------------------- security groups
+    def sg(self, method: str, path: str, body=None):
+        return self.api.request(method, path, body)
+
+    def default_group(self) -> str:
+        return self.sg("GET", "/security-groups?name=default")["security_groups"][0]["id"]
+
+    def create_or_delete_group(self) -> None:
+        if self.groups and self.rng.random() < 0.4:
+            gid = self.rng.choice(self.groups)
+            used = any(gid in p.get("security_groups", ()) for p in self.ports.values())
+            try:
+                self.sg("DELETE", f"/security-groups/{gid}")
+                assert not used, "a group in use was deleted"
+                self.groups.remove(gid)
+                left = {r["id"] for g in self.sg("GET", "/security-groups")["security_groups"]
+                        for r in g["security_group_rules"]}
+                self.rules = [r for r in self.rules if r in left]
+            except ApiError as exc:
+                assert used and exc.status == 409, exc
+            return
+        made = self.sg("POST", "/security-groups",
+                       {"security_group": {"name": self.name("g")}})["security_group"]
+        self.groups.append(made["id"])
+
+    def add_or_remove_rule(self) -> None:
+        if self.rules and self.rng.random() < 0.4:
+            rid = self.rules.pop(self.rng.randrange(len(self.rules)))
+            self.sg("DELETE", f"/security-group-rules/{rid}")
+            return
+        groups = self.groups + [self.default_group()]
+        rule = {"security_group_id": self.rng.choice(groups),
+                "direction": self.rng.choice(("ingress", "egress")),
+                "ethertype": self.rng.choice(("IPv4", "IPv6"))}
+        kind = self.rng.choice(("tcp", "udp", "icmp", None))
+        if kind:
+            rule["protocol"] = kind
+        if kind in ("tcp", "udp"):
+            low = self.rng.randrange(1, 65000)
+            rule |= {"port_range_min": low, "port_range_max": low + self.rng.randrange(0, 300)}
+        elif kind == "icmp" and self.rng.random() < 0.5:
+            rule["port_range_min"] = self.rng.choice((0, 3, 8, 128))
+        if self.rng.random() < 0.5:
+            rule["remote_group_id"] = self.rng.choice(groups)
+        elif self.rng.random() < 0.5:
+            rule["remote_ip_prefix"] = ("10.%d.0.0/16" % self.rng.randrange(256)
+                                        if rule["ethertype"] == "IPv4" else "fd00::/16")
+        try:
+            made = self.sg("POST", "/security-group-rules", {"security_group_rule": rule})
+            self.rules.append(made["security_group_rule"]["id"])
+        except ApiError as exc:
+            assert exc.status == 409 and "already exists" in exc.message, exc
+
+    def port_security(self) -> None:
+        port = self._some_port()
+        if port is None:
+            return
+        r = self.rng.random()
+        if r < 0.2:
+            attrs = {"security_groups": [], "allowed_address_pairs": [],
+                     "port_security_enabled": False}
+        elif r < 0.5:
+            attrs = {"port_security_enabled": True, "allowed_address_pairs": [
+                {"ip_address": "10.%d.%d.%d" % (self.rng.randrange(256),
+                                                self.rng.randrange(256), 100)}]}
+        else:
+            attrs = {"port_security_enabled": True, "security_groups": self.rng.sample(
+                self.groups + [self.default_group()],
+                self.rng.randrange(0, min(3, len(self.groups) + 1) + 1))}
+        self.ports[port["id"]] = self.api.update("ports", port["id"], **attrs)
+
     def invalid(self) -> None:
         """A request the API must refuse, changing nothing (the version says so)."""
         before = self.api.cloud()["version"]
@@ -131,7 +212,13 @@ class Tenant:
                                             mac_address=some["mac_address"],
                                             **{"binding:host_id": "compute2"}),
                     lambda: self.api.update("ports", some["id"],
-                                            **{"binding:host_id": "nowhere"})]
+                                            **{"binding:host_id": "nowhere"}),
+                    lambda: self.api.update("ports", some["id"],
+                                            security_groups=[self.default_group()],
+                                            port_security_enabled=False)]
+        bad.append(lambda: self.sg("POST", "/security-group-rules", {"security_group_rule": {
+            "security_group_id": self.default_group(), "direction": "ingress",
+            "port_range_min": 22}}))
         with pytest.raises(ApiError) as refused:
             self.rng.choice(bad)()
         assert refused.value.status in (400, 409)

@@ -233,3 +233,50 @@ def test_ovs_turns_a_solicitation_into_a_complete_advertisement(loaded, target, 
     outputs = ovstrace.parse(text, {BR_INT: {1}, BR_TUN: {1}}, in_port).outputs
     assert (BR_INT, in_port) in outputs, text
     assert not any(bridge == BR_TUN for bridge, _ in outputs), "nothing leaves the node"
+
+
+# the second packet of a connection: the simulator's tracker has seen the first; OVS's trace
+# is told the state conntrack would give it (--ct-next)
+STATEFUL = {
+    "echo reply a2->a1 (same host)": (
+        ("vm-a1", "vm-a2", icmp("10.0.0.4", "10.0.0.5")),
+        ("vm-a2", "vm-a1", dict(icmp("10.0.0.5", "10.0.0.4"), icmpv4_type=0)), "trk,est,rpl"),
+    "echo reply from vm-a3 over VXLAN": (
+        ("vm-a1", "vm-a3", icmp("10.0.0.4", "10.0.0.6")),
+        ("vxlan-c0a8640c", "vm-a1", dict(icmp("10.0.0.6", "10.0.0.4"), icmpv4_type=0,
+                                         tunnel_id=5000)), "trk,est,rpl"),
+    "second segment a1->a2 (established)": (
+        ("vm-a1", "vm-a2", tcp("10.0.0.4", "10.0.0.5", 22)),
+        ("vm-a1", "vm-a2", tcp("10.0.0.4", "10.0.0.5", 22)), "trk,est"),
+}
+
+
+def _fields(cloud, src, dst, extra):
+    from_tunnel = src.startswith(("vxlan-", "gre-"))
+    eth_src = by_name(cloud, "vm-a3").mac if from_tunnel else by_name(cloud, src).mac
+    return from_tunnel, dict(eth_src=eth_src, eth_dst=by_name(cloud, dst).mac,
+                             eth_type=ETH_TYPE_IP) | extra
+
+
+@pytest.mark.parametrize("case", list(STATEFUL))
+def test_stateful_verdicts_agree_with_ofproto_trace(loaded, case):
+    cloud, ovs, _, ports = loaded
+    first, second, state = STATEFUL[case]
+    sim = cloudsim.build(cloud)
+    _, fields = _fields(cloud, *first)
+    sim.inject(NODE, BR_INT, by_name(cloud, first[0]).device, Packet.make(**fields))
+    src, dst, extra = second
+    from_tunnel, fields = _fields(cloud, src, dst, extra)
+    bridge, port = (BR_TUN, src) if from_tunnel else (BR_INT, by_name(cloud, src).device)
+    result = sim.inject(NODE, bridge, port, Packet.make(**fields))
+    assert result.delivered_to() == [by_name(cloud, dst).device], case
+    in_port = (ports.tun_ports if from_tunnel else ports.int_ports)[port]
+    flow = f"in_port={in_port}," + trace_flow(fields)
+    if from_tunnel:
+        spec = desired_tunnels(cloud, NODE)[src]
+        flow += f",tun_src={spec.remote_ip},tun_dst={spec.local_ip}"
+    text = ovs.appctl("ofproto/trace", bridge, flow, "--ct-next", state)
+    trace = ovstrace.parse(text, {BR_INT: {1}, BR_TUN: {1}}, in_port)
+    sim_hits = [(h.bridge, h.flow.table, h.flow.priority) for h in result.hits if h.node == NODE]
+    assert sim_hits == trace.hits, text
+    assert [(BR_INT, ports.int_ports[d.port]) for d in result.deliveries] == trace.outputs, text
