@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from cloud.naming import BR_INT
+from flows import localvlan
 from flows import tables as t
 from mininet_topos import frames, openstack_env
 from mininet_topos.deployment import Deployment
@@ -110,7 +111,10 @@ def security_group_walk(d: Deployment) -> tuple[list[Check], list[str]]:
     a1, a3 = port(d, "vm-a1"), port(d, "vm-a3")
     ping(d.ec.host("vm-a1").pid, next(str(ip) for ip in a3.ips if ip.version == 4), count=2,
          interval=0.1)
-    lines = [f"{a1.node}: ovs-appctl dpctl/dump-conntrack (ovs-vswitchd's conntrack):"]
-    dump = d.ovs[a1.node].appctl("dpctl/dump-conntrack", "-m")
-    lines += ["  " + line for line in dump.splitlines() if "icmp" in line][:4]
+    net = d.cloud.network(a1.network_id)
+    zone = localvlan.allocate({}, [n.id for n in d.cloud.networks_on(a1.node)])[net.id]
+    lines = [f"{a1.node}: ovs-appctl dpctl/dump-conntrack zone={zone} ({net.name}'s zone: "
+             "its local VLAN; ovs-vswitchd's own tracker, not the kernel's)"]
+    dump = d.ovs[a1.node].appctl("dpctl/dump-conntrack", f"zone={zone}")
+    lines += ["  " + line for line in dump.splitlines()][:4]
     return checks, lines
