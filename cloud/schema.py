@@ -17,7 +17,7 @@ from cloud.checks import Faults, Refs, Spec, check_host_address, entries, first_
 from cloud.naming import DEVICE_ID_LEN, tap_name
 from cloud.schema_l3 import check_routers, external_network, floating_ips, routers_of
 from cloud.schema_net import META, automatic_address, eui64, meta, networks_of
-from cloud.schema_sg import port_security, security_groups_of
+from cloud.schema_sg import check_pair_macs, port_security, security_groups_of
 
 
 class CloudError(Exception):
@@ -135,6 +135,7 @@ def parse(raw: Any, source: str) -> model.Cloud:
     ports = _ports(top.get("ports", []), nodes, refs, faults)
     bound = [p for p in ports if p.node is not None]
     _check_dhcp(networks, ports, faults)
+    check_pair_macs(ports, faults)
     check_routers(routers, bound, networks, external, faults)
     fips = floating_ips(top.get("floating_ips", []), external, routers,
                         Refs("port", top.get("ports", []), ports), ports, faults)

@@ -304,3 +304,21 @@ def port_security(label: str, f: dict, mac: str, is_vm: bool, groups: Groups,
                    "address pairs")
         ok = False
     return (group_ids, enabled, tuple(pairs)) if ok else None
+
+
+def check_pair_macs(ports: list, faults: Faults) -> None:
+    """An allowed address pair's MAC may not be another port's MAC, nor another port's pair
+    MAC, in the same network: the firewall delivers a MAC to one port (Neutron allows it,
+    for keepalived's virtual MACs; this cloud refuses it rather than guess)."""
+    owner: dict[tuple[str, str], str] = {}
+    for port in ports:
+        owner[(port.network_id, port.mac)] = port.name or port.id
+    for port in ports:
+        for mac in dict.fromkeys(p.mac for p in port.allowed_address_pairs):
+            if mac == port.mac:
+                continue
+            other = owner.setdefault((port.network_id, mac), port.name or port.id)
+            if other != (port.name or port.id):
+                faults.add(f"port {port.name or port.id}",
+                           f"allowed address pair MAC {mac} is also port {other}'s in its "
+                           "network: a MAC shared by two ports is not emulated by this cloud")

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from controller.client import ApiError, Client
-from mininet_topos import converge, openstack_env
+from mininet_topos import converge, openstack_env, walks
 from mininet_topos.traffic import ping
 from mininet_topos.walks import poll_until
 from tests.support.bad_requests import BAD, NET_D
@@ -163,6 +163,49 @@ def test_everyday_workflow(seed, osenv):
     seed.wait_converged(30)
     assert not [n for n in cloud.networks if n.name == "web-net"]
     assert f"qdhcp-{net['id']}" not in os.listdir("/run/netns")
+    assert all(r.ok for r in converge.check(cloud, seed.ovs))
+
+
+def test_security_groups(seed, osenv):
+    """What people type for security groups, each checked on the cloud itself: a group
+    created with Neutron's two egress rules, a rule by remote group, a port put in it and
+    taken out, an allowed address pair, port security off and on again, the group deleted
+    (refused while a port uses it)."""
+    web = osc(osenv, "security", "group", "create", "--description", "web tier", "web")
+    assert sorted((r["direction"], r["ethertype"]) for r in web["rules"]) == [
+        ("egress", "IPv4"), ("egress", "IPv6")]
+    rule = osc(osenv, "security", "group", "rule", "create", "--protocol", "tcp",
+               "--dst-port", "8080", "--remote-group", "default", "web")
+    assert (rule["remote_group_id"], rule["port_range_min"], rule["port_range_max"]) == \
+        (walks.port(seed, "vm-a1").security_groups[0], 8080, 8080)
+    assert "web" in {g["Name"] for g in osc(osenv, "security", "group", "list")}
+    shown = osc(osenv, "security", "group", "show", "web")
+    assert shown["description"] == "web tier" and len(shown["rules"]) == 3
+
+    osc(osenv, "port", "set", "--security-group", "web", "vm-a2", fmt=False)
+    port = osc(osenv, "port", "show", "vm-a2")
+    assert set(port["security_group_ids"]) == {web["id"], rule["remote_group_id"]}
+    assert "in use" in osc_fails(osenv, "security", "group", "delete", "web")
+    osc(osenv, "port", "set", "--allowed-address", "ip-address=10.0.0.100", "vm-a2",
+        fmt=False)
+    pairs = osc(osenv, "port", "show", "vm-a2")["allowed_address_pairs"]
+    assert [p["ip_address"] for p in pairs] == ["10.0.0.100"]
+    cloud = seed.refresh()
+    seed.wait_converged(30)
+    assert all(r.ok for r in converge.check(cloud, seed.ovs))
+    osc(osenv, "port", "unset", "--allowed-address", "ip-address=10.0.0.100",
+        "--security-group", "web", "vm-a2", fmt=False)
+    osc(osenv, "port", "set", "--no-security-group", "--disable-port-security", "vm-a2",
+        fmt=False)
+    off = osc(osenv, "port", "show", "vm-a2")
+    assert (off["port_security_enabled"], off["security_group_ids"]) == (False, [])
+    osc(osenv, "port", "set", "--enable-port-security", "--security-group", "default",
+        "vm-a2", fmt=False)
+    osc(osenv, "security", "group", "delete", "web", fmt=False)
+    assert "web" not in {g["Name"] for g in osc(osenv, "security", "group", "list")}
+    cloud = seed.refresh()
+    seed.wait_converged(30)
+    assert walks.port(seed, "vm-a2").security_groups == (rule["remote_group_id"],)
     assert all(r.ok for r in converge.check(cloud, seed.ovs))
 
 

@@ -317,3 +317,21 @@ def test_state_is_per_network_zone(seed_raw):
     assert zones == [1, 2]
     state = net.send("vm-a2", "vm-a1", **tcp(A2, A1, 22, 40000, 0x12)).deliveries[0]
     assert state.packet.fields["ct_state"] & (CT_EST | CT_TRK) == CT_EST | CT_TRK
+
+
+def test_egress_rules_by_prefix_and_icmpv6(seed_raw):
+    """Egress limited to TCP towards 10.0.0.4/31 (vm-a1 and vm-a2) and ICMPv6 echo
+    requests: the remote end of an egress rule is the destination."""
+    raw = seed_raw
+    rules = raw["security_groups"][0]["rules"]
+    rules[:] = [r for r in rules if r["direction"] != "egress"]
+    rules += [{"direction": "egress", "protocol": "tcp", "remote_ip_prefix": "10.0.0.4/30"},
+              {"direction": "egress", "ethertype": "IPv6", "protocol": "icmp",
+               "port_range_min": 128}]
+    net = Net(schema.parse(raw, "<test>"))
+    assert net.reaches("vm-a1", "vm-a2", **tcp(A1, A2, 40000, 5))      # 10.0.0.5: in it
+    assert not net.reaches("vm-a1", "vm-a3", **tcp(A1, A3, 40000, 5))  # 10.0.0.6: not
+    echo6 = dict(eth_type=0x86DD, ip_proto=58, icmpv6_type=128, ipv6_src="fd00::4",
+                 ipv6_dst="fd00::6", icmp_id=9)
+    assert net.reaches("vm-a1", "vm-a3", **echo6)
+    assert not net.reaches("vm-a1", "vm-a3", **dict(echo6, icmpv6_type=139))

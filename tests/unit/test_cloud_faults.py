@@ -221,6 +221,19 @@ CASES = [
         {"ip_address": "10.0.0.99"}, {"ip_address": "10.0.0.128/25",
                                       "mac_address": "fa:16:3e:00:00:99"}]),
      lambda c: c.port("45957f77-79a1-44cd-8188-1ab410ddce44").allowed_address_pairs),
+    ("pair MAC of another port", _set(["port:vm-a2", "allowed_address_pairs"], [
+        {"ip_address": "10.0.0.99", "mac_address": "fa:16:3e:eb:06:2d"}]), None),
+    ("pair MAC of another port's pair", _both(
+        _set(["port:vm-a2", "allowed_address_pairs"], [
+            {"ip_address": "10.0.0.99", "mac_address": "fa:16:3e:00:00:99"}]),
+        _set(["port:vm-a3", "allowed_address_pairs"], [
+            {"ip_address": "10.0.0.98", "mac_address": "fa:16:3e:00:00:99"}])), None),
+    ("pair MAC again in another network", _both(
+        _set(["port:vm-a2", "allowed_address_pairs"], [
+            {"ip_address": "10.0.0.99", "mac_address": "fa:16:3e:00:00:99"}]),
+        _set(["port:vm-b2", "allowed_address_pairs"], [
+            {"ip_address": "10.0.0.98", "mac_address": "fa:16:3e:00:00:99"}])),
+     lambda c: [p.allowed_address_pairs[0].mac for p in c.ports if p.allowed_address_pairs]),
     ("groups on a DHCP port", _set(["port:dhcp-a", "security_groups"], ["default"]), None),
     ("port security on a router port", _set(["port:qr-tenant-a", "port_security_enabled"],
                                             False), None),

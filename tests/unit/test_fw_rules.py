@@ -1,0 +1,115 @@
+"""The security group rules' pieces, one by one: port ranges as value/mask pairs, Neutron's
+priority offsets, each rule's match fields, the remote end on each side, conjunction ids;
+and the simulator's tracker on IPv6 and on commits from the reply side."""
+import ipaddress
+
+import pytest
+
+from cloud.security import EGRESS, INGRESS, IPV4, IPV6, Rule, SecurityGroup
+from flows import fw_rules
+from flows.conntrack import Conntrack
+from flows.flow import CT_EST, CT_NEW, CT_RPL, CT_TRK
+
+
+@pytest.mark.parametrize("low, high, masks", [
+    (80, 80, [80]),
+    (1000, 1999, [(1000, 0xFFF8), (1008, 0xFFF0), (1024, 0xFE00), (1536, 0xFF00),
+                  (1792, 0xFF80), (1920, 0xFFC0), (1984, 0xFFF0)]),
+    (1, 65535, [1, (2, 0xFFFE), (4, 0xFFFC), (8, 0xFFF8), (16, 0xFFF0), (32, 0xFFE0),
+                (64, 0xFFC0), (128, 0xFF80), (256, 0xFF00), (512, 0xFE00), (1024, 0xFC00),
+                (2048, 0xF800), (4096, 0xF000), (8192, 0xE000), (16384, 0xC000),
+                (32768, 0x8000)]),
+    (65535, 65535, [65535]),
+])
+def test_port_ranges_become_the_fewest_value_mask_pairs(low, high, masks):
+    assert fw_rules.port_masks(low, high) == masks
+    covered = {p for p in range(65536) for m in masks
+               if (p == m if isinstance(m, int) else p & m[1] == m[0])}
+    assert covered == set(range(low, high + 1))
+
+
+@pytest.mark.parametrize("rule, offset, fields", [
+    (Rule("r", INGRESS), 0, [{"eth_type": 0x0800}]),
+    (Rule("r", INGRESS, IPV6), 0, [{"eth_type": 0x86DD}]),
+    (Rule("r", INGRESS, protocol="icmp"), 1, [{"eth_type": 0x0800, "ip_proto": 1}]),
+    (Rule("r", INGRESS, protocol="icmp", port_range_min=8), 2,
+     [{"eth_type": 0x0800, "ip_proto": 1, "icmpv4_type": 8}]),
+    (Rule("r", INGRESS, protocol="icmp", port_range_min=3, port_range_max=1), 3,
+     [{"eth_type": 0x0800, "ip_proto": 1, "icmpv4_type": 3, "icmpv4_code": 1}]),
+    (Rule("r", INGRESS, IPV6, protocol="icmp", port_range_min=128, port_range_max=0), 3,
+     [{"eth_type": 0x86DD, "ip_proto": 58, "icmpv6_type": 128, "icmpv6_code": 0}]),
+    (Rule("r", INGRESS, IPV6, protocol="ipv6-icmp"), 1, [{"eth_type": 0x86DD,
+                                                          "ip_proto": 58}]),
+    (Rule("r", INGRESS, protocol="tcp"), 3, [{"eth_type": 0x0800, "ip_proto": 6}]),
+    (Rule("r", INGRESS, protocol="udp", port_range_min=53, port_range_max=53), 3,
+     [{"eth_type": 0x0800, "ip_proto": 17, "udp_dst": 53}]),
+    (Rule("r", INGRESS, protocol="132", port_range_min=4, port_range_max=5), 3,
+     [{"eth_type": 0x0800, "ip_proto": 132, "sctp_dst": (4, 0xFFFE)}]),
+    (Rule("r", INGRESS, protocol="gre"), 3, [{"eth_type": 0x0800, "ip_proto": 47}]),
+])
+def test_a_rule_matches_as_neutrons_does(rule, offset, fields):
+    assert fw_rules.offset(rule) == offset
+    assert fw_rules.rule_fields(rule) == fields
+
+
+def test_the_remote_end_is_the_destination_on_egress_and_the_source_on_ingress():
+    net = ipaddress.ip_network
+    assert fw_rules.remote_fields(EGRESS, net("10.0.0.0/24")) == {
+        "ipv4_dst": ("10.0.0.0", "255.255.255.0")}
+    assert fw_rules.remote_fields(INGRESS, net("10.0.0.5/32")) == {"ipv4_src": "10.0.0.5"}
+    assert fw_rules.remote_fields(INGRESS, net("fd00::/64")) == {
+        "ipv6_src": ("fd00::", "ffff:ffff:ffff:ffff::")}
+    assert fw_rules.remote_fields(EGRESS, net("0.0.0.0/0")) == {}
+    assert fw_rules.remote_fields(EGRESS, net("0.0.0.0/0"), "fa:16:3e:00:00:01") == {
+        "eth_dst": "fa:16:3e:00:00:01"}
+    assert fw_rules.remote_fields(INGRESS, net("::/0"), "fa:16:3e:00:00:01") == {
+        "eth_src": "fa:16:3e:00:00:01"}
+
+
+def test_conjunction_ids_come_in_blocks_of_eight_per_remote_group_key():
+    a = SecurityGroup("a", "a", (Rule("1", INGRESS, remote_group_id="a"),
+                                 Rule("2", INGRESS, protocol="tcp", remote_group_id="a"),
+                                 Rule("3", EGRESS, IPV6, remote_group_id="b")))
+    b = SecurityGroup("b", "b", (Rule("4", INGRESS, remote_group_id="a"),
+                                 Rule("5", INGRESS)))
+    blocks = fw_rules.conjunction_blocks((a, b))
+    assert blocks == {("a", "a", INGRESS, IPV4): 8, ("a", "b", EGRESS, IPV6): 16,
+                      ("b", "a", INGRESS, IPV4): 24}
+    ids = [fw_rules.conj_id(blocks, a, r, s) for r in a.rules[:2]
+           for s in (fw_rules.EST, fw_rules.NEW)]
+    assert ids == [8, 9, 14, 15], "offset 0 and 3 of one block; +1 for +new-est"
+
+
+# --------------------------------------------------------------------- the tracker, more
+def test_the_tracker_follows_icmpv6_echoes_and_udp_over_ipv6():
+    ct = Conntrack()
+    request = dict(eth_type=0x86DD, ip_proto=58, ipv6_src="fd00::4", ipv6_dst="fd00::6",
+                   icmpv6_type=128, icmp_id=3)
+    reply = dict(request, ipv6_src="fd00::6", ipv6_dst="fd00::4", icmpv6_type=129)
+    assert ct.lookup(request, 1) == (CT_TRK | CT_NEW, 0)
+    ct.commit(request, 1, None)
+    assert ct.lookup(request, 1) == (CT_TRK | CT_EST, 0)
+    assert ct.lookup(reply, 1) == (CT_TRK | CT_EST | CT_RPL, 0)
+    (conn,) = ct.entries()
+    assert conn.orig == (58, "fd00::4", "fd00::6", 128, 3)
+    udp = dict(eth_type=0x86DD, ip_proto=17, ipv6_src="fd00::4", ipv6_dst="fd00::6",
+               udp_src=546, udp_dst=547)
+    back = dict(udp, ipv6_src="fd00::6", ipv6_dst="fd00::4", udp_src=547, udp_dst=546)
+    ct.commit(udp, 2, None)
+    assert ct.lookup(back, 2) == (CT_TRK | CT_EST | CT_RPL, 0)
+    assert ct.lookup(back, 1) == (CT_TRK | CT_NEW, 0)
+
+
+def test_a_commit_from_the_reply_side_marks_the_connection_it_belongs_to():
+    ct = Conntrack()
+    syn = dict(eth_type=0x0800, ip_proto=6, ipv4_src="10.0.0.4", ipv4_dst="10.0.0.6",
+               tcp_src=40000, tcp_dst=22)
+    ack = dict(syn, ipv4_src="10.0.0.6", ipv4_dst="10.0.0.4", tcp_src=22, tcp_dst=40000)
+    ct.commit(syn, 1, None)
+    ct.commit(ack, 1, 1)
+    (conn,) = ct.entries()
+    assert (conn.orig, conn.mark) == ((6, "10.0.0.4", "10.0.0.6", 40000, 22), 1)
+    assert ct.lookup(syn, 1) == (CT_TRK | CT_EST, 1)
+    other = dict(syn, tcp_src=40001)
+    ct.commit(other, 1, None)
+    assert len(ct.entries(zone=1)) == 2 and ct.entries(zone=3) == []
