@@ -325,7 +325,7 @@ def test_egress_rules_by_prefix_and_icmpv6(seed_raw):
     raw = seed_raw
     rules = raw["security_groups"][0]["rules"]
     rules[:] = [r for r in rules if r["direction"] != "egress"]
-    rules += [{"direction": "egress", "protocol": "tcp", "remote_ip_prefix": "10.0.0.4/30"},
+    rules += [{"direction": "egress", "protocol": "tcp", "remote_ip_prefix": "10.0.0.4/31"},
               {"direction": "egress", "ethertype": "IPv6", "protocol": "icmp",
                "port_range_min": 128}]
     net = Net(schema.parse(raw, "<test>"))
