@@ -193,7 +193,9 @@ def test_security_groups(seed, osenv):
     cloud = seed.refresh()
     seed.wait_converged(30)
     assert all(r.ok for r in converge.check(cloud, seed.ovs))
-    osc(osenv, "port", "unset", "--allowed-address", "ip-address=10.0.0.100",
+    # (as against Neutron, which fills in the MAC: unset names the pair as shown)
+    mac = walks.port(seed, "vm-a2").mac
+    osc(osenv, "port", "unset", "--allowed-address", f"ip-address=10.0.0.100,mac-address={mac}",
         "--security-group", "web", "vm-a2", fmt=False)
     osc(osenv, "port", "set", "--no-security-group", "--disable-port-security", "vm-a2",
         fmt=False)
