@@ -183,7 +183,7 @@ class Ct:
     `zone_reg` (bits 0-15), optionally committing the connection (and setting its ct_mark),
     and continue in `table` with the ct_state filled in (a recirculation) or, without a
     table, right after the action with the packet unchanged."""
-    zone_reg: str = "reg6"
+    zone_reg: str                # the register holding the zone (the firewall's: reg6)
     commit: bool = False
     table: int | None = None
     mark: int | None = None     # with commit: exec(set_field:<mark>->ct_mark)

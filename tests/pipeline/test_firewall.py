@@ -335,3 +335,26 @@ def test_egress_rules_by_prefix_and_icmpv6(seed_raw):
                  ipv6_dst="fd00::6", icmp_id=9)
     assert net.reaches("vm-a1", "vm-a3", **echo6)
     assert not net.reaches("vm-a1", "vm-a3", **dict(echo6, icmpv6_type=139))
+
+
+def test_egress_remote_group_rules_reach_members_only(seed_raw):
+    """vm-a1 only in `restricted`, which may send TCP to members of `servers` (vm-a2) and
+    nothing else: the remote group is the destination on egress."""
+    raw = seed_raw
+    raw["security_groups"] += [
+        {"name": "servers", "rules": [{"direction": "ingress", "protocol": "tcp"}]},
+        {"name": "restricted", "rules": [{"direction": "egress", "protocol": "tcp",
+                                          "remote_group": "servers"}]}]
+    net = Net(cloud_with(raw, **{"vm-a1": {"security_groups": ["restricted"]},
+                                 "vm-a2": {"security_groups": ["servers"]},
+                                 "vm-a3": {"security_groups": ["servers", "default"]}}))
+    assert net.reaches("vm-a1", "vm-a2", **tcp(A1, A2, 40000, 80))
+    assert net.reaches("vm-a1", "vm-a3", **tcp(A1, A3, 40000, 80))
+    assert not net.reaches("vm-a1", "qr-tenant-a", **tcp(A1, OUTSIDE, 40001, 80)), \
+        "through the router to an address no member has"
+    assert net.reaches("vm-a3", "qr-tenant-a", **tcp(A3, OUTSIDE, 40001, 80)), \
+        "(vm-a3's default group lets it out)"
+    raw["ports"][1]["security_groups"] = ["default"]   # vm-a2 leaves `servers`
+    net = Net(schema.parse(raw, "<test>"))
+    assert not net.reaches("vm-a1", "vm-a2", **tcp(A1, A2, 40002, 80))
+    assert net.reaches("vm-a1", "vm-a3", **tcp(A1, A3, 40003, 80))

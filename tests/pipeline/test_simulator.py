@@ -76,9 +76,9 @@ def stateful():
     return toy([
         Flow(0, 1, match(in_port=1), (SetField("reg6", 1),), goto=1),
         Flow(0, 1, match(in_port=2), (SetField("reg6", 1),), goto=1),
-        Flow(1, 1, match(eth_type=0x0800), (Ct(table=2),)),
+        Flow(1, 1, match(eth_type=0x0800), (Ct("reg6", table=2),)),
         Flow(2, 2, match(in_port=1, ct_state=est), (Output(2),)),
-        Flow(2, 2, match(in_port=1, ct_state=new, eth_type=0x0800), (Ct(commit=True),
+        Flow(2, 2, match(in_port=1, ct_state=new, eth_type=0x0800), (Ct("reg6", commit=True),
                                                                      Output(2))),
         Flow(2, 2, match(in_port=2, ct_state=rpl), (Output(1),)),
     ])
