@@ -13,11 +13,12 @@ ports plus rules, not with their product: clause 1, per network of this node, ma
 member address of the remote group (one flow per address, listing every conjunction that
 needs it); clause 2, per port, matches the rule's protocol and ports; a third flow per port
 matches the conjunction's id and accepts. Conjunction ids come in blocks of 8 per (group,
-remote group, direction, ethertype), allocated over the whole cloud in a stable order: id =
-block + 2 * offset + (1 for +new-est).
+remote group, direction, ethertype), placed by a hash of the key (stable while other keys
+come and go): id = block + 2 * offset + (1 for +new-est).
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -35,6 +36,7 @@ PORT_FIELD = {TCP: "tcp_dst", UDP: "udp_dst", SCTP: "sctp_dst"}
 TABLE = {EGRESS: t.RULES_EGRESS, INGRESS: t.RULES_INGRESS}
 PLAIN_BASE, CONJ_BASE = 4, 0
 BLOCK = 8
+BLOCKS = 1 << 24          # places for blocks: conjunction ids stay below 2^27
 
 
 def port_masks(low: int, high: int) -> list[int | tuple[int, int]]:
@@ -97,10 +99,22 @@ def remote_fields(direction: str, network, mac: str | None = None) -> dict:
 
 @lru_cache(maxsize=16)
 def conjunction_blocks(groups: tuple[SecurityGroup, ...]) -> dict[tuple, int]:
-    """(group, remote group, direction, ethertype) -> its block of 8 conjunction ids."""
+    """(group, remote group, direction, ethertype) -> its block of 8 conjunction ids: at a
+    place a hash of the key gives (the next free one, in the keys' order, if taken), so a
+    key keeps its ids while others come and go, and a rule change reaches only the nodes
+    with ports in its group."""
     keys = sorted({(g.id, r.remote_group_id, r.direction, r.ethertype)
                    for g in groups for r in g.rules if r.remote_group_id})
-    return {key: BLOCK * (i + 1) for i, key in enumerate(keys)}
+    taken: set[int] = set()
+    out = {}
+    for key in keys:
+        digest = hashlib.blake2b("/".join(key).encode(), digest_size=8).digest()
+        place = int.from_bytes(digest, "big") % BLOCKS
+        while place in taken:
+            place = (place + 1) % BLOCKS
+        taken.add(place)
+        out[key] = BLOCK * (place + 1)
+    return out
 
 
 def conj_id(blocks: dict, group: SecurityGroup, rule: Rule, state) -> int:

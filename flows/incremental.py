@@ -4,7 +4,8 @@ recomputing nodes.
 `plan_change(old, new, what)` makes the typed Change the controller's node workers consume:
 the nodes it concerns and how each follows it (a NodeWork). A change no flow depends on (an
 unbound port, a name) concerns no node; a change of one bound port concerns the nodes that
-host its network (before or after); anything else re-syncs every node whole.
+host its network (before or after); a change of security groups alone concerns the nodes
+with a filtered port in a changed group; anything else re-syncs every node whole.
 
 A port created, updated or deleted touches only the nodes that host its network, and on each
 of them only flows of that network: its own flows (br-int's on its node, br-tun's unicast
@@ -30,6 +31,7 @@ from cloud.model import OWNER_DHCP, Cloud, Port
 from cloud.naming import BR_TUN
 from flows import br_tun, localvlan
 from flows.desired import bridge_flows, bridges_of, index
+from flows.fw_rules import conjunction_blocks
 from flows.diff import Changes, diff
 from flows.tunnels import tunnel_spec
 from flows.view import NodeState, NodeView, RemotePort, Tunnel
@@ -80,8 +82,30 @@ def plan_change(old: Cloud, new: Cloud, what: str = "") -> Change:
         return Change(what, old, new, {})
     port_id = single_port_change(old, new)
     if port_id is None:
-        return Change(what, old, new, {n.name: WHOLE for n in new.nodes})
+        nodes = group_change_nodes(old, new)
+        if nodes is None:
+            nodes = {n.name for n in new.nodes}
+        return Change(what, old, new, {n.name: WHOLE for n in new.nodes if n.name in nodes})
     return Change(what, old, new, plan(old, new, port_id), port_id)
+
+
+def group_change_nodes(old: Cloud, new: Cloud) -> set[str] | None:
+    """The nodes a change of security groups alone (groups or rules created, changed or
+    deleted) concerns: those with a filtered port in a group whose rules, or whose rules'
+    conjunction ids, differ. None if anything else differs too."""
+    if any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(Cloud)
+           if f.name not in ("security_groups",) + NOT_IN_FLOWS):
+        return None
+    before = {g.id: g for g in old.security_groups}
+    after = {g.id: g for g in new.security_groups}
+    changed = {gid for gid in before.keys() | after.keys()
+               if before.get(gid) is None or after.get(gid) is None
+               or before[gid].rules != after[gid].rules}
+    blocks_before = conjunction_blocks(old.security_groups)
+    blocks_after = conjunction_blocks(new.security_groups)
+    changed |= {key[0] for key in blocks_before.keys() | blocks_after.keys()
+                if blocks_before.get(key) != blocks_after.get(key)}
+    return {p.node for p in new.ports if p.filtered and changed.intersection(p.security_groups)}
 
 
 def flows_may_change(old: Cloud, new: Cloud) -> bool:

@@ -66,18 +66,27 @@ def test_the_remote_end_is_the_destination_on_egress_and_the_source_on_ingress()
         "eth_src": "fa:16:3e:00:00:01"}
 
 
-def test_conjunction_ids_come_in_blocks_of_eight_per_remote_group_key():
+def test_conjunction_ids_come_in_blocks_of_eight_per_remote_group_key(monkeypatch):
     a = SecurityGroup("a", "a", (Rule("1", INGRESS, remote_group_id="a"),
                                  Rule("2", INGRESS, protocol="tcp", remote_group_id="a"),
                                  Rule("3", EGRESS, IPV6, remote_group_id="b")))
     b = SecurityGroup("b", "b", (Rule("4", INGRESS, remote_group_id="a"),
                                  Rule("5", INGRESS)))
     blocks = fw_rules.conjunction_blocks((a, b))
-    assert blocks == {("a", "a", INGRESS, IPV4): 8, ("a", "b", EGRESS, IPV6): 16,
-                      ("b", "a", INGRESS, IPV4): 24}
+    assert set(blocks) == {("a", "a", INGRESS, IPV4), ("a", "b", EGRESS, IPV6),
+                           ("b", "a", INGRESS, IPV4)}
+    assert len(set(blocks.values())) == 3
+    assert all(v % 8 == 0 and 8 <= v <= 8 * fw_rules.BLOCKS for v in blocks.values())
+    base = blocks[("a", "a", INGRESS, IPV4)]
     ids = [fw_rules.conj_id(blocks, a, r, s) for r in a.rules[:2]
            for s in (fw_rules.EST, fw_rules.NEW)]
-    assert ids == [8, 9, 14, 15], "offset 0 and 3 of one block; +1 for +new-est"
+    assert ids == [base, base + 1, base + 6, base + 7], "offsets 0 and 3; +1 for +new-est"
+    alone = fw_rules.conjunction_blocks((a,))   # b's key gone: a's keep their places
+    assert alone == {k: v for k, v in blocks.items() if k[0] == "a"}
+    monkeypatch.setattr(fw_rules, "BLOCKS", 3)   # every key collides: the next free place
+    fw_rules.conjunction_blocks.cache_clear()
+    assert sorted(fw_rules.conjunction_blocks((a, b)).values()) == [8, 16, 24]
+    fw_rules.conjunction_blocks.cache_clear()
 
 
 # --------------------------------------------------------------------- the tracker, more

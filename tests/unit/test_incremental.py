@@ -148,3 +148,65 @@ def test_single_port_change_names_the_port_or_nothing(cloud):
     assert single_port_change(cloud, two) is None
     assert single_port_change(cloud, dataclasses.replace(moved, l2_population=False)) is None
     assert single_port_change(cloud, cloud) is None
+
+
+def _seed_with_groups(seed_raw, edit):
+    """The seed with vm-a1 in `web` (besides default) and vm-b3 in `db`, then `edit`."""
+    from cloud import schema
+    raw = seed_raw
+    raw["security_groups"] += [
+        {"name": "web", "rules": [{"direction": "ingress", "protocol": "tcp",
+                                   "port_range_min": 80, "port_range_max": 80}]},
+        {"name": "db", "rules": [{"direction": "ingress", "protocol": "tcp",
+                                  "remote_group": "web"}]}]
+    ports = {p["name"]: p for p in raw["ports"]}
+    ports["vm-a1"]["security_groups"] = ["default", "web"]
+    ports["vm-b3"]["security_groups"] = ["db"]
+    old = schema.parse(raw, "<old>")
+    edit(raw)
+    return old, schema.parse(raw, "<new>")
+
+
+def _group(name):
+    return lambda raw: next(g for g in raw["security_groups"] if g["name"] == name)
+
+
+@pytest.mark.parametrize("what, edit, concerned", [
+    ("a rule of web", lambda raw: _group("web")(raw)["rules"].append(
+        {"direction": "ingress", "protocol": "udp"}), {"compute1"}),
+    ("a rule of db", lambda raw: _group("db")(raw)["rules"][0].update(port_range_min=5432,
+                                                                         port_range_max=5432),
+     {"compute2"}),
+    ("db's remote-group rule gone", lambda raw: _group("db")(raw)["rules"].pop(),
+     {"compute2"}),
+    ("a new group, no ports", lambda raw: raw["security_groups"].append(
+        {"name": "spare", "rules": [{"direction": "egress"}]}), set()),
+    ("a new group with a remote-group rule, no ports", lambda raw: raw[
+        "security_groups"].append({"id": "00000000-0000-4000-8000-000000000001",
+                                   "name": "first", "rules": [{"direction": "ingress",
+                                                               "remote_group": "web"}]}),
+     set()),
+    ("a description", lambda raw: _group("web")(raw).update(description="d"), set()),
+    ("the default group's ICMP rule", lambda raw: _group("default")(raw)["rules"].pop(),
+     {"compute1", "compute2"}),
+])
+def test_a_group_change_concerns_only_the_nodes_whose_flows_it_changes(seed_raw, what, edit,
+                                                                       concerned):
+    """Every node the plan leaves out has exactly the same flows before and after; every
+    node it names has some flow changed (or conjunction ids that moved)."""
+    from flows.incremental import plan_change
+    old, new = _seed_with_groups(seed_raw, edit)
+    change = plan_change(old, new, what)
+    for node in old.nodes:
+        int_ports, tun_ports = numbering(old, new, node.name)
+        state = NodeState(localvlan.allocate({}, [n.id for n in old.networks_on(node.name)]),
+                          int_ports, tun_ports)
+        same = full(old, node.name, state) == full(new, node.name, state)
+        if node.name not in change.nodes:
+            assert same, (what, node.name)
+        elif isinstance(concerned, set):
+            assert not same, (what, node.name, "concerned but nothing changed")
+    if isinstance(concerned, set):
+        assert set(change.nodes) == concerned
+    else:
+        assert change.nodes, what
