@@ -9,11 +9,12 @@ packets are output straight to the port.
 """
 from __future__ import annotations
 
+import ipaddress
+
 from flows import fw_rules, neigh
 from flows import tables as t
-from flows.flow import (CT_EST, CT_INV, CT_NEW, CT_REL, CT_RPL, CT_TRK, ETH_TYPE_ARP,
-                        ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_ICMPV6, IPPROTO_UDP, Ct, Output,
-                        PopVlan, SetField, ct_state, match, vlan)
+from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_ICMPV6, IPPROTO_UDP,
+                        Ct, Output, PopVlan, SetField, ct_state, match, vlan)
 from flows.pipeline import INT
 
 ETH_TYPES = (ETH_TYPE_IP, ETH_TYPE_IPV6)
@@ -29,8 +30,6 @@ UNTRACKED = ct_state("-trk")
 TRACKED = ct_state("+trk")
 NOT_EST = ct_state("-est")
 ESTABLISHED = ct_state("+est")
-assert REPLY == (CT_EST | CT_RPL, CT_EST | CT_REL | CT_RPL) and INVALID[0] == CT_TRK | CT_INV
-assert FIRST == (CT_NEW, CT_NEW | CT_EST)
 
 
 def _udp(version: int, **fields):
@@ -179,7 +178,6 @@ def port_macs(port) -> list[str]:
 def sources(port):
     """(MAC, address network) the port may send from: its fixed IPs, the link-local address
     of each of its MACs, its allowed address pairs."""
-    import ipaddress
     out = [(port.mac, ipaddress.ip_network(ip)) for ip in port.ips]
     out += [(mac, ipaddress.ip_network(neigh.link_local(mac))) for mac in port_macs(port)]
     out += [(pair.mac, pair.ip) for pair in port.allowed_address_pairs]
