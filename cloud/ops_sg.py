@@ -26,7 +26,6 @@ import uuid
 from cloud.errors import Refused, not_emulated
 from cloud.meta import DEFAULT_PROJECT
 from cloud.ops import Doc, ensure_default_group, groups, required, set_common
-from cloud.schema_sg import default_group_id
 from cloud.security import DEFAULT_GROUP, EGRESS, IPV4, IPV6, PROTOCOLS, protocol_number
 
 SECURITY_ATTRS = {"security_groups", "port_security_enabled", "allowed_address_pairs"}
@@ -39,19 +38,12 @@ def _not_found(kind: str, ident: str) -> Refused:
 
 
 def group_entry(doc: Doc, ident: str) -> dict:
+    """A group of the document (every project's default group is written there: see
+    ensure_default_group and schema.with_ids)."""
     for group in doc.get("security_groups", []):
         if group.get("id") == ident:
             return group
-    for project in projects(doc):  # a default group not written yet
-        if default_group_id(project) == ident:
-            return ensure_default_group(doc, project)
     raise _not_found("Security group", ident)
-
-
-def projects(doc: Doc) -> set[str]:
-    return {e.get("project_id", DEFAULT_PROJECT) for key in ("networks", "ports")
-            for e in doc.get(key, [])} | {
-        g.get("project_id", DEFAULT_PROJECT) for g in doc.get("security_groups", [])}
 
 
 # --------------------------------------------------------------------------------- groups

@@ -79,6 +79,8 @@ class Keeper:
         else:
             self.version, doc = saved
             self.cloud = schema.parse(doc, store.path)
+            doc = schema.with_ids(doc, self.cloud)   # (default groups of a store made
+            self.cloud = schema.parse(doc, store.path)  # before they were written there)
             self.records = store.records()
             LOG.info("state %s: version %d, %d networks, %d ports", store.path, self.version,
                      len(self.cloud.networks), len(self.cloud.ports) + len(self.cloud.unbound))

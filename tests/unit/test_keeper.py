@@ -179,3 +179,25 @@ def test_a_bug_in_a_sync_is_logged_and_retried(monkeypatch, caplog):
         assert "compute1: sync failed" in caplog.text and "KeyError" in caplog.text
     finally:
         worker.stop()
+
+
+def test_a_store_without_default_groups_gets_them_written_on_load(tmp_path):
+    """A document stored before every project's default group was written into it (as by
+    an older controller): loaded, its default group is there to change through the API."""
+    import json
+
+    from cloud import ops_sg, schema
+    from cloud.meta import DEFAULT_PROJECT
+    from cloud.schema_sg import default_group_id
+    doc = json.loads(json.dumps(schema.read(SEED)))
+    del doc["security_groups"]
+    doc = {**doc, "ports": [{k: v for k, v in p.items() if k != "security_groups"}
+                            for p in doc["ports"]]}
+    path = str(tmp_path / "s.sqlite")
+    Store(path).save(7, doc, {})
+    k = Keeper(Store(path), "/nonexistent/seed.yaml", lambda change: None)
+    gid = default_group_id(DEFAULT_PROJECT)
+    assert [g["id"] for g in k.doc["security_groups"]] == [gid]
+    rule = k.change(lambda d: ops_sg.create_security_group_rule(d, {
+        "security_group_id": gid, "direction": "ingress", "protocol": "tcp"}), "rule")
+    assert any(r.id == rule for r in k.cloud.security_group(gid).rules)
