@@ -136,6 +136,11 @@ class Tenant:
         return self.sg("GET", "/security-groups?name=default")["security_groups"][0]["id"]
 
     def create_or_delete_group(self) -> None:
+        if self.groups and self.rng.random() < 0.2:   # a change: name, description
+            gid = self.rng.choice(self.groups)
+            self.sg("PUT", f"/security-groups/{gid}", {"security_group": {
+                "name": self.name("g"), "description": self.name("d")}})
+            return
         if self.groups and self.rng.random() < 0.4:
             gid = self.rng.choice(self.groups)
             used = any(gid in p.get("security_groups", ()) for p in self.ports.values())
