@@ -11,7 +11,8 @@ A port created, updated or deleted touches only the nodes that host its network,
 of them only flows of that network: its own flows (br-int's on its node, br-tun's unicast
 and ARP/ND answers elsewhere) and the network's flows (flood lists, DHCP server, local
 flood, the firewall's remote-group members). When its addresses or groups change, the nodes
-whose firewall admits its addresses through a remote-group rule follow it whole. The diff
+whose firewall admits its addresses through a remote-group rule also recompute their
+member flows (clause 1 of those rules, per network). The diff
 of those flows (NodeView.of_port) between the old and the new cloud is
 exactly the full diff when the network's set of hosting nodes stays the same. On a node that
 is neither the port's old nor its new home, with no DHCP server involved and the port staying
@@ -28,13 +29,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cloud.model import OWNER_DHCP, Cloud, Port
-from cloud.naming import BR_TUN
-from flows import br_tun, localvlan
+from cloud.naming import BR_INT, BR_TUN
+from flows import br_tun, firewall, localvlan
 from flows.desired import bridge_flows, bridges_of, index
-from flows.fw_rules import conjunction_blocks
+from flows.fw_rules import conjunction_blocks, merge
 from flows.diff import Changes, diff
 from flows.tunnels import tunnel_spec
-from flows.view import NodeState, NodeView, RemotePort, Tunnel
+from flows.view import NodeState, NodeView, RemotePort, Security, Tunnel
 
 # What no flow depends on: where the cloud was read from, ports without a node.
 NOT_IN_FLOWS = ("source", "unbound")
@@ -43,17 +44,19 @@ NOT_IN_FLOWS = ("source", "unbound")
 @dataclass(frozen=True)
 class NodeWork:
     """How one node follows a change: WHOLE (recomputed entirely: tunnels and local VLANs
-    may change), REMOTE (only the changed port's own br-tun flows), or NETWORKS (the flows
-    of these networks, as NodeView.of_port sees them)."""
+    may change), REMOTE (only the changed port's own br-tun flows), NETWORKS (the flows
+    of these networks, as NodeView.of_port sees them) or MEMBERS (nothing but the next);
+    with `members`, also the firewall's remote-group member flows of its other networks."""
     kind: str
     networks: tuple[str, ...] = ()
+    members: bool = False
 
     def __post_init__(self):
-        if self.kind not in (WHOLE_KIND, REMOTE_KIND, NETWORKS_KIND):
+        if self.kind not in (WHOLE_KIND, REMOTE_KIND, NETWORKS_KIND, MEMBERS_KIND):
             raise ValueError(f"unknown kind of node work {self.kind!r}")
 
 
-WHOLE_KIND, REMOTE_KIND, NETWORKS_KIND = "whole", "remote", "networks"
+WHOLE_KIND, REMOTE_KIND, NETWORKS_KIND, MEMBERS_KIND = "whole", "remote", "networks", "members"
 WHOLE = NodeWork(WHOLE_KIND)
 REMOTE = NodeWork(REMOTE_KIND)
 
@@ -152,7 +155,11 @@ def plan(old: Cloud, new: Cloud, port_id: str) -> dict[str, NodeWork]:
             if work.kind == NETWORKS_KIND and node not in homes:
                 how[node] = REMOTE
     for node in _member_nodes(old, new, port_id):
-        how[node] = WHOLE
+        work = how.get(node)
+        if work is None:
+            how[node] = NodeWork(MEMBERS_KIND, members=True)
+        elif work.kind != WHOLE_KIND:
+            how[node] = dataclasses.replace(work, members=True)
     return how
 
 
@@ -202,21 +209,41 @@ def _remote_flows(cloud: Cloud, node: str, state: NodeState, port_id: str) -> di
     return index(br_tun.remote_port_flows(remote, net.segmentation_id))
 
 
+def _member_flows(cloud: Cloud, node: str, state: NodeState, skip) -> dict:
+    """The firewall's remote-group member flows (br-int) of the node's networks but `skip`,
+    as the whole node's view computes them (its plugged filtered ports' groups)."""
+    security = Security.of(cloud)
+    flows = []
+    for net in cloud.networks_on(node):
+        if net.id in skip:
+            continue
+        filtered = [p for p in cloud.ports_of(net.id) if p.node == node and p.filtered
+                    and p.device in state.int_ports]
+        flows += firewall.network_flows(state.vlans[net.id], filtered, security)
+    return index(merge(flows))
+
+
 def node_changes(change: Change, node: str, state: NodeState) -> dict[str, Changes]:
     """bridge -> the flow changes of one node (as the change's plan says), empty ones left
     out. `state`: the node's VLANs and port numbers before the change."""
     work, old, new, port_id = change.nodes[node], change.old, change.new, change.port_id
-    if work.kind == REMOTE_KIND:
-        changes = diff(_remote_flows(old, node, state, port_id),
-                       _remote_flows(new, node, state, port_id))
-        return {BR_TUN: changes} if changes else {}
-    scopes = None if work.kind == WHOLE_KIND else work.networks
     new_state = state
-    if work.kind == WHOLE_KIND:
-        new_state = dataclasses.replace(state, vlans=localvlan.allocate(
-            state.vlans, [n.id for n in new.networks_on(node)]))
-    before = _flows(old, node, state, scopes, port_id)
-    after = _flows(new, node, new_state, scopes, port_id)
+    if work.kind == REMOTE_KIND:
+        before = {BR_TUN: _remote_flows(old, node, state, port_id)}
+        after = {BR_TUN: _remote_flows(new, node, state, port_id)}
+    elif work.kind == MEMBERS_KIND:
+        before, after = {}, {}
+    else:
+        scopes = None if work.kind == WHOLE_KIND else work.networks
+        if work.kind == WHOLE_KIND:
+            new_state = dataclasses.replace(state, vlans=localvlan.allocate(
+                state.vlans, [n.id for n in new.networks_on(node)]))
+        before = _flows(old, node, state, scopes, port_id)
+        after = _flows(new, node, new_state, scopes, port_id)
+    if work.members:
+        before.setdefault(BR_INT, {}).update(_member_flows(old, node, state, work.networks))
+        after.setdefault(BR_INT, {}).update(_member_flows(new, node, new_state,
+                                                          work.networks))
     out = {}
     for bridge, flows in after.items():
         changes = diff(before.get(bridge, {}), flows)

@@ -253,12 +253,14 @@ A1_MAC_LL = "fe80::f816:3eff:feeb:62d"   # vm-a1's link-local address
 
 def _attack(kind, a1, a2, a3):
     """(frame, the drop flow's (table, priority), tcpdump pattern of the frame)."""
-    if kind == "spoofed IPv4 source":
-        return (frames.ethernet(a3.mac, a1.mac, 0x0800, frames.ipv4_icmp_echo("10.0.0.99", A3)),
+    if kind == "spoofed IPv4 source":   # to vm-a2 (same host) and to vm-a3 (compute2)
+        return ([frames.ethernet(vm.mac, a1.mac, 0x0800, frames.ipv4_icmp_echo("10.0.0.99", ip))
+                 for vm, ip in ((a2, A2), (a3, A3))],
                 (t.BASE_EGRESS, t.PRIORITY_MISS), "10.0.0.99 >")
     if kind == "spoofed IPv6 source":
-        return (frames.ethernet(a3.mac, a1.mac, 0x86DD,
-                                frames.icmpv6("fd00::99", "fd00::6", 128, bytes(4))),
+        return ([frames.ethernet(vm.mac, a1.mac, 0x86DD,
+                                 frames.icmpv6("fd00::99", ip, 128, bytes(4)))
+                 for vm, ip in ((a2, "fd00::5"), (a3, "fd00::6"))],
                 (t.BASE_EGRESS, t.PRIORITY_MISS), "fd00::99 >")
     if kind == "rogue DHCP server":
         return (frames.ethernet("ff:ff:ff:ff:ff:ff", a1.mac, 0x0800,
@@ -292,14 +294,16 @@ def test_attacks_from_a_vm_are_dropped(seed, kind):
     """vm-a1 sends three frames no honest VM sends: vm-a2 (same host) and vm-a3 (compute2)
     see none, compute1's data link carries none, and the drop flow counted them."""
     a1, a2, a3 = (walks.port(seed, n) for n in ("vm-a1", "vm-a2", "vm-a3"))
-    frame, (table, priority), pattern = _attack(kind, a1, a2, a3)
+    sent, (table, priority), pattern = _attack(kind, a1, a2, a3)
+    sent = sent if isinstance(sent, list) else [sent]
     dropped = lambda k: k[0] == table and k[1] == priority  # noqa: E731
     before = drops(seed, "compute1", dropped)
     with capture(seed, "vm-a2", "") as at_a2, capture(seed, "vm-a3", "") as at_a3, \
             capture(seed, "compute1", "", iface=DATA_IF) as wire:
-        send_frames(seed.ec.host("vm-a1").pid, "raw", "eth0", frame.hex(), "3")
-        walks.poll_until(lambda: drops(seed, "compute1", dropped), lambda n: n >= before + 3,
-                         walks.COUNTER_DEADLINE)
+        for frame in sent:
+            send_frames(seed.ec.host("vm-a1").pid, "raw", "eth0", frame.hex(), "3")
+        walks.poll_until(lambda: drops(seed, "compute1", dropped),
+                         lambda n: n >= before + 3 * len(sent), walks.COUNTER_DEADLINE)
     for where, cap in (("vm-a2", at_a2), ("vm-a3", at_a3), ("compute1's data link", wire)):
         assert cap.count(pattern) == 0, f"{kind} reached {where}: {cap.packets}"
-    assert drops(seed, "compute1", dropped) >= before + 3
+    assert drops(seed, "compute1", dropped) >= before + 3 * len(sent)

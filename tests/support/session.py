@@ -78,6 +78,7 @@ def replay(make_api, requests, monkeypatch) -> str:
             out.append(f"change {change.what}: " + ", ".join(
                 f"{node} {work.kind}" + (f" {sorted(work.networks)}" if work.networks
                                              else "")
+                + (" +members" if work.members and work.kind != "members" else "")
                 for node, work in sorted(change.nodes.items())))
     return normal("\n".join(out)) + "\n"
 

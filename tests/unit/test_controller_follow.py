@@ -262,3 +262,25 @@ def test_a_node_with_only_br_int_connected_is_synced_as_far_as_it_goes(node):
     node.reconciler.sync(NODE)
     assert node.br_int.installed() == node.desired(BR_INT)
     assert node.br_tun.installed() == {} and NODE not in node.reconciler.synced
+
+
+def test_a_members_change_is_followed_without_reading_the_switch(node):
+    """vm-c1 (compute2, a network compute1 does not host) readdressed: compute1's firewall
+    admits its new address, not its old one, through the default group's remote-group
+    rule; only those member flows change, followed incrementally."""
+    import ipaddress
+    from flows import incremental
+    node.reconciler.sync(NODE)
+    c1 = next(p for p in node.cloud.ports if p.name == "vm-c1")
+    moved = dataclasses.replace(c1, ips=(ipaddress.ip_address("10.0.2.9"),))
+    new = node.cloud.replace_port(c1.id, moved)
+    change = incremental.plan_change(node.cloud, new, "test vm-c1")
+    assert change.nodes[NODE] == incremental.NodeWork(incremental.MEMBERS_KIND, members=True)
+    marks = {dp: len(dp.log) for dp in (node.br_int, node.br_tun)}
+    node.cloud = new
+    node.reconciler.update(NODE, change)
+    sent = {dp.bridge: _since(dp, marks[dp]) for dp in marks}
+    assert "delete" in sent[BR_INT] and sent[BR_TUN] == [], "only 10.0.2.4's member flows"
+    for kinds in sent.values():
+        assert "flow-stats" not in kinds and "port-desc" not in kinds, kinds
+    assert node.exact()
