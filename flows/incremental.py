@@ -46,10 +46,11 @@ class NodeWork:
     """How one node follows a change: WHOLE (recomputed entirely: tunnels and local VLANs
     may change), REMOTE (only the changed port's own br-tun flows), NETWORKS (the flows
     of these networks, as NodeView.of_port sees them) or MEMBERS (nothing but the next);
-    with `members`, also the firewall's remote-group member flows of its other networks."""
+    with `members` (security group ids), also the firewall's remote-group member flows of
+    its other networks whose ports' rules name one of these groups."""
     kind: str
     networks: tuple[str, ...] = ()
-    members: bool = False
+    members: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in (WHOLE_KIND, REMOTE_KIND, NETWORKS_KIND, MEMBERS_KIND):
@@ -154,12 +155,13 @@ def plan(old: Cloud, new: Cloud, port_id: str) -> dict[str, NodeWork]:
         for node, work in how.items():
             if work.kind == NETWORKS_KIND and node not in homes:
                 how[node] = REMOTE
-    for node in _member_nodes(old, new, port_id):
+    nodes, groups = _member_nodes(old, new, port_id)
+    for node in nodes:
         work = how.get(node)
         if work is None:
-            how[node] = NodeWork(MEMBERS_KIND, members=True)
+            how[node] = NodeWork(MEMBERS_KIND, members=groups)
         elif work.kind != WHOLE_KIND:
-            how[node] = dataclasses.replace(work, members=True)
+            how[node] = dataclasses.replace(work, members=groups)
     return how
 
 
@@ -167,21 +169,27 @@ def _membership(port: Port | None) -> tuple:
     return () if port is None else (port.security_groups, port.ips, port.allowed_address_pairs)
 
 
-def _member_nodes(old: Cloud, new: Cloud, port_id: str) -> set[str]:
-    """Nodes whose firewall admits the port's addresses through a remote-group rule (when
-    they change): every node with a filtered port in a group that has a rule naming one of
-    the port's groups as its remote group."""
+def _referring(cloud: Cloud, groups) -> set[str]:
+    """Groups with a rule whose remote group is one of `groups`."""
+    return {g.id for g in cloud.security_groups
+            if any(r.remote_group_id in groups for r in g.rules)}
+
+
+def _member_nodes(old: Cloud, new: Cloud, port_id: str) -> tuple[set[str], tuple[str, ...]]:
+    """(nodes, groups): when the port's addresses or groups change, the groups whose
+    members changed, and the nodes whose firewall admits members of them through a
+    remote-group rule (every node with a filtered port in a group that has such a rule)."""
     before, after = _find(old, port_id), _find(new, port_id)
     if _membership(before) == _membership(after):
-        return set()
-    groups = {g for p in (before, after) if p is not None for g in p.security_groups}
+        return set(), ()
+    groups = tuple(sorted({g for p in (before, after) if p is not None
+                           for g in p.security_groups}))
     nodes = set()
     for cloud in (old, new):
-        referring = {g.id for g in cloud.security_groups
-                     if any(r.remote_group_id in groups for r in g.rules)}
+        referring = _referring(cloud, groups)
         nodes |= {p.node for p in cloud.ports
                   if p.filtered and referring.intersection(p.security_groups)}
-    return nodes
+    return nodes, groups
 
 
 def _flows(cloud: Cloud, node: str, state: NodeState, scopes, port: str | None):
@@ -209,17 +217,20 @@ def _remote_flows(cloud: Cloud, node: str, state: NodeState, port_id: str) -> di
     return index(br_tun.remote_port_flows(remote, net.segmentation_id))
 
 
-def _member_flows(cloud: Cloud, node: str, state: NodeState, skip) -> dict:
-    """The firewall's remote-group member flows (br-int) of the node's networks but `skip`,
-    as the whole node's view computes them (its plugged filtered ports' groups)."""
+def _member_flows(cloud: Cloud, node: str, state: NodeState, skip, groups) -> dict:
+    """The firewall's remote-group member flows (br-int), as the whole node's view computes
+    them (its plugged filtered ports' groups), of the node's networks but `skip` that have
+    such a port in a group with a rule whose remote group is one of `groups`."""
     security = Security.of(cloud)
+    referring = _referring(cloud, groups)
     flows = []
     for net in cloud.networks_on(node):
         if net.id in skip:
             continue
         filtered = [p for p in cloud.ports_of(net.id) if p.node == node and p.filtered
                     and p.device in state.int_ports]
-        flows += firewall.network_flows(state.vlans[net.id], filtered, security)
+        if any(referring.intersection(p.security_groups) for p in filtered):
+            flows += firewall.network_flows(state.vlans[net.id], filtered, security)
     return index(merge(flows))
 
 
@@ -241,9 +252,10 @@ def node_changes(change: Change, node: str, state: NodeState) -> dict[str, Chang
         before = _flows(old, node, state, scopes, port_id)
         after = _flows(new, node, new_state, scopes, port_id)
     if work.members:
-        before.setdefault(BR_INT, {}).update(_member_flows(old, node, state, work.networks))
+        before.setdefault(BR_INT, {}).update(_member_flows(old, node, state, work.networks,
+                                                           work.members))
         after.setdefault(BR_INT, {}).update(_member_flows(new, node, new_state,
-                                                          work.networks))
+                                                          work.networks, work.members))
     out = {}
     for bridge, flows in after.items():
         changes = diff(before.get(bridge, {}), flows)

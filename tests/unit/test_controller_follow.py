@@ -275,7 +275,8 @@ def test_a_members_change_is_followed_without_reading_the_switch(node):
     moved = dataclasses.replace(c1, ips=(ipaddress.ip_address("10.0.2.9"),))
     new = node.cloud.replace_port(c1.id, moved)
     change = incremental.plan_change(node.cloud, new, "test vm-c1")
-    assert change.nodes[NODE] == incremental.NodeWork(incremental.MEMBERS_KIND, members=True)
+    assert change.nodes[NODE] == incremental.NodeWork(incremental.MEMBERS_KIND,
+                                                      members=c1.security_groups)
     marks = {dp: len(dp.log) for dp in (node.br_int, node.br_tun)}
     node.cloud = new
     node.reconciler.update(NODE, change)
