@@ -59,6 +59,10 @@ class RemotePort:
     tunnel: Tunnel   # to the node that hosts it
 
 
+RECENT_CLOUDS = 4   # a change's old and new cloud, and a little more
+_RECENT: list = []  # (cloud, its Security), newest first
+
+
 @dataclass(frozen=True)
 class Security:
     """What the firewall's flows read of the cloud: its security groups, the conjunction
@@ -70,8 +74,16 @@ class Security:
 
     @classmethod
     def of(cls, cloud: Cloud) -> Security:
-        return cls({g.id: g for g in cloud.security_groups},
-                   conjunction_blocks(cloud.security_groups), cloud)
+        """The cloud's (the same for every node's view of one cloud: built once, with its
+        members' addresses computed once)."""
+        for known, security in _RECENT:
+            if known is cloud:
+                return security
+        security = cls({g.id: g for g in cloud.security_groups},
+                       conjunction_blocks(cloud.security_groups), cloud)
+        _RECENT.insert(0, (cloud, security))
+        del _RECENT[RECENT_CLOUDS:]
+        return security
 
     def groups_of(self, port: Port) -> list[SecurityGroup]:
         return [self.groups[g] for g in port.security_groups]
