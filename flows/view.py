@@ -15,6 +15,7 @@ constructors give the three views there are:
 from __future__ import annotations
 
 import ipaddress
+import weakref
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 
@@ -59,8 +60,7 @@ class RemotePort:
     tunnel: Tunnel   # to the node that hosts it
 
 
-RECENT_CLOUDS = 4   # a change's old and new cloud, and a little more
-_RECENT: list = []  # (cloud, its Security), newest first
+_KEPT = "_firewall_security"   # where a cloud keeps its Security
 
 
 @dataclass(frozen=True)
@@ -69,20 +69,18 @@ class Security:
     id blocks of their remote-group rules, and each group's member addresses."""
     groups: Mapping[str, SecurityGroup]
     blocks: Mapping[tuple, int]
-    cloud: Cloud = field(repr=False, compare=False)
+    cloud_ref: weakref.ref = field(repr=False, compare=False)   # (kept on the cloud: no cycle)
     _members: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, cloud: Cloud) -> Security:
         """The cloud's (the same for every node's view of one cloud: built once, with its
-        members' addresses computed once)."""
-        for known, security in _RECENT:
-            if known is cloud:
-                return security
-        security = cls({g.id: g for g in cloud.security_groups},
-                       conjunction_blocks(cloud.security_groups), cloud)
-        _RECENT.insert(0, (cloud, security))
-        del _RECENT[RECENT_CLOUDS:]
+        members' addresses computed once; kept on the cloud, so it goes with it)."""
+        security = cloud.__dict__.get(_KEPT)
+        if security is None:
+            security = cls({g.id: g for g in cloud.security_groups},
+                           conjunction_blocks(cloud.security_groups), weakref.ref(cloud))
+            cloud.__dict__[_KEPT] = security   # (as functools.cached_property keeps values)
         return security
 
     def groups_of(self, port: Port) -> list[SecurityGroup]:
@@ -94,7 +92,7 @@ class Security:
         key = (group_id, version)
         if key not in self._members:
             out = {}
-            for port in self.cloud.members(group_id):
+            for port in self.cloud_ref().members(group_id):
                 for ip in port.ips:
                     if ip.version == version:
                         out.setdefault((ipaddress.ip_network(ip), None), None)
