@@ -10,7 +10,7 @@ from flows import firewall, fw_rules, neigh
 from flows import tables as t
 from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IPV6, ICMPV6_NA, IPPROTO_ICMPV6, MULTICAST,
                         OFPP_IN_PORT, OFPVID_NONE, Flow, Output, PopVlan, PushVlan, SetField,
-                        match, vlan)
+                        match, prefix, vlan)
 from flows.pipeline import INT
 from flows.view import NodeView
 
@@ -162,12 +162,6 @@ def misses() -> list[Flow]:
         arp_spoofed(), na_spoofed(), not_arp(), not_answered(), neigh.nd_advert_miss(INT)]
 
 
-def _address(network) -> str | tuple[str, str]:
-    address = str(network.network_address)
-    return address if network.prefixlen == network.max_prefixlen else \
-        (address, str(network.netmask))
-
-
 def anti_spoofing(port) -> list[Flow]:
     """What a port with port security may claim: its MACs (its own, its pairs'), ARP for its
     IPv4 addresses and pairs with their MAC, advertisements for its IPv6 ones."""
@@ -175,10 +169,10 @@ def anti_spoofing(port) -> list[Flow]:
     out += [mac_allowed(ofport, mac) for mac in firewall.port_macs(port.port)]
     for mac, network in firewall.sources(port.port):
         if network.version == 4:
-            out.append(arp_allowed(ofport, _address(network) if network.prefixlen else None,
+            out.append(arp_allowed(ofport, prefix(network) if network.prefixlen else None,
                                    mac))
         elif network.version == 6:
-            out.append(na_allowed(ofport, _address(network)))
+            out.append(na_allowed(ofport, prefix(network)))
     return out
 
 
@@ -197,9 +191,7 @@ def local_port_flows(view: NodeView, port) -> list[Flow]:
         for ip in neigh.ipv6s(port.port):
             out += [local_nd_responder(port.vlan, ip, port.port),
                     local_nd_advert(port.vlan, ip, port.port.mac)]
-    if view.security is not None:
-        out += firewall.port_flows(port, view.security)
-    return out
+    return out + firewall.port_flows(port, view.security)
 
 
 def network_flows(view: NodeView, net, members: list[int]) -> list[Flow]:
@@ -210,10 +202,8 @@ def network_flows(view: NodeView, net, members: list[int]) -> list[Flow]:
         out.append(to_tun(net.vlan, view.patch_tun))
     if members or view.patch_tun is not None:
         out.append(local_flood(net.vlan, view.patch_tun, members))
-    if view.security is not None:
-        filtered = [p.port for p in view.ports_in(net.vlan) if p.port.filtered]
-        out += firewall.network_flows(net.vlan, filtered, view.security)
-    return out
+    filtered = [p.port for p in view.ports_in(net.vlan) if p.port.filtered]
+    return out + firewall.network_flows(net.vlan, filtered, view.security)
 
 
 def flows(view: NodeView) -> list[Flow]:

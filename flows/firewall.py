@@ -14,7 +14,7 @@ import ipaddress
 from flows import fw_rules, neigh
 from flows import tables as t
 from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_ICMPV6, IPPROTO_UDP,
-                        Ct, Output, PopVlan, SetField, ct_state, match, vlan)
+                        Ct, Output, PopVlan, SetField, ct_state, match, prefix, vlan)
 from flows.pipeline import INT
 
 ETH_TYPES = (ETH_TYPE_IP, ETH_TYPE_IPV6)
@@ -89,9 +89,7 @@ def own_source(ofport: int, mac: str, network):
     fields = {t.REG_PORT: ofport, "eth_src": mac,
               "eth_type": ETH_TYPES[network.version == 6]}
     if network.prefixlen:
-        address = str(network.network_address)
-        fields[f"ipv{network.version}_src"] = address if \
-            network.prefixlen == network.max_prefixlen else (address, str(network.netmask))
+        fields[f"ipv{network.version}_src"] = prefix(network)
     return INT[t.BASE_EGRESS].flow(t.PRIORITY_FW_SOURCE, match(**fields),
                                    (Ct(zone_reg=t.REG_NET, table=t.RULES_EGRESS),))
 
@@ -195,14 +193,15 @@ def port_flows(local, security) -> list:
     out += [classify_ingress(ofport, lvid, mac) for mac in macs]
     out += [to_local_port(ofport, lvid, mac) for mac in macs]
     out += commit_first(ofport) + ingress_base(ofport)
+    own = sources(port)
     for version in (4, 6):
-        addresses = [str(n.network_address) for mac, n in sources(port)
+        addresses = [str(n.network_address) for mac, n in own
                      if mac == port.mac and n.version == version
                      and n.prefixlen == n.max_prefixlen]
         if UNSPECIFIED[version]:
             addresses.insert(0, UNSPECIFIED[version])
         out += [dhcp_client(ofport, port.mac, version, a) for a in addresses]
-    out += [own_source(ofport, mac, network) for mac, network in sources(port)]
+    out += [own_source(ofport, mac, network) for mac, network in own]
     for table_id in (t.RULES_EGRESS, t.RULES_INGRESS):
         out += state_flows(table_id, ofport, lvid)
     out += fw_rules.port_rule_flows(ofport, security.groups_of(port), security.blocks)

@@ -107,6 +107,15 @@ def ct_state(text: str) -> tuple[int, int]:
     return (value, mask)
 
 
+def prefix(network) -> str | tuple[str, str]:
+    """An address network as a match value: the address alone for a host, else (address,
+    netmask)."""
+    address = str(network.network_address)
+    if network.prefixlen == network.max_prefixlen:
+        return address
+    return (address, str(network.netmask))
+
+
 def vlan(vid: int) -> int:
     """OpenFlow 1.3 vlan_vid value of an 802.1Q tag with this VLAN id."""
     return OFPVID_PRESENT | vid

@@ -25,7 +25,7 @@ from functools import lru_cache
 from cloud.security import EGRESS, ICMP, ICMPV6, INGRESS, SCTP, TCP, UDP, Rule, SecurityGroup
 from flows import tables as t
 from flows.flow import (ETH_TYPE_IP, ETH_TYPE_IPV6, Conjunction, Ct, Flow, Output, SetField,
-                        ct_state, match)
+                        ct_state, match, prefix)
 from flows.pipeline import INT
 
 EST = ct_state("+est-rel-rpl")
@@ -91,10 +91,7 @@ def remote_fields(direction: str, network, mac: str | None = None) -> dict:
     side = "dst" if direction == EGRESS else "src"
     if network.prefixlen == 0:
         return {f"eth_{side}": mac} if mac else {}
-    key = f"ipv{network.version}_{side}"
-    if network.prefixlen == network.max_prefixlen:
-        return {key: str(network.network_address)}
-    return {key: (str(network.network_address), str(network.netmask))}
+    return {f"ipv{network.version}_{side}": prefix(network)}
 
 
 @lru_cache(maxsize=16)

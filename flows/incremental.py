@@ -93,12 +93,17 @@ def plan_change(old: Cloud, new: Cloud, what: str = "") -> Change:
     return Change(what, old, new, plan(old, new, port_id), port_id)
 
 
+def differ_beyond(old: Cloud, new: Cloud, *fields: str) -> bool:
+    """Whether two clouds differ in anything flows depend on besides `fields`."""
+    return any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(Cloud)
+               if f.name not in fields + NOT_IN_FLOWS)
+
+
 def group_change_nodes(old: Cloud, new: Cloud) -> set[str] | None:
     """The nodes a change of security groups alone (groups or rules created, changed or
     deleted) concerns: those with a filtered port in a group whose rules, or whose rules'
     conjunction ids, differ. None if anything else differs too."""
-    if any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(Cloud)
-           if f.name not in ("security_groups",) + NOT_IN_FLOWS):
+    if differ_beyond(old, new, "security_groups"):
         return None
     before = {g.id: g for g in old.security_groups}
     after = {g.id: g for g in new.security_groups}
@@ -114,16 +119,14 @@ def group_change_nodes(old: Cloud, new: Cloud) -> set[str] | None:
 
 def flows_may_change(old: Cloud, new: Cloud) -> bool:
     """Whether two clouds may differ in any flow (they differ beyond NOT_IN_FLOWS)."""
-    return any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(Cloud)
-               if f.name not in NOT_IN_FLOWS)
+    return differ_beyond(old, new)
 
 
 def single_port_change(old: Cloud, new: Cloud) -> str | None:
     """The id of the one bound port that differs between two clouds alike in everything
     else that flows depend on (a port created, updated, bound, unbound or deleted through
     the API), else None."""
-    if any(getattr(old, f.name) != getattr(new, f.name) for f in dataclasses.fields(Cloud)
-           if f.name not in ("ports",) + NOT_IN_FLOWS):
+    if differ_beyond(old, new, "ports"):
         return None
     differ = set(old.ports).symmetric_difference(new.ports)
     ids = {p.id for p in differ}

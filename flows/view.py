@@ -112,10 +112,10 @@ class NodeView:
     patch_tun: int | None              # ofport of patch-tun on br-int
     patch_int: int | None              # ofport of patch-int on br-tun
     tunnels: tuple[Tunnel, ...]        # desired tunnel ports that br-tun has reported
+    security: Security                 # the cloud's security groups, for the firewall
     remote_ports: tuple[RemotePort, ...] = ()
     hosts: tuple[tuple[str, tuple[str, ...]], ...] = ()  # network id -> nodes hosting it
     scope: str | None = None           # a network id: the view holds only that network
-    security: Security | None = None   # None: no firewall (a view built by hand in a test)
 
     def ports_in(self, vlan: int) -> tuple[LocalPort, ...]:
         return tuple(p for p in self.ports if p.vlan == vlan)
@@ -180,5 +180,5 @@ def _build(cloud: Cloud, node_name: str, state: NodeState, scope: str | None = N
     return NodeView(node=cloud.node(node_name), l2pop=cloud.l2_population, networks=networks,
                     ports=ports, patch_tun=int_ports.get(PATCH_TUN),
                     patch_int=tun_ports.get(PATCH_INT), tunnels=tunnels,
-                    remote_ports=remote_ports, hosts=hosts, scope=scope,
-                    security=Security.of(cloud))
+                    security=Security.of(cloud), remote_ports=remote_ports, hosts=hosts,
+                    scope=scope)
