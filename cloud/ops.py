@@ -26,7 +26,7 @@ from cloud.errors import Refused, not_emulated, not_found
 from cloud.model import (DEFAULT_PROJECT, OWNER_DHCP, ROLE_NETWORK, SEGMENTATION_MAX,
                          TUNNEL_TYPES, TYPE_VXLAN)
 from cloud.schema_net import subnet_id as derived_subnet_id
-from cloud.schema_sg import default_group_id, default_rules
+from cloud.schema_sg import default_group_entry
 from cloud.security import DEFAULT_GROUP
 
 Doc = dict[str, Any]
@@ -109,13 +109,7 @@ def ensure_default_group(doc: Doc, project: str) -> dict:
         if group.get("name") == DEFAULT_GROUP and \
                 group.get("project_id", DEFAULT_PROJECT) == project:
             return group
-    gid = default_group_id(project)
-    group = {"id": gid, "name": DEFAULT_GROUP, "description": "Default security group",
-             "rules": [{"id": r.id, "direction": r.direction, "ethertype": r.ethertype,
-                        **({"remote_group": gid} if r.remote_group_id else {})}
-                       for r in default_rules(gid)]}
-    if project != DEFAULT_PROJECT:
-        group["project_id"] = project
+    group = default_group_entry(project)
     groups(doc).append(group)
     return group
 

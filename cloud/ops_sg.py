@@ -20,13 +20,13 @@ rule may say is checked by the schema (cloud/schema_sg.py), as for the cloud fil
 """
 from __future__ import annotations
 
-import ipaddress
 import uuid
 
 from cloud.errors import Refused, not_emulated
 from cloud.meta import DEFAULT_PROJECT
 from cloud.ops import Doc, ensure_default_group, groups, required, set_common
-from cloud.security import DEFAULT_GROUP, EGRESS, IPV4, IPV6, PROTOCOLS, protocol_number
+from cloud.schema_sg import rule_key
+from cloud.security import DEFAULT_GROUP, EGRESS, IPV4, IPV6
 
 SECURITY_ATTRS = {"security_groups", "port_security_enabled", "allowed_address_pairs"}
 RULE_KEYS = ("direction", "ethertype", "protocol", "port_range_min", "port_range_max",
@@ -99,29 +99,6 @@ def rule_entry(doc: Doc, ident: str) -> tuple[dict, dict]:
     raise _not_found("Security group rule", ident)
 
 
-def _content(rule: dict) -> tuple:
-    """What makes two rules of a group the same (as the schema compares them)."""
-    ethertype = rule.get("ethertype", IPV4)
-    protocol = rule.get("protocol")
-    protocol = None if protocol in (None, "any") else str(protocol).lower()
-    try:
-        number = protocol_number(protocol, ethertype) if protocol is None or \
-            protocol in PROTOCOLS or protocol.isdigit() else protocol
-    except ValueError:
-        number = protocol
-    low, high = rule.get("port_range_min"), rule.get("port_range_max")
-    if number not in (1, 58) and (low is None) != (high is None):
-        low = high = high if low is None else low
-    prefix = rule.get("remote_ip_prefix")
-    try:
-        prefix = str(ipaddress.ip_network(prefix, strict=False)) if prefix else None
-    except ValueError:
-        pass
-    if prefix in ("0.0.0.0/0", "::/0"):
-        prefix = None   # any address: what no prefix means
-    return (rule["direction"], ethertype, number, low, high, prefix, rule.get("remote_group"))
-
-
 def create_security_group_rule(doc: Doc, attrs: dict) -> tuple[Doc, str]:
     required(attrs, "security_group_id", "direction")
     if attrs.get("remote_address_group_id"):
@@ -137,7 +114,7 @@ def create_security_group_rule(doc: Doc, attrs: dict) -> tuple[Doc, str]:
         group_entry(doc, attrs["remote_group_id"])   # 404 if there is none
         rule["remote_group"] = attrs["remote_group_id"]
     for other in group.setdefault("rules", []):
-        if _content(other) == _content(rule):
+        if rule_key(other) == rule_key(rule):
             raise Refused(409, f"Security group rule already exists. Rule id is "
                           f"{other['id']}.")
     group["rules"].append(rule)

@@ -17,7 +17,8 @@ from cloud.checks import Faults, Refs, Spec, check_host_address, entries, first_
 from cloud.naming import DEVICE_ID_LEN, tap_name
 from cloud.schema_l3 import check_routers, external_network, floating_ips, routers_of
 from cloud.schema_net import META, automatic_address, eui64, meta, networks_of
-from cloud.schema_sg import check_pair_macs, port_security, security_groups_of
+from cloud.schema_sg import (check_pair_macs, default_group_entry, port_security,
+                             security_groups_of)
 
 
 class CloudError(Exception):
@@ -330,16 +331,10 @@ def _groups_with_ids(raw: dict, cloud: model.Cloud) -> None:
             if "remote_group" in rule_entry:
                 rule_entry["remote_group"] = rule.remote_group_id
         entries[group.id] = entry
-    for group in cloud.security_groups:
+    for group in cloud.security_groups:   # (the file's others are the schema's defaults)
         if group.id not in entries:
-            entry = {"id": group.id, "name": group.name,
-                     "description": group.meta.description,
-                     "rules": [{"id": r.id, "direction": r.direction, "ethertype": r.ethertype,
-                                **({"remote_group": r.remote_group_id}
-                                   if r.remote_group_id else {})} for r in group.rules]}
-            if group.meta.project_id != model.DEFAULT_PROJECT:
-                entry["project_id"] = group.meta.project_id
-            raw.setdefault("security_groups", []).append(entry)
+            raw.setdefault("security_groups", []).append(
+                default_group_entry(group.meta.project_id))
 
 
 def with_ids(raw: dict, cloud: model.Cloud) -> dict:

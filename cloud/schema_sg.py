@@ -64,11 +64,38 @@ def derived_rule_id(group_id: str, rule: Rule) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{group_id} {_content(rule)}"))
 
 
+def rule_key(rule: dict) -> tuple:
+    """What makes two rules of a group the same rule (Neutron: 'already exists'), from a
+    rule as the document writes it (its remote group by id): the protocol by its number,
+    one given port for both ends, a prefix as its network, any address (a /0) as none
+    given. A rule the schema refuses still gets a key, of its values as given."""
+    ethertype = rule.get("ethertype", IPV4)
+    protocol = rule.get("protocol")
+    protocol = None if protocol in (None, "any") else str(protocol).lower()
+    try:
+        number = protocol_number(protocol, ethertype) if protocol is None or \
+            protocol in PROTOCOLS or protocol.isdigit() else protocol
+    except ValueError:
+        number = protocol
+    low, high = rule.get("port_range_min"), rule.get("port_range_max")
+    if number not in (1, 58) and (low is None) != (high is None):
+        low = high = high if low is None else low
+    prefix = rule.get("remote_ip_prefix")
+    try:
+        prefix = str(ipaddress.ip_network(prefix, strict=False)) if prefix else None
+    except ValueError:
+        pass
+    if prefix in ("0.0.0.0/0", "::/0"):
+        prefix = None   # any address: what no prefix means
+    return (rule["direction"], ethertype, number, low, high, prefix, rule.get("remote_group"))
+
+
 def _content(rule: Rule) -> tuple:
-    """What makes two rules of a group the same rule (Neutron: 'already exists')."""
-    return (rule.direction, rule.ethertype, rule.number, rule.port_range_min,
-            rule.port_range_max, str(rule.remote_ip_prefix) if rule.remote_ip_prefix else None,
-            rule.remote_group_id)
+    return rule_key({"direction": rule.direction, "ethertype": rule.ethertype,
+                     "protocol": rule.protocol, "port_range_min": rule.port_range_min,
+                     "port_range_max": rule.port_range_max,
+                     "remote_ip_prefix": rule.remote_ip_prefix,
+                     "remote_group": rule.remote_group_id})
 
 
 def default_rules(group_id: str) -> tuple[Rule, ...]:
@@ -78,6 +105,22 @@ def default_rules(group_id: str) -> tuple[Rule, ...]:
              Rule("", INGRESS, IPV6, remote_group_id=group_id)]
     return tuple(Rule(derived_rule_id(group_id, r), r.direction, r.ethertype,
                       remote_group_id=r.remote_group_id) for r in rules)
+
+
+DEFAULT_DESCRIPTION = "Default security group"
+
+
+def default_group_entry(project: str) -> dict:
+    """A project's default group as the document writes it (Neutron makes it on the
+    project's first use)."""
+    gid = default_group_id(project)
+    entry = {"id": gid, "name": DEFAULT_GROUP, "description": DEFAULT_DESCRIPTION,
+             "rules": [{"id": r.id, "direction": r.direction, "ethertype": r.ethertype,
+                        **({"remote_group": gid} if r.remote_group_id else {})}
+                       for r in default_rules(gid)]}
+    if project != DEFAULT_PROJECT:
+        entry["project_id"] = project
+    return entry
 
 
 # --------------------------------------------------------------------------------- groups
@@ -140,8 +183,8 @@ def security_groups_of(raw_list: list, projects: set[str], faults: Faults) -> Gr
     for project in sorted(projects - set(defaults)):
         gid = default_group_id(project)
         out.append(SecurityGroup(gid, DEFAULT_GROUP, default_rules(gid),
-                                 meta=meta({"project_id": project, "description":
-                                            "Default security group"})))
+                                 meta=meta({"project_id": project,
+                                            "description": DEFAULT_DESCRIPTION})))
     return Groups(out, raw_ids)
 
 

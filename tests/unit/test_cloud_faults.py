@@ -181,6 +181,8 @@ CASES = [
     ("rule unknown remote group", _rule({"direction": "ingress", "remote_group": "web"}), None),
     ("rule twice", _rule({"direction": "egress", "ethertype": "IPv4", "protocol": None}), None),
     ("rule direction", _rule({"direction": "inbound"}), None),
+    ("rule twice, once with any address", _rule({"direction": "ingress", "ethertype": "IPv4",
+                                                 "protocol": "1"}), None),
     ("rule defaults", _rule({"direction": "ingress", "protocol": "TCP", "port_range_min": 22,
                              "remote_ip_prefix": "10.1.101.7/24"}),
      lambda c: c.security_groups[0].rules[-1]),
