@@ -4,7 +4,6 @@ Every test restores what it changes (the module shares one cloud)."""
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -157,9 +156,7 @@ def test_a_stream_keeps_every_packet_until_its_rule_goes(seed, tmp_path):
         seed.ec.state.add_pid(proc.pid, "stream")
         return proc
 
-    def _count(path):
-        return last_count(path)
-
+    _count = last_count
     server = start("vm-a1", server_count, "serve", "5001")
     walks.poll_until(lambda: os.path.getsize(server_count), bool, 10)   # listening
     before = _retransmitted(seed, "vm-a3")
@@ -175,15 +172,16 @@ def test_a_stream_keeps_every_packet_until_its_rule_goes(seed, tmp_path):
                      {"direction": "egress", "protocol": "tcp", "port_range_min": 5001,
                       "port_range_max": 5001, "remote_ip_prefix": "192.0.2.0/24"}):
             delete_rule(seed, add_rule(seed, **rule))
-        time.sleep(0.2)   # (a few more segments after the last change)
-        sent = _count(client_count)
+        changed_at = _count(client_count)   # ten more segments after the last change:
+        sent = walks.poll_until(lambda: _count(client_count), lambda n: n >= changed_at + 640,
+                                5)
         received = walks.poll_until(lambda: _count(server_count), lambda n: n >= sent, 5)
         assert received >= sent, f"{received} of {sent} bytes arrived"
         assert _retransmitted(seed, "vm-a3") == before, "no segment was lost"
         delete_rule(seed, admitting["id"])
-        cut_at = _count(server_count)
-        time.sleep(1.0)
-        assert _count(client_count) > cut_at + 640, "the sender kept sending"
+        cut_at, sent_at = _count(server_count), _count(client_count)
+        sending = walks.poll_until(lambda: _count(client_count), lambda n: n >= sent_at + 640, 5)
+        assert sending >= sent_at + 640, "the sender kept sending"
         assert _count(server_count) == cut_at, "nothing arrived after the rule went"
         conntrack = seed.ovs["compute1"].appctl("dpctl/dump-conntrack", "-m")
         entry = [line for line in conntrack.splitlines() if "dport=5001" in line]

@@ -1,14 +1,11 @@
 """The security group rules' pieces, one by one: port ranges as value/mask pairs, Neutron's
-priority offsets, each rule's match fields, the remote end on each side, conjunction ids;
-and the simulator's tracker on IPv6 and on commits from the reply side."""
+priority offsets, each rule's match fields, the remote end on each side, conjunction ids."""
 import ipaddress
 
 import pytest
 
 from cloud.security import EGRESS, INGRESS, IPV4, IPV6, Rule, SecurityGroup
 from flows import fw_rules
-from flows.conntrack import Conntrack
-from flows.flow import CT_EST, CT_NEW, CT_RPL, CT_TRK
 
 
 @pytest.mark.parametrize("low, high, masks", [
@@ -87,38 +84,3 @@ def test_conjunction_ids_come_in_blocks_of_eight_per_remote_group_key(monkeypatc
     fw_rules.conjunction_blocks.cache_clear()
     assert sorted(fw_rules.conjunction_blocks((a, b)).values()) == [8, 16, 24]
     fw_rules.conjunction_blocks.cache_clear()
-
-
-# --------------------------------------------------------------------- the tracker, more
-def test_the_tracker_follows_icmpv6_echoes_and_udp_over_ipv6():
-    ct = Conntrack()
-    request = dict(eth_type=0x86DD, ip_proto=58, ipv6_src="fd00::4", ipv6_dst="fd00::6",
-                   icmpv6_type=128, icmp_id=3)
-    reply = dict(request, ipv6_src="fd00::6", ipv6_dst="fd00::4", icmpv6_type=129)
-    assert ct.lookup(request, 1) == (CT_TRK | CT_NEW, 0)
-    ct.commit(request, 1, None)
-    assert ct.lookup(request, 1) == (CT_TRK | CT_EST, 0)
-    assert ct.lookup(reply, 1) == (CT_TRK | CT_EST | CT_RPL, 0)
-    (conn,) = ct.entries()
-    assert conn.orig == (58, "fd00::4", "fd00::6", 128, 3)
-    udp = dict(eth_type=0x86DD, ip_proto=17, ipv6_src="fd00::4", ipv6_dst="fd00::6",
-               udp_src=546, udp_dst=547)
-    back = dict(udp, ipv6_src="fd00::6", ipv6_dst="fd00::4", udp_src=547, udp_dst=546)
-    ct.commit(udp, 2, None)
-    assert ct.lookup(back, 2) == (CT_TRK | CT_EST | CT_RPL, 0)
-    assert ct.lookup(back, 1) == (CT_TRK | CT_NEW, 0)
-
-
-def test_a_commit_from_the_reply_side_marks_the_connection_it_belongs_to():
-    ct = Conntrack()
-    syn = dict(eth_type=0x0800, ip_proto=6, ipv4_src="10.0.0.4", ipv4_dst="10.0.0.6",
-               tcp_src=40000, tcp_dst=22)
-    ack = dict(syn, ipv4_src="10.0.0.6", ipv4_dst="10.0.0.4", tcp_src=22, tcp_dst=40000)
-    ct.commit(syn, 1, None)
-    ct.commit(ack, 1, 1)
-    (conn,) = ct.entries()
-    assert (conn.orig, conn.mark) == ((6, "10.0.0.4", "10.0.0.6", 40000, 22), 1)
-    assert ct.lookup(syn, 1) == (CT_TRK | CT_EST, 1)
-    other = dict(syn, tcp_src=40001)
-    ct.commit(other, 1, None)
-    assert len(ct.entries(zone=1)) == 2 and ct.entries(zone=3) == []
