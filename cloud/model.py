@@ -17,6 +17,10 @@ from cloud.security import AddressPair as AddressPair
 from cloud.security import DEFAULT_GROUP as DEFAULT_GROUP
 from cloud.security import Rule as Rule
 from cloud.security import SecurityGroup
+from cloud.physical import BridgeMapping as BridgeMapping
+from cloud.physical import Fabric as Fabric
+from cloud.physical import Node as Node
+from cloud.physical import PhysicalNetwork as PhysicalNetwork
 
 ROLE_COMPUTE = "compute"
 ROLE_NETWORK = "network"
@@ -25,14 +29,20 @@ ROLES = (ROLE_COMPUTE, ROLE_NETWORK)
 TYPE_VXLAN = "vxlan"
 TYPE_GRE = "gre"
 TUNNEL_TYPES = (TYPE_VXLAN, TYPE_GRE)
+TYPE_VLAN = "vlan"     # 802.1Q-tagged on a physical network (seed 003)
+TYPE_FLAT = "flat"     # untagged on a physical network
+PROVIDER_TYPES = (TYPE_VLAN, TYPE_FLAT)
+NETWORK_TYPES = TUNNEL_TYPES + PROVIDER_TYPES
 
-# Largest segmentation id per type: VXLAN's VNI is 24 bits, GRE's key 32 bits.
-SEGMENTATION_MAX = {TYPE_VXLAN: 2**24 - 1, TYPE_GRE: 2**32 - 1}
+# Largest segmentation id per type: VXLAN's VNI is 24 bits, GRE's key 32 bits, a VLAN id 12
+# bits of which 0 and 4095 are reserved (a flat network has none).
+SEGMENTATION_MAX = {TYPE_VXLAN: 2**24 - 1, TYPE_GRE: 2**32 - 1, TYPE_VLAN: 4094}
 
 # Encapsulation overhead on a 1500-byte underlay, as Neutron computes it (IPv4 underlay):
 # VXLAN = outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 = 50; GRE = 20 + 8 (key) + 14 = 42.
+# A VLAN or flat network's frames are the physical network's own: its whole 1500.
 UNDERLAY_MTU = 1500
-ENCAP_OVERHEAD = {TYPE_VXLAN: 50, TYPE_GRE: 42}
+ENCAP_OVERHEAD = {TYPE_VXLAN: 50, TYPE_GRE: 42, TYPE_VLAN: 0, TYPE_FLAT: 0}
 
 OWNER_COMPUTE_PREFIX = "compute:"
 OWNER_DHCP = "network:dhcp"
@@ -42,29 +52,6 @@ OWNER_ROUTER_GATEWAY = "network:router_gateway"       # a router's qg- port on b
 
 IPV6_MODES = ("slaac", "dhcpv6-stateful", "dhcpv6-stateless")
 
-
-
-@dataclass(frozen=True)
-class Fabric:
-    """The physical side: management segment (controller + OVSDB) and data segment (tunnels)."""
-
-    management_cidr: ipaddress.IPv4Network
-    controller_ip: ipaddress.IPv4Address
-    controller_port: int
-    data_cidr: ipaddress.IPv4Network
-
-
-
-
-@dataclass(frozen=True)
-class Node:
-    name: str
-    role: str
-    management_ip: ipaddress.IPv4Address
-    tunnel_ip: ipaddress.IPv4Address
-
-    def __hash__(self) -> int:  # names are unique in a cloud; cheap to hash (tunnel cache)
-        return hash(self.name)
 
 
 @dataclass(frozen=True)
@@ -96,11 +83,17 @@ class Network:
     id: str
     name: str
     type: str
-    segmentation_id: int
+    segmentation_id: int | None        # VNI, GRE key, VLAN id; None for a flat network
     subnets: tuple[Subnet, ...] = ()
     configured_mtu: int | None = None  # None: the largest that fits the underlay
     shared: bool = False
     meta: Meta = NO_META
+    physical_network: str | None = None   # a VLAN or flat network's physnet
+
+    @property
+    def tunnelled(self) -> bool:
+        """Carried between nodes by br-tun's tunnels (else by a physical network)."""
+        return self.type in TUNNEL_TYPES
 
     @property
     def max_mtu(self) -> int:
@@ -245,6 +238,7 @@ class Cloud:
     floating_ips: tuple[FloatingIP, ...] = ()
     unbound: tuple[Port, ...] = ()  # ports without binding:host_id: no node, no flows
     security_groups: tuple[SecurityGroup, ...] = ()
+    physical_networks: tuple[PhysicalNetwork, ...] = ()
 
     @cached_property
     def _groups(self) -> dict[str, SecurityGroup]:
@@ -387,3 +381,6 @@ class Cloud:
         """Tunnel types some network of the cloud uses, in a stable order."""
         used = {n.type for n in self.networks}
         return tuple(t for t in TUNNEL_TYPES if t in used)
+
+    def physical_network(self, name: str) -> PhysicalNetwork:
+        return next(p for p in self.physical_networks if p.name == name)

@@ -1,6 +1,7 @@
 """Neutron's device and namespace names, derived from ids exactly as Neutron derives them."""
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 
 # Linux interface names are at most 15 characters: Neutron keeps a 3-4 character prefix and the
@@ -17,6 +18,30 @@ BR_PHY = "br-phy"
 
 PATCH_TUN = "patch-tun"  # on br-int, peer of patch-int
 PATCH_INT = "patch-int"  # on br-tun, peer of patch-tun
+# A node's physical bridges (br-eth1, ..., one per bridge mapping) share one declaration of
+# their table under this label; it names no bridge of any node.
+BR_PHYSICAL = "br-ethN"
+
+# A node's NICs in the emulation: management (OpenFlow, OVSDB), data (the tunnel underlay),
+# and on a network node the external network's (br-ex's). A physical network's NIC is any
+# other name (eth3, ...).
+MGMT_IF, DATA_IF, EXT_IF = "eth0", "eth1", "eth2"
+NODE_NICS = (MGMT_IF, DATA_IF, EXT_IF)
+
+IFNAME_MAX_LEN = 15
+INTERFACE_HASH_LEN = 6
+
+
+def interface_name(prefix: str, name: str) -> str:
+    """prefix + name, as Neutron names derived devices (int-<bridge>, phy-<bridge>): cut to
+    15 characters with the first 6 hex digits of the name's SHA-1 when too long
+    (neutron-lib's get_interface_name)."""
+    whole = prefix + name
+    if len(whole) <= IFNAME_MAX_LEN:
+        return whole
+    keep = IFNAME_MAX_LEN - len(prefix) - INTERFACE_HASH_LEN
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
+    return prefix + name[:keep] + digest[:INTERFACE_HASH_LEN]
 
 
 def tap_name(port_id: str) -> str:

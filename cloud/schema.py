@@ -1,6 +1,6 @@
 """The one schema of a cloud file, and its validation.
 
-A cloud file is YAML with six top-level keys (see clouds/seed.yaml). Unknown keys, wrong types,
+A cloud file is YAML with these top-level keys (see clouds/seed.yaml). Unknown keys, wrong types,
 dangling references, duplicates and out-of-range values are all reported as one CloudError that
 lists every fault, each naming the file, the entry and the fault. Nothing is started or
 programmed from a file that does not validate.
@@ -17,6 +17,7 @@ from cloud.checks import Faults, Refs, Spec, check_host_address, entries, first_
 from cloud.naming import DEVICE_ID_LEN, tap_name
 from cloud.schema_l3 import check_routers, external_network, floating_ips, routers_of
 from cloud.schema_net import META, automatic_address, eui64, meta, networks_of
+from cloud.schema_phys import bridge_mappings, check_port_node, physical_networks_of
 from cloud.schema_sg import (check_pair_macs, default_group_entry, port_security,
                              security_groups_of)
 
@@ -44,6 +45,7 @@ TOP: Spec = {
     "routers": (False, v.sequence),
     "floating_ips": (False, v.sequence),
     "security_groups": (False, v.sequence),
+    "physical_networks": (False, v.sequence),
 }
 MANAGEMENT: Spec = {
     "cidr": (True, v.ipv4_network),
@@ -56,6 +58,7 @@ NODE: Spec = {
     "role": (True, v.choice(*model.ROLES)),
     "management_ip": (True, v.ipv4),
     "tunnel_ip": (True, v.ipv4),
+    "bridge_mappings": (False, v.mapping),   # physnet -> br-ethN (cloud/schema_phys.py)
 }
 PORT: Spec = {
     "id": (True, v.uuid_text),
@@ -120,13 +123,16 @@ def parse(raw: Any, source: str) -> model.Cloud:
     fabric = None
     if mgmt is not None and data is not None:
         fabric = _fabric(mgmt, data, faults)
-    nodes = _nodes(top["nodes"], fabric, faults)
-    networks = networks_of(top["networks"], faults)
+    physnets = physical_networks_of(top.get("physical_networks", []), faults)
+    unmapped: set[str] = set()   # nodes whose bridge_mappings have a fault
+    nodes = _nodes(top["nodes"], fabric, physnets, unmapped, faults)
+    networks = networks_of(top["networks"], faults, physnets)
     external = None
     if "external" in top:
         external = external_network(top["external"], fabric, networks, faults)
     routers = routers_of(top.get("routers", []), nodes, external, "external" in top, faults)
     refs = {"node": {e.get("name") for e in top["nodes"] if isinstance(e, dict)},
+            "unmapped": unmapped,
             "network": Refs("network", top["networks"], networks),
             "router": Refs("router", top.get("routers", []), routers)}
     projects = {n.meta.project_id for n in networks} | {
@@ -147,7 +153,8 @@ def parse(raw: Any, source: str) -> model.Cloud:
                        l2_population=top.get("l2_population", True), external=external,
                        routers=tuple(routers), floating_ips=tuple(fips),
                        unbound=tuple(p for p in ports if p.node is None),
-                       security_groups=tuple(refs["group"].groups))
+                       security_groups=tuple(refs["group"].groups),
+                       physical_networks=tuple(p for p in physnets.values() if p))
 
 
 def _fabric(mgmt: dict, data: dict, faults: Faults) -> model.Fabric | None:
@@ -162,7 +169,8 @@ def _fabric(mgmt: dict, data: dict, faults: Faults) -> model.Fabric | None:
                         data_cidr=data["cidr"])
 
 
-def _nodes(raw_list: list, fabric: model.Fabric | None, faults: Faults) -> list[model.Node]:
+def _nodes(raw_list: list, fabric: model.Fabric | None, physnets: dict, unmapped: set,
+           faults: Faults) -> list[model.Node]:
     nodes, names, mgmt_ips, tun_ips = [], {}, {}, {}
     for label, f in entries("nodes", raw_list, NODE, faults):
         ok = first_seen(names, f["name"], label, f"node name {f['name']}", faults)
@@ -177,8 +185,13 @@ def _nodes(raw_list: list, fabric: model.Fabric | None, faults: Faults) -> list[
             if f["management_ip"] == fabric.controller_ip:
                 faults.add(label, f"management_ip {f['management_ip']} is the controller's")
                 ok = False
+        # (a node whose mappings have a fault still counts as a node, and its ports are not
+        # checked against them: the fault is reported once; no cloud is made anyway)
+        mappings = bridge_mappings(label, f.pop("bridge_mappings", {}), physnets, faults)
         if ok:
-            nodes.append(model.Node(**f))
+            nodes.append(model.Node(**f, bridge_mappings=mappings or ()))
+            if mappings is None:
+                unmapped.add(f["name"])
     if not nodes and not faults.items:
         faults.add("nodes", "a cloud needs at least one node")
     return nodes
@@ -241,6 +254,8 @@ def _ports(raw_list: list, nodes: list[model.Node], refs: dict, faults: Faults
         owner = f.get("device_owner", DEFAULT_OWNER)
         valid, wanted_role = _owner_role(label, owner, faults)
         ok &= valid
+        if node is not None and net is not None and node.name not in refs["unmapped"]:
+            ok &= check_port_node(label, net, node, faults)
         if node is not None and wanted_role and node.role != wanted_role:
             faults.add(label, f"device_owner {owner or '(none)'} needs a {wanted_role} node; "
                        f"{node.name} is a {node.role} node")
@@ -354,6 +369,9 @@ def with_ids(raw: dict, cloud: model.Cloud) -> dict:
         if "security_groups" in port:
             port["security_groups"] = list(by_id[port["id"].lower()].security_groups)
     _groups_with_ids(raw, cloud)
+    for entry, net in zip(raw["networks"], cloud.networks, strict=True):
+        if net.segmentation_id is not None:   # (a VLAN id the schema allocated)
+            entry["segmentation_id"] = net.segmentation_id
     for fip in raw.get("floating_ips", []):
         if "port" in fip:
             fip["port"] = resolve(fip["port"], ports)

@@ -1,17 +1,20 @@
 """The cloud file's networks and their subnets.
 
-    networks: [{id, name, type, segmentation_id, mtu, shared, description, project_id, tags,
+    networks: [{id, name, type, segmentation_id, physical_network, mtu, shared, description,
+                project_id, tags,
                 subnets: [{id, name, cidr, gateway_ip, allocation_pools, enable_dhcp,
                            dns_nameservers, host_routes, ipv6_address_mode, ipv6_ra_mode,
                            description, project_id, tags}]}]
 
-Checked as Neutron checks them: segmentation ids in range and not taken, at most one IPv4 and
+Checked as Neutron checks them: segmentation ids in range and not taken (VLAN and flat
+networks: cloud/schema_phys.py), at most one IPv4 and
 one IPv6 subnet per network (this cloud's limit), a gateway inside its subnet and neither its
 network nor its broadcast address, allocation pools inside the subnet and clear of the gateway,
 IPv6 address modes only on IPv6 subnets and in the combinations Neutron accepts.
 """
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import uuid
 from typing import Any
@@ -19,6 +22,7 @@ from typing import Any
 from cloud import model
 from cloud import values as v
 from cloud.checks import Faults, Spec, check_pools, entries, first_seen
+from cloud.schema_phys import allocate_vlan, check_segment, physnet_name
 
 # Shared by every resource of the API: what Neutron keeps and this cloud only shows.
 META: Spec = {
@@ -29,8 +33,9 @@ META: Spec = {
 NETWORK: Spec = {
     "id": (True, v.uuid_text),
     "name": (False, v.free_text),
-    "type": (True, v.choice(*model.TUNNEL_TYPES)),
-    "segmentation_id": (True, v.integer),
+    "type": (True, v.choice(*model.NETWORK_TYPES)),
+    "segmentation_id": (False, v.integer),           # none: a VLAN from the physnet's ranges
+    "physical_network": (False, physnet_name),       # vlan and flat (cloud/schema_phys.py)
     "mtu": (False, v.integer),                       # default: the largest that fits
     "shared": (False, v.boolean),
     "subnets": (False, v.sequence),                  # see SUBNET
@@ -65,18 +70,14 @@ def meta(f: dict) -> model.Meta:
                       tags=f.get("tags", ()))
 
 
-def networks_of(raw_list: list, faults: Faults) -> list[model.Network]:
-    networks, ids, segments, subnet_ids = [], {}, {}, {}
+def networks_of(raw_list: list, faults: Faults,
+                physnets: dict[str, model.PhysicalNetwork] | None = None) -> list[model.Network]:
+    physnets = physnets or {}
+    networks, ids, segments, subnet_ids, unnumbered = [], {}, {}, {}, []
     for label, f in entries("networks", raw_list, NETWORK, faults):
         ok = first_seen(ids, f["id"], label, f"network id {f['id']}", faults)
-        seg, kind = f["segmentation_id"], f["type"]
-        top = model.SEGMENTATION_MAX[kind]
-        if not 1 <= seg <= top:
-            faults.add(label, f"segmentation_id {seg} out of range for {kind} (1..{top})")
-            ok = False
-        else:
-            ok &= first_seen(segments, (kind, seg), label, f"{kind} segmentation_id {seg}",
-                              faults)
+        ok &= check_segment(label, f, physnets, segments, faults)
+        kind = f["type"]
         subnets = _subnets(label, f["id"], f.get("subnets", []), subnet_ids, faults)
         if subnets is None:
             ok = False
@@ -85,16 +86,25 @@ def networks_of(raw_list: list, faults: Faults) -> list[model.Network]:
                        "does not emulate more)")
             ok = False
         net = model.Network(id=f["id"], name=f.get("name", ""), type=kind,
-                            segmentation_id=seg, subnets=tuple(subnets or ()),
-                            configured_mtu=f.get("mtu"), shared=f.get("shared", False),
-                            meta=meta(f))
-        if "mtu" in f and not MIN_MTU[6 if net.subnet(6) else 4] <= f["mtu"] <= net.max_mtu:
-            faults.add(label, f"mtu {f['mtu']} out of range for {kind} over a "
-                       f"{model.UNDERLAY_MTU}-byte underlay "
-                       f"({MIN_MTU[6 if net.subnet(6) else 4]}..{net.max_mtu})")
+                            segmentation_id=f.get("segmentation_id"),
+                            subnets=tuple(subnets or ()), configured_mtu=f.get("mtu"),
+                            shared=f.get("shared", False), meta=meta(f),
+                            physical_network=f.get("physical_network"))
+        floor = MIN_MTU[6 if net.subnet(6) else 4]
+        if "mtu" in f and not floor <= f["mtu"] <= net.max_mtu:
+            medium = f"a {model.UNDERLAY_MTU}-byte " + ("underlay" if net.tunnelled else
+                                                         "physical network")
+            faults.add(label, f"mtu {f['mtu']} out of range for {kind} over {medium} "
+                       f"({floor}..{net.max_mtu})")
             ok = False
         if ok:
+            if kind == model.TYPE_VLAN and net.segmentation_id is None:
+                unnumbered.append((len(networks), label))
             networks.append(net)
+    for index, label in unnumbered:   # after every given id is known
+        net = networks[index]
+        vid = allocate_vlan(label, physnets[net.physical_network], segments, faults)
+        networks[index] = dataclasses.replace(net, segmentation_id=vid)
     return networks
 
 

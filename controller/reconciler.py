@@ -21,12 +21,19 @@ from controller.ovsdb import OvsdbClient, reconcile_tunnels
 from controller.registry import Registry
 from controller.sender import Sender
 from flows import incremental, localvlan
-from flows.desired import bridge_flows, bridges_of
+from flows.desired import MANAGED_BRIDGES, bridge_flows, bridges_of
 from flows.diff import diff
 from flows.tunnels import desired_tunnels
 from flows.view import NodeState, NodeView
 
 LOG = logging.getLogger("overlay.reconciler")
+
+
+def node_state(vlans: dict[str, int], conns: dict) -> NodeState:
+    """A node's local VLANs and the port numbers its connected bridges reported."""
+    ports = {bridge: conn.ports or {} for bridge, conn in conns.items()}
+    return NodeState(vlans, ports.get(BR_INT, {}), ports.get(BR_TUN, {}),
+                     {b: p for b, p in ports.items() if b not in MANAGED_BRIDGES})
 
 
 class Reconciler:
@@ -67,7 +74,7 @@ class Reconciler:
                 or set(conns) != set(bridges_of(cloud.node(node)))
                 or any(c.installed is None or c.ports is None for c in conns.values())):
             return self.sync(node)
-        state = NodeState(self.vlans[node], conns[BR_INT].ports, conns[BR_TUN].ports)
+        state = node_state(self.vlans[node], conns)
         for bridge, changes in incremental.node_changes(change, node, state).items():
             self.sender.apply(conns[bridge], changes)
         self.synced[node] = cloud
@@ -98,10 +105,7 @@ class Reconciler:
                                    for n, v in sorted(self.vlans[node].items())))
         wanted = [n.id for n in cloud.networks_on(node)]
         self.vlans[node] = localvlan.allocate(self.vlans[node], wanted)
-        int_conn, tun_conn = conns.get(BR_INT), conns.get(BR_TUN)
-        view = NodeView.of_node(cloud, node, NodeState(self.vlans[node],
-                                                       int_conn.ports if int_conn else {},
-                                                       tun_conn.ports if tun_conn else {}))
+        view = NodeView.of_node(cloud, node, node_state(self.vlans[node], conns))
         for bridge, conn in sorted(conns.items()):
             right = len(conn.installed)
             started = time.monotonic()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from os_ken.ofproto import ofproto_v1_3 as ofp
 
 from cloud.model import Cloud
-from flows.desired import MANAGED_BRIDGES
+from flows.desired import bridges_of
 from flows.flow import Flow
 
 
@@ -53,9 +53,10 @@ class Registry:
                                   "which is no node's management IP")
         local = datapath.ports.get(ofp.OFPP_LOCAL)
         bridge = port_name(local) if local is not None else None
-        if bridge not in MANAGED_BRIDGES:
+        managed = bridges_of(node)
+        if bridge not in managed:
             raise UnknownDatapath(f"datapath {datapath.id:016x} of {node.name} is bridge "
-                                  f"{bridge!r}, not one of {', '.join(MANAGED_BRIDGES)}")
+                                  f"{bridge!r}, not one of {', '.join(managed)}")
         return node.name, bridge
 
     def connect(self, datapath, cloud: Cloud) -> BridgeConn:

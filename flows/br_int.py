@@ -6,6 +6,7 @@ local VLAN, same-host traffic is switched here, everything else leaves through p
 """
 from __future__ import annotations
 
+from cloud.model import TYPE_FLAT
 from flows import firewall, fw_rules, neigh
 from flows import tables as t
 from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IPV6, ICMPV6_NA, IPPROTO_ICMPV6, MULTICAST,
@@ -36,6 +37,28 @@ def tun_ingress(patch_tun: int, lvid: int) -> Flow:
     """Frame from br-tun already tagged with one of this node's local VLANs -> TRANSIENT."""
     return INT[t.INT_LOCAL_SWITCHING].flow(t.PRIORITY_TUN_INGRESS,
                                            _tun_ingress_match(patch_tun, lvid), goto=t.TRANSIENT)
+
+
+def _phys_ingress_match(int_ofport: int, network):
+    return match(in_port=int_ofport, vlan_vid=OFPVID_NONE if network.type == TYPE_FLAT
+                 else vlan(network.segmentation_id))
+
+
+def phys_ingress(int_ofport: int, network, lvid: int) -> Flow:
+    """A frame of a VLAN network from its physical bridge (int-br-ethN), tagged with the
+    provider VLAN: the local VLAN instead -> TRANSIENT; a flat network's, untagged: the
+    local VLAN pushed (Neutron's br-int table 0 at priority 3)."""
+    actions = ((SetField("vlan_vid", vlan(lvid)),) if network.type != TYPE_FLAT
+               else (PushVlan(), SetField("vlan_vid", vlan(lvid))))
+    return INT[t.INT_LOCAL_SWITCHING].flow(t.PRIORITY_PHYS_INGRESS,
+                                           _phys_ingress_match(int_ofport, network), actions,
+                                           goto=t.TRANSIENT)
+
+
+def phys_drop(int_ofport: int) -> Flow:
+    """Anything else from a physical bridge (another network's VLAN, a stray frame):
+    dropped, so nothing crosses between physical networks through br-int."""
+    return INT[t.INT_LOCAL_SWITCHING].flow(t.PRIORITY_PHYS_DROP, match(in_port=int_ofport))
 
 
 # --------------------------------------------------------------------------- ARP_SPOOF (24)
@@ -137,22 +160,24 @@ def _local_flood_match(lvid: int):
     return match(vlan_vid=vlan(lvid), eth_dst=MULTICAST)
 
 
-def local_flood(lvid: int, patch_tun: int | None, ofports: list[int]) -> Flow:
-    """Broadcast/multicast: tagged to br-tun, untagged to every port of the VLAN."""
-    actions = [Output(patch_tun)] if patch_tun is not None else []
+def local_flood(lvid: int, uplink: int | None, ofports: list[int]) -> Flow:
+    """Broadcast/multicast: tagged to the uplink (br-tun, or the physical bridge), untagged
+    to every port of the VLAN."""
+    actions = [Output(uplink)] if uplink is not None else []
     if ofports:
         actions.append(PopVlan())
         actions.extend(Output(p) for p in ofports)
     return INT[SWITCHING].flow(t.PRIORITY_LOCAL_FLOOD, _local_flood_match(lvid), tuple(actions))
 
 
-def _to_tun_match(lvid: int):
+def _to_uplink_match(lvid: int):
     return match(vlan_vid=vlan(lvid))
 
 
-def to_tun(lvid: int, patch_tun: int) -> Flow:
-    """Unicast to a MAC that is not on this node: hand to br-tun, still tagged."""
-    return INT[SWITCHING].flow(t.PRIORITY_TO_TUN, _to_tun_match(lvid), (Output(patch_tun),))
+def to_uplink(lvid: int, uplink: int) -> Flow:
+    """Unicast to a MAC that is not on this node: hand to br-tun (or the network's physical
+    bridge), still tagged."""
+    return INT[SWITCHING].flow(t.PRIORITY_TO_UPLINK, _to_uplink_match(lvid), (Output(uplink),))
 
 
 # ------------------------------------------------------------------------------- all of it
@@ -195,13 +220,15 @@ def local_port_flows(view: NodeView, port) -> list[Flow]:
 
 
 def network_flows(view: NodeView, net, members: list[int]) -> list[Flow]:
-    """One network of this node: from br-tun, to br-tun, its local flood list."""
-    out = []
-    if view.patch_tun is not None:
-        out.append(tun_ingress(view.patch_tun, net.vlan))
-        out.append(to_tun(net.vlan, view.patch_tun))
-    if members or view.patch_tun is not None:
-        out.append(local_flood(net.vlan, view.patch_tun, members))
+    """One network of this node: from its uplink (br-tun, or its physical bridge), to it,
+    its local flood list."""
+    out, uplink = [], view.uplink(net.network)
+    if uplink is not None:
+        out.append(tun_ingress(uplink, net.vlan) if net.network.tunnelled
+                   else phys_ingress(uplink, net.network, net.vlan))
+        out.append(to_uplink(net.vlan, uplink))
+    if members or uplink is not None:
+        out.append(local_flood(net.vlan, uplink, members))
     filtered = [p.port for p in view.ports_in(net.vlan) if p.port.filtered]
     return out + firewall.network_flows(net.vlan, filtered, view.security)
 
@@ -211,6 +238,7 @@ def flows(view: NodeView) -> list[Flow]:
     out = []
     if view.scope is None:
         out += misses() + firewall.base()
+        out += [phys_drop(b.int_ofport) for b in view.physical if b.int_ofport is not None]
         if view.l2pop:
             out.append(dad_goes_on())
     for port in view.ports:

@@ -198,10 +198,10 @@ def flows(view: NodeView) -> list[Flow]:
     """Base flows (unless the view is scoped to one network), then per network, then per
     remote port."""
     out = base(view) if view.scope is None else []
-    remotes: dict[str, list] = {n.network.id: [] for n in view.networks}
+    remotes: dict[str, list] = {n.network.id: [] for n in view.tunnelled}
     for remote in view.remote_ports:
         remotes[remote.port.network_id].append(remote)
-    for net in view.networks:
+    for net in view.tunnelled:
         out += network_flows(view, net, remotes[net.network.id])
         for remote in remotes[net.network.id]:
             out += remote_port_flows(remote, net.network.segmentation_id)

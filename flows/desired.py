@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from cloud.model import ROLE_NETWORK, Node
-from cloud.naming import BR_EX, BR_INT, BR_TUN
-from flows import br_ex, br_int, br_tun
+from cloud.naming import BR_EX, BR_INT, BR_PHYSICAL, BR_TUN
+from flows import br_ex, br_int, br_phys, br_tun
 from flows.flow import Flow
 from flows.view import NodeView
 
@@ -11,8 +11,15 @@ MANAGED_BRIDGES = (BR_INT, BR_TUN, BR_EX)
 
 
 def bridges_of(node: Node) -> tuple[str, ...]:
-    """The bridges the controller programs on a node: br-ex on network nodes only."""
-    return MANAGED_BRIDGES if node.role == ROLE_NETWORK else (BR_INT, BR_TUN)
+    """The bridges the controller programs on a node: br-ex on network nodes only, and a
+    physical bridge per bridge mapping."""
+    own = MANAGED_BRIDGES if node.role == ROLE_NETWORK else (BR_INT, BR_TUN)
+    return own + tuple(m.bridge for m in node.bridge_mappings)
+
+
+def family(bridge: str) -> str:
+    """The declaration a bridge of the node follows: its own name, or BR_PHYSICAL."""
+    return bridge if bridge in MANAGED_BRIDGES else BR_PHYSICAL
 
 
 class DuplicateFlow(Exception):
@@ -29,9 +36,13 @@ def index(flows: list[Flow]) -> dict[tuple, Flow]:
     return out
 
 
+FAMILIES = {BR_INT: br_int, BR_TUN: br_tun, BR_EX: br_ex}
+
+
 def bridge_flows(view: NodeView, bridge: str) -> dict[tuple, Flow]:
-    family = {BR_INT: br_int, BR_TUN: br_tun, BR_EX: br_ex}[bridge]
-    return index(family.flows(view))
+    if bridge in FAMILIES:
+        return index(FAMILIES[bridge].flows(view))
+    return index(br_phys.flows(view, bridge))
 
 
 def node_flows(view: NodeView) -> dict[str, dict[tuple, Flow]]:

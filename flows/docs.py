@@ -6,7 +6,7 @@ tests/unit/test_docs.py checks the README holds the current text.
 """
 from __future__ import annotations
 
-from cloud.naming import BR_EX, BR_INT, BR_TUN
+from cloud.naming import BR_EX, BR_INT, BR_PHYSICAL, BR_TUN
 from flows import pipeline
 from flows import tables as t
 
@@ -29,7 +29,7 @@ def _fields(table: pipeline.Table) -> str:
 
 def pipeline_markdown() -> str:
     lines = [BEGIN]
-    for bridge in (BR_INT, BR_TUN, BR_EX):
+    for bridge in (BR_INT, BR_TUN, BR_EX, BR_PHYSICAL):
         lines += ["", f"#### {bridge}", "",
                   "| table | name | matches | goes to | last flow |", "|---|---|---|---|---|"]
         for table in pipeline.tables_of(bridge):

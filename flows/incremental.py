@@ -212,6 +212,8 @@ def _remote_flows(cloud: Cloud, node: str, state: NodeState, port_id: str) -> di
     if port is None:
         return {}
     net = cloud.network(port.network_id)
+    if not net.tunnelled:   # (a VLAN or flat network's remote ports have no flows here)
+        return {}
     spec = tunnel_spec(net.type, cloud.node(node), cloud.node(port.node))
     ofport = state.tun_ports.get(spec.name)
     if ofport is None or not cloud.l2_population:

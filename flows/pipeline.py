@@ -13,7 +13,7 @@ constants of flows/tables.py.
 """
 from __future__ import annotations
 
-from cloud.naming import BR_EX, BR_INT, BR_TUN
+from cloud.naming import BR_EX, BR_INT, BR_PHYSICAL, BR_TUN
 from flows import tables as t
 from flows.declare import DROP as DROP
 from flows.declare import FIELDS, NORMAL, Miss, Table
@@ -31,6 +31,10 @@ PIPELINE: tuple[Table, ...] = (
                'ARP_SPOOF (without port security: LOCAL_RESPONDER)'),
               (t.PRIORITY_TUN_INGRESS,
                'from patch-tun with a local VLAN of this node -> TRANSIENT'),
+              (t.PRIORITY_PHYS_INGRESS,
+               'from int-br-ethN with the provider VLAN of a network of this node (untagged: '
+               'its flat network): its local VLAN instead -> TRANSIENT'),
+              (t.PRIORITY_PHYS_DROP, 'anything else from int-br-ethN: dropped'),
               (t.PRIORITY_MISS, 'anything else, a tagged frame from a VM among it: dropped'),
           ),
           doc=(
@@ -39,7 +43,11 @@ PIPELINE: tuple[Table, ...] = (
               'port with port security disabled, past the anti-spoofing tables to '
               'LOCAL_RESPONDER; a frame from a VM port that already carries a tag matches '
               'nothing and is dropped. A frame from patch-tun is accepted only with a local '
-              'VLAN this node uses, and goes straight to TRANSIENT. Anything else is dropped.'
+              'VLAN this node uses, and goes straight to TRANSIENT. A frame from a physical '
+              'bridge (int-br-ethN) is accepted only with the provider VLAN id of a VLAN '
+              "network of this node on that physical network, which becomes the network's "
+              'local VLAN, or untagged for its flat network, which gets the local VLAN pushed; '
+              'it goes to TRANSIENT too. Anything else is dropped.'
           )),
     Table(BR_INT, t.ARP_SPOOF, 'ARP_SPOOF',
           fields=FIELDS('in_port', 'eth_type', 'arp_spa', 'arp_sha',
@@ -145,8 +153,8 @@ PIPELINE: tuple[Table, ...] = (
               (t.PRIORITY_LOCAL_UNICAST,
                '(local VLAN, MAC of a port on this node): untagged to that port'),
               (t.PRIORITY_LOCAL_FLOOD,
-               'broadcast and multicast of a local VLAN: to its ports and patch-tun'),
-              (t.PRIORITY_TO_TUN, 'any other unicast of a local VLAN: to patch-tun'),
+               'broadcast and multicast of a local VLAN: to its ports and its uplink'),
+              (t.PRIORITY_TO_UPLINK, 'any other unicast of a local VLAN: to its uplink'),
               (t.PRIORITY_MISS, 'a VLAN this node does not use: dropped'),
           ),
           doc=(
@@ -154,9 +162,10 @@ PIPELINE: tuple[Table, ...] = (
               'see, with explicit flows where Neutron uses NORMAL (its '
               "explicitly_egress_direct): a destination MAC of a port on this node goes "
               'straight to that port untagged (same-host traffic never reaches br-tun); '
-              'broadcast and multicast go to every port of the VLAN and, still tagged, to '
-              'patch-tun; any other unicast goes to patch-tun for a remote node. OVS never sends '
-              'a frame back out of its in_port.'
+              "broadcast and multicast go to every port of the VLAN and, still tagged, to the "
+              "network's uplink; any other unicast goes to the uplink for a remote node. The "
+              'uplink is patch-tun for a VXLAN or GRE network, int-br-ethN of its physical '
+              'network for a VLAN or flat one. OVS never sends a frame back out of its in_port.'
           )),
     Table(BR_TUN, t.TUN_LOCAL_SWITCHING, 'LOCAL_SWITCHING',
           fields=FIELDS('in_port'),
@@ -317,10 +326,35 @@ PIPELINE: tuple[Table, ...] = (
           )),
 )
 
+PIPELINE += (
+    Table(BR_PHYSICAL, t.PHYS_LOCAL_SWITCHING, 'LOCAL_SWITCHING',
+          fields=FIELDS('in_port', 'vlan_vid'),
+          next=(), miss=NORMAL,
+          priorities=(
+              (t.PRIORITY_LV_TO_PROVIDER,
+               'from phy-br-ethN with the local VLAN of a network of this node on this '
+               'physical network: its provider VLAN instead (flat: untagged), NORMAL'),
+              (t.PRIORITY_PHYS_DROP, 'anything else from phy-br-ethN: dropped'),
+              (t.PRIORITY_MISS, 'everything else, the NIC\'s frames among it: NORMAL'),
+          ),
+          doc=(
+              'A physical bridge (br-eth1, ..., one per bridge mapping of the node, seed 003) '
+              "joins br-int, through the patch pair int-br-ethN/phy-br-ethN, to the NIC cabled "
+              "to the physical network's switch. A frame from br-int carries a local VLAN: for "
+              'each VLAN network of this node on this physical network, its local VLAN is '
+              'rewritten to the provider VLAN id (segmentation id), for its flat network the '
+              'tag is stripped, and NORMAL sends it on to the wire; any other frame from '
+              'br-int is dropped. Frames from the wire go by NORMAL to br-int, which translates '
+              'back in its table 0. Local VLANs differ between nodes; the provider VLAN is the '
+              'same everywhere.'
+          )),
+)
+
 BY_KEY = {(tb.bridge, tb.id): tb for tb in PIPELINE}
 INT = {tb.id: tb for tb in PIPELINE if tb.bridge == BR_INT}   # br-int's tables by id
 TUN = {tb.id: tb for tb in PIPELINE if tb.bridge == BR_TUN}   # br-tun's
 EX = {tb.id: tb for tb in PIPELINE if tb.bridge == BR_EX}     # br-ex's
+PHYS = {tb.id: tb for tb in PIPELINE if tb.bridge == BR_PHYSICAL}   # every br-ethN's
 
 
 def table(bridge: str, table_id: int) -> Table:

@@ -8,7 +8,9 @@ crossing to the remote node's br-tun. Learn actions write real flows into the si
 Conjunctive matches are resolved as OVS's classifier does (a complete conjunction above the
 best ordinary match sets conj_id and the table is searched again); ct() looks the packet up
 in its node's connection tracker (flows/conntrack.py), commits, and with a table recirculates
-the packet there once the current actions are done. tests/pipeline checks its verdicts
+the packet there once the current actions are done. NORMAL floods (a switch that has learned
+nothing: the same deliveries as one that has), and a NIC's frames cross the physical
+network's switch, a trunk, to every other node's NIC on it. tests/pipeline checks its verdicts
 against `ovs-appctl ofproto/trace` on a real bridge.
 """
 from __future__ import annotations
@@ -20,7 +22,8 @@ from collections.abc import Iterable
 import netaddr
 
 from flows.conntrack import Conntrack
-from flows.flow import (IP_FIELDS, MAC_FIELDS, OFPP_IN_PORT, OFPVID_PRESENT, Conjunction, Ct,
+from flows.flow import (IP_FIELDS, MAC_FIELDS, OFPP_IN_PORT, OFPP_NORMAL, OFPVID_PRESENT,
+                        Conjunction, Ct,
                         CtClear, Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Move, Output,
                         PopVlan, PushVlan, SetField, match)
 
@@ -99,11 +102,20 @@ class Transmission:
     tunnel_id: int
 
 
+@dataclass(frozen=True)
+class WireFrame:
+    """A frame a node's NIC put on a physical network (vlan_tci: its 802.1Q tag, 0 none)."""
+    node: str
+    physnet: str
+    vlan_tci: int
+
+
 @dataclass
 class Result:
     hits: list[Hit] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     transmissions: list[Transmission] = field(default_factory=list)
+    wire: list[WireFrame] = field(default_factory=list)
 
     def delivered_to(self) -> list[str]:
         return sorted(d.port for d in self.deliveries)
@@ -114,13 +126,15 @@ class Result:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """What is behind a port: a VM, the peer end of a patch port, or a tunnel to a node."""
-    kind: str                # "vm" | "patch" | "tunnel"
+    """What is behind a port: a VM, the peer end of a patch port, a tunnel to a node, or a
+    NIC cabled to a physical network's switch."""
+    kind: str                # "vm" | "patch" | "tunnel" | "nic"
     name: str
     peer_bridge: str = ""    # patch: the bridge of the peer port
     peer_port: str = ""      # patch: the peer port's name
     remote_node: str = ""    # tunnel
     tunnel_type: str = ""    # tunnel
+    physnet: str = ""        # nic
 
 
 def _conjunctive(flow: Flow) -> bool:
@@ -252,7 +266,11 @@ class Simulator:
 
     def _apply(self, br: Bridge, action, packet: Packet, result: Result, hops: int) -> None:
         f = packet.fields
-        if isinstance(action, Output):
+        if isinstance(action, Output) and action.port == OFPP_NORMAL:
+            for port in sorted(br.ports):   # (NORMAL that has learned nothing: a flood)
+                if port != f["in_port"]:
+                    self._output(br, port, packet.copy(), result, hops)
+        elif isinstance(action, Output):
             port = f["in_port"] if action.port == OFPP_IN_PORT else action.port
             if port == f["in_port"] and action.port != OFPP_IN_PORT:
                 return  # OVS never sends a packet back out of its in_port implicitly
@@ -310,6 +328,20 @@ class Simulator:
                                                      endpoint.remote_node,
                                                      packet.fields["tunnel_id"]))
             self._arrive(br, endpoint, packet, result, hops)
+        elif endpoint.kind == "nic":
+            result.wire.append(WireFrame(br.node, endpoint.physnet, packet.fields["vlan_tci"]))
+            self._switch(br, endpoint, packet, result, hops)
+
+    def _switch(self, br: Bridge, nic: Endpoint, packet: Packet, result: Result,
+                hops: int) -> None:
+        """The physical network's switch: a trunk on every node's NIC of it, passing each
+        frame as it is (tag and all) to every other NIC (a switch that has learned nothing)."""
+        for other in self.bridges.values():
+            if other.node == br.node:
+                continue
+            for no, endpoint in sorted(other.ports.items()):
+                if endpoint.kind == "nic" and endpoint.physnet == nic.physnet:
+                    self._process(other, no, packet.copy(), result, hops + 1)
 
     def _arrive(self, br: Bridge, endpoint: Endpoint, packet: Packet, result: Result,
                 hops: int) -> None:

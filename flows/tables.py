@@ -55,11 +55,17 @@ TUN_TO_LV = {TYPE_GRE: GRE_TUN_TO_LV, TYPE_VXLAN: VXLAN_TUN_TO_LV}
 # ------------------------------------------------------------------------------- br-ex table
 EX_LOCAL_SWITCHING = 0
 
+# ------------------------------------------------- a physical bridge's table (br-ethN, seed 003)
+PHYS_LOCAL_SWITCHING = 0
+
 # ------------------------------------------------------------------------------- priorities
 PRIORITY_MISS = 0            # the last flow of a table: drop, or hand on (see Table.miss)
 # br-int LOCAL_SWITCHING
 PRIORITY_VM_INGRESS = 10     # untagged frame from a VM port: tag with the local VLAN
 PRIORITY_TUN_INGRESS = 10    # frame from patch-tun tagged with a local VLAN of this node
+PRIORITY_PHYS_INGRESS = 3    # from int-br-ethN with a network's provider VLAN (or untagged,
+                             # flat): its local VLAN instead (Neutron's priority)
+PRIORITY_PHYS_DROP = 2       # anything else from int-br-ethN (br-int) or phy-br-ethN (br-ethN)
 # br-int ARP_SPOOF / MAC_SPOOF / LOCAL_RESPONDER
 PRIORITY_ARP_ALLOWED = 2     # ARP from a VM port with its own IP and MAC -> MAC_SPOOF
 PRIORITY_ARP_SPOOFED = 1     # any other ARP from a VM port: drop
@@ -93,7 +99,8 @@ PRIORITY_FW_IN_RULES = 80    # BASE_INGRESS: tracked (on this node's egress): ->
 # br-int ACCEPTED_EGRESS_TRAFFIC_NORMAL (switching)
 PRIORITY_LOCAL_UNICAST = 3   # (local VLAN, MAC of a port on this node) -> that port
 PRIORITY_LOCAL_FLOOD = 2     # broadcast/multicast -> every port of the local VLAN + patch-tun
-PRIORITY_TO_TUN = 1          # any other unicast of a local VLAN -> patch-tun (remote MAC)
+PRIORITY_TO_UPLINK = 1       # any other unicast of a local VLAN -> its uplink (remote MAC):
+                             # patch-tun, or int-br-ethN for a VLAN or flat network
 # br-tun
 PRIORITY_CLASSIFY = 1        # LOCAL_SWITCHING: by in_port
 PRIORITY_SPLIT = 0           # PATCH_LV_TO_TUN: unicast vs multicast (the two cover everything)
@@ -105,5 +112,9 @@ PRIORITY_L2POP_UCAST = 2     # UCAST_TO_TUN: (local VLAN, remote MAC) -> its nod
 PRIORITY_ARP_RESPONSE = 1    # ARP_RESPONDER: a request for a known IP answered in the switch
 PRIORITY_FLOOD_TO_TUN = 1    # FLOOD_TO_TUN: one flood flow per local VLAN
 PRIORITY_DHCP_TO_SERVER = 2  # FLOOD_TO_TUN: a DHCP request goes to its server's node only
+
+# br-ethN (Neutron's priorities)
+PRIORITY_LV_TO_PROVIDER = 4  # from phy-br-ethN with a local VLAN: the provider VLAN (or
+                             # untagged, flat), NORMAL onto the physical network
 
 LEARNED_HARD_TIMEOUT = 300   # seconds, as Neutron's learn action

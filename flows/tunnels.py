@@ -39,7 +39,7 @@ def desired_tunnels(cloud: Cloud, node_name: str) -> dict[str, TunnelSpec]:
     """Tunnel ports of node_name's br-tun, by port name."""
     local = cloud.node(node_name)
     if cloud.l2_population:
-        pairs = {(host, net.type) for net in cloud.networks_on(node_name)
+        pairs = {(host, net.type) for net in cloud.networks_on(node_name) if net.tunnelled
                  for host in cloud.hosts_of(net.id) if host != node_name}
     else:
         pairs = {(remote.name, kind) for remote in cloud.nodes if remote.name != node_name
@@ -49,7 +49,10 @@ def desired_tunnels(cloud: Cloud, node_name: str) -> dict[str, TunnelSpec]:
 
 
 def network_tunnels(cloud: Cloud, node_name: str, network: Network) -> dict[str, TunnelSpec]:
-    """The tunnels of node_name that carry `network` (a subset of desired_tunnels)."""
+    """The tunnels of node_name that carry `network` (a subset of desired_tunnels; none for
+    a VLAN or flat network)."""
+    if not network.tunnelled:
+        return {}
     local = cloud.node(node_name)
     remotes = cloud.hosts_of(network.id) if cloud.l2_population else \
         tuple(n.name for n in cloud.nodes)

@@ -19,7 +19,8 @@ import weakref
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 
-from cloud.model import OWNER_DHCP, Cloud, Network, Node, Port, SecurityGroup
+from cloud.model import (OWNER_DHCP, BridgeMapping, Cloud, Network, Node, Port,
+                         SecurityGroup)
 from cloud.naming import PATCH_INT, PATCH_TUN
 from flows.fw_rules import conjunction_blocks
 from flows.tunnels import TunnelSpec, desired_tunnels, network_tunnels
@@ -31,6 +32,8 @@ class NodeState:
     vlans: Mapping[str, int]                                      # network id -> VLAN
     int_ports: Mapping[str, int] = field(default_factory=dict)   # br-int: name -> ofport
     tun_ports: Mapping[str, int] = field(default_factory=dict)   # br-tun: name -> ofport
+    phys_ports: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # (each physical bridge's: bridge -> name -> ofport)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,14 @@ class LocalPort:
     port: Port
     ofport: int
     vlan: int
+
+
+@dataclass(frozen=True)
+class PhysicalBridge:
+    """A bridge mapping of this node with its patch ports' numbers (None: not reported)."""
+    mapping: BridgeMapping
+    int_ofport: int | None    # int-br-ethN on br-int
+    phy_ofport: int | None    # phy-br-ethN on br-ethN
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,26 @@ class NodeView:
     remote_ports: tuple[RemotePort, ...] = ()
     hosts: tuple[tuple[str, tuple[str, ...]], ...] = ()  # network id -> nodes hosting it
     scope: str | None = None           # a network id: the view holds only that network
+    physical: tuple[PhysicalBridge, ...] = ()   # the node's bridge mappings
+
+    def uplink(self, network: Network) -> int | None:
+        """br-int's port towards where the network's frames leave the node: patch-tun for a
+        tunnelled network, int-br-ethN of its physical network for a VLAN or flat one."""
+        if network.tunnelled:
+            return self.patch_tun
+        bridge = self.physical_of(network.physical_network)
+        return bridge.int_ofport if bridge is not None else None
+
+    def physical_of(self, physnet: str | None) -> PhysicalBridge | None:
+        return next((b for b in self.physical if b.mapping.physnet == physnet), None)
+
+    def physical_bridge(self, name: str) -> PhysicalBridge:
+        return next(b for b in self.physical if b.mapping.bridge == name)
+
+    @property
+    def tunnelled(self) -> tuple[LocalNetwork, ...]:
+        """The networks br-tun carries."""
+        return tuple(n for n in self.networks if n.network.tunnelled)
 
     def ports_in(self, vlan: int) -> tuple[LocalPort, ...]:
         return tuple(p for p in self.ports if p.vlan == vlan)
@@ -177,8 +208,12 @@ def _build(cloud: Cloud, node_name: str, state: NodeState, scope: str | None = N
             if p.node != node_name and (p.node, here.network.type) in tunnel_to
             and (port is None or p.id == port or p.device_owner == OWNER_DHCP))
         hosts = tuple((n.network.id, cloud.hosts_of(n.network.id)) for n in networks)
-    return NodeView(node=cloud.node(node_name), l2pop=cloud.l2_population, networks=networks,
+    node = cloud.node(node_name)
+    physical = tuple(PhysicalBridge(m, int_ports.get(m.int_patch),
+                                    state.phys_ports.get(m.bridge, {}).get(m.phy_patch))
+                     for m in node.bridge_mappings)
+    return NodeView(node=node, l2pop=cloud.l2_population, networks=networks,
                     ports=ports, patch_tun=int_ports.get(PATCH_TUN),
                     patch_int=tun_ports.get(PATCH_INT), tunnels=tunnels,
                     security=Security.of(cloud), remote_ports=remote_ports, hosts=hosts,
-                    scope=scope)
+                    scope=scope, physical=physical)

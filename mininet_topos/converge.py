@@ -50,7 +50,8 @@ def expected_flows(cloud: Cloud, node: str, ovs: OvsInstance,
     recovered = {} if installed is None else localvlan.recover(
         cloud, node, int_ports, installed[BR_TUN].values(), installed[BR_INT].values())
     vlans = localvlan.allocate(recovered, [n.id for n in cloud.networks_on(node)])
-    view = NodeView.of_node(cloud, node, NodeState(vlans, int_ports, tun_ports))
+    phys = {m.bridge: ovs.ofports(m.bridge) for m in cloud.node(node).bridge_mappings}
+    view = NodeView.of_node(cloud, node, NodeState(vlans, int_ports, tun_ports, phys))
     return {br: bridge_flows(view, br) for br in bridges_of(cloud.node(node))}
 
 

@@ -17,11 +17,11 @@ from mininet.link import Link
 from mininet.node import Host
 
 from cloud.model import Cloud, Fabric, Node, Port, ROLE_NETWORK
-from cloud.naming import BR_EX, BR_INT, BR_PHY, BR_TUN, PATCH_INT, PATCH_TUN, tap_name
+from cloud.naming import (BR_EX, BR_INT, BR_PHY, BR_TUN, DATA_IF, EXT_IF, MGMT_IF, PATCH_INT,
+                          PATCH_TUN, tap_name)
 from mininet_topos.ovs import OvsInstance, run
 
 OVS_DIRS = ("/var/run/openvswitch", "/etc/openvswitch", "/var/log/openvswitch")
-MGMT_IF, DATA_IF, EXT_IF = "eth0", "eth1", "eth2"
 OPENFLOW_PROTOCOLS = "OpenFlow10,OpenFlow13,OpenFlow14"
 BRIDGE_CODES = {BR_INT: 1, BR_TUN: 2, BR_EX: 3, BR_PHY: 4}
 OVSDB_PORT = 6640

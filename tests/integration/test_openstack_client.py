@@ -12,6 +12,7 @@ import pytest
 
 from controller.client import ApiError, Client
 from mininet_topos import converge, openstack_env, walks
+from mininet_topos.netns import in_netns
 from mininet_topos.traffic import ping
 from mininet_topos.walks import poll_until
 from tests.support.bad_requests import BAD, NET_D
@@ -133,7 +134,8 @@ def test_everyday_workflow(seed, osenv):
     assert osc(osenv, "floating", "ip", "show", address)["fixed_ip_address"] == two_ip
     extgw = seed.ec.host("extgw").pid
     reached = poll_until(lambda: ping(extgw, address, count=1, wait=0.5).ok, bool, 30)
-    assert reached, f"extgw does not reach web-2 through {address}"
+    assert reached, f"extgw does not reach web-2 through {address}:\n" + \
+        fip_diagnosis(seed, router["id"], address, two_ip)
     osc(osenv, "floating", "ip", "unset", "--port", address, fmt=False)
     assert osc(osenv, "floating", "ip", "show", address)["port_id"] is None
     gone = poll_until(lambda: ping(extgw, address, count=1, wait=0.5).ok, lambda ok: not ok,
@@ -164,6 +166,24 @@ def test_everyday_workflow(seed, osenv):
     assert not [n for n in cloud.networks if n.name == "web-net"]
     assert f"qdhcp-{net['id']}" not in os.listdir("/run/netns")
     assert all(r.ok for r in converge.check(cloud, seed.ovs))
+
+
+def fip_diagnosis(seed, router_id: str, address: str, fixed: str) -> str:
+    """What a floating IP that does not answer looks like: the router's namespace (addresses,
+    NAT, neighbours, its own pings), the switches against the cloud, and whether one more
+    sync by hand (the agent's work) makes it answer."""
+    ns, out = f"qrouter-{router_id}", []
+    for argv in (["ip", "-4", "addr"], ["ip", "route"], ["ip", "neigh"],
+                 ["iptables-save", "-t", "nat"], ["ping", "-c", "1", "-W", "1", fixed]):
+        proc = in_netns(ns, *argv, check=False)
+        out.append(f"$ {' '.join(argv)} (in {ns})\n{proc.stdout}{proc.stderr}")
+    out += [f"converged: {r.node}/{r.bridge}: {r.ok}" for r in converge.check(seed.cloud,
+                                                                              seed.ovs)]
+    seed.sync_services()
+    again = ping(seed.ec.host("extgw").pid, address, count=3, wait=1).ok
+    out.append(f"after one more sync_services by hand: {'answers' if again else 'still not'}")
+    out.append(seed.controller.log_text()[-3000:])
+    return "\n".join(out)
 
 
 def test_security_groups(seed, osenv):

@@ -26,20 +26,22 @@ def numbering(old: Cloud, new: Cloud, node: str) -> tuple[dict, dict]:
     return int_ports, tun_ports
 
 
+def state_of(old: Cloud, new: Cloud, node: str) -> NodeState:
+    """The node before the change: its VLANs for the old cloud, ports numbered for both."""
+    int_ports, tun_ports = numbering(old, new, node)
+    return NodeState(localvlan.allocate({}, [n.id for n in old.networks_on(node)]),
+                     int_ports, tun_ports, number_ports(old, node).phys_ports)
+
+
 def full(cloud: Cloud, node: str, state: NodeState) -> dict:
     vlans = localvlan.allocate(state.vlans, [n.id for n in cloud.networks_on(node)])
-    return node_flows(NodeView.of_node(cloud, node, NodeState(vlans, state.int_ports,
-                                                              state.tun_ports)))
+    return node_flows(NodeView.of_node(cloud, node, dataclasses.replace(state, vlans=vlans)))
 
 
 def check(old: Cloud, new: Cloud, port_id: str, tamper=lambda changes: changes) -> int:
     """Applies the incremental changes (after `tamper`) to every node's full old flows and
     compares with its full new flows; returns how many flow-mods the changes hold."""
-    states = {}
-    for node in old.nodes:
-        int_ports, tun_ports = numbering(old, new, node.name)
-        vlans = localvlan.allocate({}, [n.id for n in old.networks_on(node.name)])
-        states[node.name] = NodeState(vlans, int_ports, tun_ports)
+    states = {node.name: state_of(old, new, node.name) for node in old.nodes}
     changes = tamper(port_changes(old, new, port_id, states.__getitem__))
     touched = 0
     for node in old.nodes:
@@ -104,6 +106,30 @@ def test_every_port_of_the_seed_deleted_in_turn(seed_cloud):
     for p in seed_cloud.ports:
         check(seed_cloud, with_ports(seed_cloud, [q for q in seed_cloud.ports if q is not p]),
               p.id)
+
+
+def test_provider_network_ports_deleted_added_and_moved(provider_cloud):
+    """VLAN and flat networks: every port deleted in turn (the last of a network on a node
+    among them), one added on a node its VLAN network is new to, one moved from a VLAN to a
+    VXLAN network and one from a flat to a VLAN network."""
+    cloud = provider_cloud
+    for p in cloud.ports:
+        check(cloud, with_ports(cloud, [q for q in cloud.ports if q is not p]), p.id)
+    d3 = next(p for p in cloud.ports if p.name == "vm-d3")
+    e_net = next(n for n in cloud.networks if n.name == "TenantE-Net")
+    spare = dataclasses.replace(d3, id="0e0e0e0e-0000-4000-8000-0000000000e2", name="vm-e2",
+                                network_id=e_net.id, node="compute1", mac="fa:16:3e:e0:00:02")
+    assert "compute1" not in cloud.hosts_of(e_net.id)
+    assert check(cloud, with_ports(cloud, cloud.ports + (spare,)), spare.id) > 0
+    a_net = cloud.networks[0]
+    moved = dataclasses.replace(d3, network_id=a_net.id, ips=(a_net.cidrs[0][77],))
+    assert check(cloud, with_ports(cloud, [moved if q is d3 else q for q in cloud.ports]),
+                 d3.id) > 0
+    f2 = next(p for p in cloud.ports if p.name == "vm-f2")
+    d_net = cloud.network(d3.network_id)
+    moved = dataclasses.replace(f2, network_id=d_net.id, ips=(d_net.cidrs[0][78],))
+    assert check(cloud, with_ports(cloud, [moved if q is f2 else q for q in cloud.ports]),
+                 f2.id) > 0
 
 
 def test_a_wrong_incremental_result_is_caught(cloud):
@@ -198,9 +224,7 @@ def test_a_group_change_concerns_only_the_nodes_whose_flows_it_changes(seed_raw,
     old, new = _seed_with_groups(seed_raw, edit)
     change = plan_change(old, new, what)
     for node in old.nodes:
-        int_ports, tun_ports = numbering(old, new, node.name)
-        state = NodeState(localvlan.allocate({}, [n.id for n in old.networks_on(node.name)]),
-                          int_ports, tun_ports)
+        state = state_of(old, new, node.name)
         same = full(old, node.name, state) == full(new, node.name, state)
         if node.name not in change.nodes:
             assert same, (what, node.name)
