@@ -71,7 +71,8 @@ class Agents:
 
 
 def _ovs_configuration(cloud: Cloud, node: Node) -> dict:
-    return {"bridge_mappings": {}, "tunnel_types": list(cloud.tunnel_types()),
+    return {"bridge_mappings": {m.physnet: m.bridge for m in node.bridge_mappings},
+            "tunnel_types": list(cloud.tunnel_types()),
             "tunneling_ip": str(node.tunnel_ip), "l2_population": cloud.l2_population,
             "arp_responder_enabled": cloud.l2_population, "datapath_type": "netdev",
             "integration_bridge": BR_INT, "tunnel_bridge": BR_TUN, "ovs_hybrid_plug": False,

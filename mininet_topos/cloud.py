@@ -1,8 +1,10 @@
 """An emulated cloud: the root-namespace segments, one NeutronNode per node, one Mininet host
 per VM port, built from a validated Cloud and torn down completely.
 
-Root namespace: kernel bridges `ovl-mgmt` (carrying the controller's address) and `ovl-data`
-(the tunnel underlay), and one veth per node and segment (`<node>-m`, `<node>-d`). Everything
+Root namespace: kernel bridges `ovl-mgmt` (carrying the controller's address), `ovl-data`
+(the tunnel underlay), `ovl-ext` (the external network) and one per physical network
+(`ovl-physnet1`: its switch), and one veth per node and segment (`<node>-m`, `<node>-d`,
+`<node>-e`, `<node>-p0`...). Everything
 created is recorded in the run directory's state file first, so teardown (and the cleanup
 command, after a crash) removes exactly what this cloud made.
 """
@@ -19,7 +21,7 @@ from mininet.net import Mininet
 from mininet.node import Host
 
 from cloud.model import ROLE_NETWORK, Cloud, Port
-from cloud.naming import BR_INT, tap_name
+from cloud.naming import BR_INT, interface_name, tap_name
 from mininet_topos.node import (DATA_IF, EXT_IF, MGMT_IF, NeutronNode, configure_node,
                                 in_ns, plug_vm, seed_tunnel_neighbours)
 from mininet_topos import dhcp, l3
@@ -69,6 +71,13 @@ class CloudCLI(CLI):
                 print(f"*** no VM {name} is plugged")
 
 
+def physnet_switch(physnet: str) -> str:
+    """The root-namespace switch of a physical network: a Linux bridge without VLAN
+    filtering, so every port is a trunk that passes each frame with its 802.1Q tag
+    (`tcpdump -e -i ovl-physnet1` shows them)."""
+    return interface_name("ovl-", physnet)
+
+
 def segment_mac(controller_ip, index: int) -> str:
     """02:<01 + index>:<controller IP>: locally administered, stable for a cloud."""
     return "02:%02x:" % (1 + index) + ":".join("%02x" % b for b in controller_ip.packed)
@@ -115,7 +124,8 @@ class EmulatedCloud:
         if not leftover.is_empty():
             leftover.cleanup()  # a previous run of this cloud crashed: remove what it recorded
         self.state = State(self.rundir)
-        for name in (MGMT_BRIDGE, DATA_BRIDGE, EXT_BRIDGE):
+        for name in (MGMT_BRIDGE, DATA_BRIDGE, EXT_BRIDGE) + tuple(
+                physnet_switch(p.name) for p in self.cloud.physical_networks):
             if link_exists(name):
                 raise RuntimeError(f"{name} exists but no run of ours recorded it: another "
                                    "emulated cloud is running, or remove it by hand")
@@ -177,6 +187,7 @@ class EmulatedCloud:
     def _segments(self) -> None:
         fabric = self.cloud.fabric
         segments = (MGMT_BRIDGE, DATA_BRIDGE) + ((EXT_BRIDGE,) if self.cloud.external else ())
+        segments += tuple(physnet_switch(p.name) for p in self.cloud.physical_networks)
         for index, name in enumerate(segments):
             self.state.add_bridge(name)
             # A fixed MAC: a Linux bridge otherwise takes the lowest MAC of its ports and
@@ -207,6 +218,8 @@ class EmulatedCloud:
         external = node.role == ROLE_NETWORK and self.cloud.external is not None
         if external:
             self._uplink(host, f"{name}-e", EXT_IF, EXT_BRIDGE)
+        for index, m in enumerate(node.bridge_mappings):   # a trunk on the physnet's switch
+            self._uplink(host, f"{name}-p{index}", m.nic, physnet_switch(m.physnet))
         try:
             configure_node(host, node, self.cloud.fabric, external)
         finally:

@@ -5,7 +5,9 @@ Inside the node: eth0 on the management segment (its OpenFlow and OVSDB traffic)
 data segment as the only port of br-phy, which owns the tunnel endpoint IP (OVS's userspace
 tunnelling routes encapsulated packets through the bridge that holds the underlay address),
 and Neutron's br-int and br-tun joined by patch-tun/patch-int, controlled out-of-band by the
-controller in the root namespace. The network node also gets br-ex. /var/run/openvswitch,
+controller in the root namespace. The network node also gets br-ex. Each bridge mapping adds
+a physical bridge (br-eth1, ...) holding its NIC, cabled to the physical network's switch,
+joined to br-int by int-br-ethN/phy-br-ethN, controlled like the others. /var/run/openvswitch,
 /etc/openvswitch and /var/log/openvswitch are the node's own directory, so the OVS tools at the
 Mininet CLI (`compute1 ovs-ofctl dump-flows br-tun`) reach the node's own instance unchanged.
 """
@@ -16,9 +18,10 @@ import uuid
 from mininet.link import Link
 from mininet.node import Host
 
-from cloud.model import Cloud, Fabric, Node, Port, ROLE_NETWORK
+from cloud.model import Cloud, Fabric, Node, Port
 from cloud.naming import (BR_EX, BR_INT, BR_PHY, BR_TUN, DATA_IF, EXT_IF, MGMT_IF, PATCH_INT,
                           PATCH_TUN, tap_name)
+from flows.desired import bridges_of
 from mininet_topos.ovs import OvsInstance, run
 
 OVS_DIRS = ("/var/run/openvswitch", "/etc/openvswitch", "/var/log/openvswitch")
@@ -33,8 +36,11 @@ def phy_mac(node: Node) -> str:
 
 
 def datapath_id(node: Node, bridge: str) -> str:
-    """Unique per bridge of the cloud: management IP in the high bits, bridge code low."""
-    return "%016x" % ((int(node.management_ip) << 16) | BRIDGE_CODES[bridge])
+    """Unique per bridge of the cloud: management IP in the high bits, bridge code low (a
+    physical bridge's: 16 + its mapping's index)."""
+    code = BRIDGE_CODES.get(bridge) or 16 + [m.bridge for m in node.bridge_mappings].index(
+        bridge)
+    return "%016x" % ((int(node.management_ip) << 16) | code)
 
 
 class NeutronNode(Host):
@@ -68,7 +74,7 @@ def configure_node(host: NeutronNode, node: Node, fabric: Fabric, external: bool
                 ["ip", "link", "set", DATA_IF, "up"]):
         in_ns(host, *cmd)
     host.ovs.start()
-    bridges = [BR_INT, BR_TUN] + ([BR_EX] if node.role == ROLE_NETWORK else [])
+    bridges = list(bridges_of(node))
     args = ["--", "set-manager", f"ptcp:{OVSDB_PORT}:{node.management_ip}"]
     for br in bridges:
         args += ["--", "add-br", br, "--", "set", "bridge", br, "datapath_type=netdev",
@@ -83,9 +89,17 @@ def configure_node(host: NeutronNode, node: Node, fabric: Fabric, external: bool
              "fail_mode=standalone", f"other_config:datapath-id={datapath_id(node, BR_PHY)}",
              f"other_config:hwaddr={phy_mac(node)}",
              "--", "add-port", BR_PHY, DATA_IF]
+    for m in node.bridge_mappings:   # as the operator and Neutron's agent set them up
+        args += ["--", "add-port", m.bridge, m.nic,
+                 "--", "add-port", BR_INT, m.int_patch, "--", "set", "interface", m.int_patch,
+                 "type=patch", f"options:peer={m.phy_patch}",
+                 "--", "add-port", m.bridge, m.phy_patch, "--", "set", "interface",
+                 m.phy_patch, "type=patch", f"options:peer={m.int_patch}"]
+    nics = [m.nic for m in node.bridge_mappings] + ([EXT_IF] if external else [])
+    for nic in nics:   # (veths with checksum offload: the netdev datapath sends them broken)
+        in_ns(host, "ethtool", "-K", nic, "tx", "off")
+        in_ns(host, "ip", "link", "set", nic, "up")
     if external:
-        in_ns(host, "ethtool", "-K", EXT_IF, "tx", "off")
-        in_ns(host, "ip", "link", "set", EXT_IF, "up")
         args += ["--", "add-port", BR_EX, EXT_IF]
     host.ovs.vsctl(*args)
     configure_phy(host, node, fabric)

@@ -35,58 +35,10 @@ def views(seed_cloud):
     return {n.name: cloudsim.node_view(seed_cloud, n.name) for n in seed_cloud.nodes}
 
 
-# Seed 003's shape beside the seed's tunnels: physnet1 on br-eth1 (NIC eth3) of every node,
-# TenantD-Net (VLAN 101, DHCP, routed by TenantC-R1 to TenantC-Net) on both computes,
-# TenantE-Net (VLAN 102, TenantD's addresses) on compute2, TenantF-Net flat on both.
-PROVIDER = {
-    "physical_networks": [{"name": "physnet1", "vlan_ranges": "100:199"}],
-    "networks": [
-        {"id": "d4d4d4d4-1010-4d4d-8d4d-000000000101", "name": "TenantD-Net", "type": "vlan",
-         "physical_network": "physnet1", "segmentation_id": 101,
-         "subnets": [{"name": "TenantD-Subnet", "cidr": "10.0.4.0/24",
-                      "gateway_ip": "10.0.4.1", "enable_dhcp": True}]},
-        {"id": "e5e5e5e5-1020-4e5e-8e5e-000000000102", "name": "TenantE-Net", "type": "vlan",
-         "physical_network": "physnet1", "segmentation_id": 102,
-         "subnets": [{"name": "TenantE-Subnet", "cidr": "10.0.4.0/24",
-                      "gateway_ip": "10.0.4.1"}]},
-        {"id": "f6f6f6f6-1030-4f6f-8f6f-000000000000", "name": "TenantF-Net", "type": "flat",
-         "physical_network": "physnet1",
-         "subnets": [{"name": "TenantF-Subnet", "cidr": "10.0.6.0/24",
-                      "gateway_ip": "10.0.6.1"}]},
-    ],
-    "ports": [
-        {"id": "d1d1d1d1-0000-4000-8000-0000000000d1", "name": "vm-d1", "network": "TenantD-Net",
-         "node": "compute1", "mac": "fa:16:3e:d0:00:01", "ip": "10.0.4.4"},
-        {"id": "d2d2d2d2-0000-4000-8000-0000000000d2", "name": "vm-d2", "network": "TenantD-Net",
-         "node": "compute1", "mac": "fa:16:3e:d0:00:02", "ip": "10.0.4.5"},
-        {"id": "d3d3d3d3-0000-4000-8000-0000000000d3", "name": "vm-d3", "network": "TenantD-Net",
-         "node": "compute2", "mac": "fa:16:3e:d0:00:03", "ip": "10.0.4.6"},
-        {"id": "e1e1e1e1-0000-4000-8000-0000000000e1", "name": "vm-e1", "network": "TenantE-Net",
-         "node": "compute2", "mac": "fa:16:3e:e0:00:01", "ip": "10.0.4.4"},
-        {"id": "f1f1f1f1-0000-4000-8000-0000000000f1", "name": "vm-f1", "network": "TenantF-Net",
-         "node": "compute1", "mac": "fa:16:3e:f0:00:01", "ip": "10.0.6.4"},
-        {"id": "f2f2f2f2-0000-4000-8000-0000000000f2", "name": "vm-f2", "network": "TenantF-Net",
-         "node": "compute2", "mac": "fa:16:3e:f0:00:02", "ip": "10.0.6.5"},
-        {"id": "dddddddd-0000-4000-8000-0000000000dd", "name": "dhcp-d", "network": "TenantD-Net",
-         "node": "network", "mac": "fa:16:3e:dd:00:0d", "ip": "10.0.4.2",
-         "device_owner": "network:dhcp"},
-        {"id": "7d7d7d7d-0000-4000-8000-00000000007d", "name": "qr-tenant-d",
-         "network": "TenantD-Net", "node": "network", "mac": "fa:16:3e:1d:00:01",
-         "ip": "10.0.4.1", "device_owner": "network:router_interface", "router": "TenantC-R1"},
-    ],
-}
-
-
 def provider_raw() -> dict:
-    """The seed with seed 003's VLAN and flat networks (PROVIDER)."""
+    """The seed, which has seed 003's VLAN and flat networks (TenantD/E/F-Net on physnet1)."""
     with open(SEED) as fh:
-        raw = yaml.load(fh, Loader=LOADER)  # noqa: S506 - a SafeLoader
-    raw["physical_networks"] = copy.deepcopy(PROVIDER["physical_networks"])
-    for node in raw["nodes"]:
-        node["bridge_mappings"] = {"physnet1": {"bridge": "br-eth1", "nic": "eth3"}}
-    raw["networks"] += copy.deepcopy(PROVIDER["networks"])
-    raw["ports"] += copy.deepcopy(PROVIDER["ports"])
-    return raw
+        return yaml.load(fh, Loader=LOADER)  # noqa: S506 - a SafeLoader
 
 
 @pytest.fixture

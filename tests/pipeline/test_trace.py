@@ -11,7 +11,7 @@ import pytest
 from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN
 from flows import cloudsim, desired, ofctl
 from flows import tables as t
-from flows.flow import BROADCAST_MAC, ETH_TYPE_IP
+from flows.flow import BROADCAST_MAC, ETH_TYPE_IP, OFPP_NORMAL, Output
 from flows.simulator import Packet
 from flows.tunnels import desired_tunnels
 from tests.support import golden, ovstrace
@@ -29,17 +29,29 @@ def loaded(request):
     ports = cloudsim.number_ports(cloud, NODE)
     flows = desired.node_flows(cloudsim.node_view(cloud, NODE, ports))
     specs = desired_tunnels(cloud, NODE)
+    mappings = cloud.node(NODE).bridge_mappings
+    bridges = (BR_INT, BR_TUN) + tuple(m.bridge for m in mappings)
     with private_ovs("trace") as ovs:
         args = []
-        for br in (BR_INT, BR_TUN):
+        for br in bridges:
             args += ["--", "add-br", br, "--", "set", "bridge", br, "datapath_type=netdev",
                      "fail_mode=secure", "protocols=OpenFlow10,OpenFlow13"]
+        for m in mappings:   # int-br-ethN <-> phy-br-ethN, and the NIC (an internal port)
+            args += ["--", "add-port", m.bridge, m.phy_patch, "--", "set", "interface",
+                     m.phy_patch, "type=patch", f"options:peer={m.int_patch}",
+                     f"ofport_request={ports.phys_ports[m.bridge][m.phy_patch]}",
+                     "--", "add-port", m.bridge, m.nic, "--", "set", "interface", m.nic,
+                     "type=internal",
+                     f"ofport_request={ports.phys_ports[m.bridge][m.nic]}",
+                     "--", "add-port", BR_INT, m.int_patch, "--", "set", "interface",
+                     m.int_patch, "type=patch", f"options:peer={m.phy_patch}",
+                     f"ofport_request={ports.int_ports[m.int_patch]}"]
         args += ["--", "add-port", BR_INT, PATCH_TUN, "--", "set", "interface", PATCH_TUN,
                  "type=patch", f"options:peer={PATCH_INT}", "ofport_request=1",
                  "--", "add-port", BR_TUN, PATCH_INT, "--", "set", "interface", PATCH_INT,
                  "type=patch", f"options:peer={PATCH_TUN}", "ofport_request=1"]
         for name, no in ports.int_ports.items():
-            if name != PATCH_TUN:
+            if no >= cloudsim.FIRST_VM_PORT:
                 args += ["--", "add-port", BR_INT, name, "--", "set", "interface", name,
                          "type=internal", f"ofport_request={no}"]
         for name, no in ports.tun_ports.items():
@@ -49,8 +61,9 @@ def loaded(request):
                 args += ["--", "add-port", BR_TUN, name, "--", "set", "interface", name,
                          f"type={spec.type}", f"ofport_request={no}", *opts]
         ovs.vsctl(*args)
-        for br in (BR_INT, BR_TUN):
-            assert ovs.ofports(br) == (ports.int_ports if br == BR_INT else ports.tun_ports)
+        numbers = {BR_INT: ports.int_ports, BR_TUN: ports.tun_ports, **ports.phys_ports}
+        for br in bridges:
+            assert ovs.ofports(br) == numbers[br]
             path = os.path.join(ovs.rundir, br + ".flows")
             with open(path, "w") as fh:
                 fh.writelines(ofctl.render(f) + "\n" for f in flows[br].values())
@@ -63,7 +76,7 @@ def test_real_bridge_holds_exactly_the_computed_flows(loaded, request):
     parses (tests/unit/test_flows.py) where no switch runs."""
     _, ovs, flows, _ = loaded
     kind = request.node.callspec.params["loaded"]
-    for br in (BR_INT, BR_TUN):
+    for br in flows:   # br-int, br-tun, br-eth1
         text = ovs.dump_flows(br, "--sort")
         assert desired.index(ofctl.parse_dump(text)) == flows[br]
         golden.check(f"dump_{kind}_{br}.txt", text, f"ovs-ofctl's dump of {kind} {br}")
@@ -175,6 +188,19 @@ CASES = {
     "duplicate address detection from a1": ("vm-a1", None, ns("::", "fd00::4")),
     "neighbour advertisement from a2 for itself": ("vm-a2", "vm-a1", na("fd00::5")),
     "spoofed advertisement from a2 claiming a3's IPv6": ("vm-a2", "vm-a1", na("fd00::6")),
+    # seed 003: VLAN 101 (TenantD-Net) and flat (TenantF-Net) on physnet1 through br-eth1
+    "vlan: ping d1->d2 (same host)": ("vm-d1", "vm-d2", icmp("10.0.4.4", "10.0.4.5")),
+    "vlan: ping d1->d3 (across physnet1)": ("vm-d1", "vm-d3", icmp("10.0.4.4", "10.0.4.6")),
+    "vlan: broadcast from d1": ("vm-d1", None, {}),
+    "flat: ping f1->f2": ("vm-f1", "vm-f2", icmp("10.0.6.4", "10.0.6.5")),
+    "vlan: d1 sends a frame tagged 102": ("vm-d1", "vm-d3", {"vlan_tci": 0x1066}),
+    "physnet1: VLAN 101, a ping to d1": ("eth3", "vm-d1", {"vlan_tci": 0x1065,
+                                                           **icmp("10.0.4.9", "10.0.4.4")}),
+    "physnet1: VLAN 102 (not on this node)": ("eth3", "vm-d1", {
+        "vlan_tci": 0x1066, **icmp("10.0.4.9", "10.0.4.4")}),
+    "physnet1: tagged with a local VLAN number": ("eth3", "vm-d1", {
+        "vlan_tci": 0x1003, **icmp("10.0.4.9", "10.0.4.4")}),
+    "physnet1: untagged, a ping to f1": ("eth3", "vm-f1", icmp("10.0.6.9", "10.0.6.4")),
 }
 
 
@@ -183,17 +209,21 @@ def test_simulator_agrees_with_ofproto_trace(loaded, case):
     cloud, ovs, _, ports = loaded
     src, dst, extra = CASES[case]
     from_tunnel = src.startswith(("vxlan-", "gre-"))
-    eth_src = "fa:16:3e:00:00:99" if from_tunnel else by_name(cloud, src).mac
+    nic = next((m for m in cloud.node(NODE).bridge_mappings if m.nic == src), None)
+    eth_src = "fa:16:3e:00:00:99" if from_tunnel or nic else by_name(cloud, src).mac
     eth_dst = by_name(cloud, dst).mac if dst else BROADCAST_MAC
     fields = dict(eth_src=eth_src, eth_dst=eth_dst, eth_type=ETH_TYPE_IP) | extra
     if fields["eth_type"] == 0x0806:  # a real ARP packet has every ARP field
         fields = {"arp_sha": "00:00:00:00:00:00", "arp_tha": "00:00:00:00:00:00"} | fields
-    bridge, port = (BR_TUN, src) if from_tunnel else (BR_INT, by_name(cloud, src).device)
+    bridge, port = (BR_TUN, src) if from_tunnel else (nic.bridge, src) if nic else (
+        BR_INT, by_name(cloud, src).device)
 
     sim = cloudsim.build(cloud)  # fresh: no learned flows from another case
     result = sim.inject(NODE, bridge, port, Packet.make(**fields))
     sim_hits = [(h.bridge, h.flow.table, h.flow.priority) for h in result.hits if h.node == NODE]
-    numbers = {BR_INT: ports.int_ports, BR_TUN: ports.tun_ports}
+    numbers = {BR_INT: ports.int_ports, BR_TUN: ports.tun_ports, **ports.phys_ports}
+    sim_normal = [h.bridge for h in result.hits
+                  if h.node == NODE and Output(OFPP_NORMAL) in h.flow.actions]
     sim_out = [(BR_INT, ports.int_ports[d.port]) for d in result.deliveries if d.node == NODE]
     sim_out += [(BR_TUN, ports.tun_ports[x.tunnel]) for x in result.transmissions
                 if x.node == NODE]
@@ -204,9 +234,13 @@ def test_simulator_agrees_with_ofproto_trace(loaded, case):
         spec = desired_tunnels(cloud, NODE)[src]
         flow += f",tun_src={spec.remote_ip},tun_dst={spec.local_ip}"
     text = ovs.appctl("ofproto/trace", bridge, flow)
-    trace = ovstrace.parse(text, {BR_INT: {1}, BR_TUN: {1}}, in_port)
+    patches = {BR_INT: {1} | {ports.int_ports[m.int_patch] for m in
+                            cloud.node(NODE).bridge_mappings}, BR_TUN: {1},
+               **{b: {1} for b in ports.phys_ports}}
+    trace = ovstrace.parse(text, patches, in_port)
     assert sim_hits == trace.hits, text
     assert sorted(sim_out) == sorted(trace.outputs), text
+    assert sim_normal == trace.normal, text
 
 
 @pytest.mark.parametrize("target, owner", [("fd00::6", "vm-a3"), ("fd00::5", "vm-a2")],

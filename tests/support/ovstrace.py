@@ -19,12 +19,14 @@ CT_TABLE = re.compile(r"^\s*ct\(.*table=\d+")
 HIT = re.compile(r"^(\s*\d+)\. (.*?)(?:, )?priority (\d+)(?:, cookie (0x[0-9a-f]+))?$")
 OUTPUT = re.compile(r"^(\s*)(?:output:(\d+)|(IN_PORT))$")
 SKIPPED = re.compile(r"^\s*>> skipping output to input port")
+NORMAL = re.compile(r"^(\s*)NORMAL$")
 
 
 @dataclass
 class Trace:
     hits: list[tuple[str, int, int]] = field(default_factory=list)   # (bridge, table, priority)
     outputs: list[tuple[str, int]] = field(default_factory=list)     # (bridge, ofport)
+    normal: list[str] = field(default_factory=list)   # bridges whose flows said NORMAL
 
 
 def parse(text: str, patch_ports: dict[str, set[int]], in_port: int) -> Trace:
@@ -73,6 +75,10 @@ def parse(text: str, patch_ports: dict[str, set[int]], in_port: int) -> Trace:
             if recorded:
                 trace.outputs.pop()  # the output just above did not happen
             recorded = False
+            continue
+        normal = NORMAL.match(line)
+        if normal:   # (where NORMAL sends it is the switch's learning: not traced further)
+            trace.normal.append(bridge_at[(len(normal.group(1)) - 4) // 4])
             continue
         out = OUTPUT.match(line)
         if out:

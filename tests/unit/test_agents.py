@@ -31,14 +31,15 @@ def test_agents_of_the_seed(seed_cloud):
     assert views[("Open vSwitch agent", "compute2")]["heartbeat_timestamp"] is None
     conf = ovs1["configurations"]
     assert conf["tunnel_types"] == ["vxlan", "gre"] and conf["l2_population"] is True
-    assert (conf["tunneling_ip"], conf["devices"]) == ("192.168.100.11", 4)
-    assert conf["datapath_type"] == "netdev" and conf["bridge_mappings"] == {}
+    assert (conf["tunneling_ip"], conf["devices"]) == ("192.168.100.11", 7)
+    assert conf["datapath_type"] == "netdev"
+    assert conf["bridge_mappings"] == {"physnet1": "br-eth1"}
     dhcp, l3 = views[("DHCP agent", "network")], views[("L3 agent", "network")]
     assert (dhcp["alive"], l3["alive"]) == (False, False)      # no heartbeat yet
     assert (dhcp["availability_zone"], dhcp["topic"]) == ("nova", "dhcp_agent")
-    assert dhcp["configurations"]["networks"] == 2 and dhcp["configurations"]["ports"] == 10
+    assert dhcp["configurations"]["networks"] == 3 and dhcp["configurations"]["ports"] == 15
     assert l3["configurations"]["routers"] == 3 and l3["configurations"]["floating_ips"] == 1
-    assert l3["configurations"]["interfaces"] == 3 and l3["configurations"]["ex_gw_ports"] == 3
+    assert l3["configurations"]["interfaces"] == 4 and l3["configurations"]["ex_gw_ports"] == 3
     assert l3["configurations"]["agent_mode"] == "legacy"
 
 

@@ -57,7 +57,7 @@ def test_filters(api):
     assert {p["network_id"] for p in ports} == {NET_A} and len(ports) == 5
     by_host = get(api, "/ports?binding:host_id=compute1&binding:host_id=compute2")["ports"]
     assert {p["binding:host_id"] for p in by_host} == {"compute1", "compute2"}
-    assert len(by_host) == 7
+    assert len(by_host) == 13
     one = get(api, "/ports?fixed_ips=ip_address=10.0.0.4")["ports"]
     assert {p["name"] for p in one} == {"vm-a1", "vm-b1"}
     assert {p["name"] for p in get(api, "/ports?fixed_ips=ip_address_substr=10.0.2.")[
@@ -74,14 +74,16 @@ def test_fields_sorting_pagination(api):
     assert all(set(n) == {"name", "id"} for n in names)
     ordered = [n["name"] for n in get(api, "/networks?sort_key=name&sort_dir=desc")[
         "networks"]]
-    assert ordered == ["TenantC-Net", "TenantB-Net", "TenantA-Net", "Ext-Net"]
+    assert ordered == ["TenantF-Net", "TenantE-Net", "TenantD-Net", "TenantC-Net",
+                       "TenantB-Net", "TenantA-Net", "Ext-Net"]
     page = get(api, "/networks?sort_key=name&sort_dir=asc&limit=3")
     assert [n["name"] for n in page["networks"]] == ["Ext-Net", "TenantA-Net", "TenantB-Net"]
     (link,) = page["networks_links"]
     assert link["rel"] == "next"
     rest = get(api, link["href"].split("/v2.0", 1)[1])
-    assert [n["name"] for n in rest["networks"]] == ["TenantC-Net"]
-    assert [lk["rel"] for lk in rest["networks_links"]] == ["previous"]
-    back = get(api, rest["networks_links"][0]["href"].split("/v2.0", 1)[1])
+    assert [n["name"] for n in rest["networks"]] == ["TenantC-Net", "TenantD-Net",
+                                                     "TenantE-Net"]
+    assert [lk["rel"] for lk in rest["networks_links"]] == ["next", "previous"]
+    back = get(api, rest["networks_links"][1]["href"].split("/v2.0", 1)[1])
     assert [n["name"] for n in back["networks"]] == ["Ext-Net", "TenantA-Net", "TenantB-Net"]
     assert get(api, f"/routers/{R_A}?fields=name")["router"] == {"name": "TenantA-R1"}

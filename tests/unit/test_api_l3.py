@@ -131,6 +131,11 @@ def test_interface_removal_by_port_and_its_refusals(api):
     assert call(api, "GET", f"/ports/{qr_c['id']}")[0] == 404
     refused(api, "PUT", f"/routers/{R_C}/remove_router_interface", {"subnet_id": SUB_C4},
             404, f"Router {R_C} has no interface on subnet {SUB_C4}")
+    qr_d = next(p for p in get(api, f"/ports?device_id={R_C}")["ports"]
+                if p["device_owner"] == "network:router_interface")   # (TenantD-Net's)
+    assert call(api, "DELETE", f"/routers/{R_C}")[0] == 409
+    assert call(api, "PUT", f"/routers/{R_C}/remove_router_interface",
+                {"port_id": qr_d["id"]})[0] == 200
     assert call(api, "DELETE", f"/routers/{R_C}") == (204, None)
 
 

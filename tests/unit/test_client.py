@@ -26,7 +26,8 @@ def overlay(url, capsys, *argv, status=0):
 def test_client_verbs(url):
     client = Client(url)
     names = {n["name"] for n in client.list("networks")}
-    assert {"TenantA-Net", "TenantB-Net", "TenantC-Net", "Ext-Net"} == names
+    assert {"TenantA-Net", "TenantB-Net", "TenantC-Net", "TenantD-Net", "TenantE-Net",
+            "TenantF-Net", "Ext-Net"} == names
     assert client.show("ports", VM_A1)["name"] == "vm-a1"
     net = client.create("networks", name="d", **{"provider:network_type": "gre"})
     assert client.update("networks", net["id"], name="e")["name"] == "e"
@@ -83,28 +84,28 @@ def test_overlay_lists_and_shows(url, capsys):
 
 
 def test_overlay_creates_moves_deletes(url, capsys):
-    net = overlay(url, capsys, "--json", "net-create", "TenantD-Net", "--type", "gre",
+    net = overlay(url, capsys, "--json", "net-create", "TenantG-Net", "--type", "gre",
                   "--segmentation-id", "77")
     assert (net["provider:network_type"], net["provider:segmentation_id"]) == ("gre", 77)
-    sub = overlay(url, capsys, "--json", "subnet-create", "TenantD-Net", "10.2.0.0/24",
+    sub = overlay(url, capsys, "--json", "subnet-create", "TenantG-Net", "10.2.0.0/24",
                   "--no-dhcp", "--name", "d-sub", "--gateway", "10.2.0.254")
     assert (sub["name"], sub["enable_dhcp"], sub["gateway_ip"]) == ("d-sub", False,
                                                                     "10.2.0.254")
-    port = overlay(url, capsys, "--json", "port-create", "TenantD-Net", "--host", "compute2",
-                   "--name", "vm-d2", "--mac", "fa:16:3e:d2:00:02", "--ip", "10.2.0.9")
+    port = overlay(url, capsys, "--json", "port-create", "TenantG-Net", "--host", "compute2",
+                   "--name", "vm-g2", "--mac", "fa:16:3e:d2:00:02", "--ip", "10.2.0.9")
     assert (port["binding:host_id"], port["mac_address"]) == ("compute2", "fa:16:3e:d2:00:02")
     assert [f["ip_address"] for f in port["fixed_ips"]] == ["10.2.0.9"]
-    moved = overlay(url, capsys, "--json", "port-update", "vm-d2", "--host", "compute1",
-                    "--name", "vm-d3")
-    assert (moved["binding:host_id"], moved["name"]) == ("compute1", "vm-d3")
-    assert "Deleted port" in overlay(url, capsys, "port-delete", "vm-d3")
-    assert "Deleted network" in overlay(url, capsys, "net-delete", "TenantD-Net")
+    moved = overlay(url, capsys, "--json", "port-update", "vm-g2", "--host", "compute1",
+                    "--name", "vm-g3")
+    assert (moved["binding:host_id"], moved["name"]) == ("compute1", "vm-g3")
+    assert "Deleted port" in overlay(url, capsys, "port-delete", "vm-g3")
+    assert "Deleted network" in overlay(url, capsys, "net-delete", "TenantG-Net")
 
 
 def test_overlay_routers_and_floating_ips(url, capsys):
-    overlay(url, capsys, "router-create", "TenantD-R1", "--external", "Ext-Net")
+    overlay(url, capsys, "router-create", "TenantG-R1", "--external", "Ext-Net")
     overlay(url, capsys, "router-interface-remove", "TenantC-R1", "TenantC-Net")
-    info = overlay(url, capsys, "--json", "router-interface-add", "TenantD-R1", "TenantC-Net")
+    info = overlay(url, capsys, "--json", "router-interface-add", "TenantG-R1", "TenantC-Net")
     assert info["port_id"] and info["subnet_id"]
     cleared = overlay(url, capsys, "--json", "router-gateway-clear", "TenantC-R1")
     assert cleared["external_gateway_info"] is None
@@ -142,16 +143,16 @@ def test_overlay_prints_as_recorded(url, capsys, monkeypatch):
         ["net-list"], ["subnet-list"], ["port-list"], ["node-list"], ["router-list"],
         ["floatingip-list"], ["net-show", "TenantA-Net"], ["port-show", "vm-a1"],
         ["router-show", "TenantA-R1"], ["--json", "net-show", "TenantC-Net"],
-        ["net-create", "TenantD-Net", "--type", "gre", "--segmentation-id", "77"],
-        ["subnet-create", "TenantD-Net", "10.2.0.0/24", "--name", "d4", "--no-dhcp"],
-        ["port-create", "TenantD-Net", "--name", "vm-d1", "--ip", "10.2.0.9"],
+        ["net-create", "TenantG-Net", "--type", "gre", "--segmentation-id", "77"],
+        ["subnet-create", "TenantG-Net", "10.2.0.0/24", "--name", "d4", "--no-dhcp"],
+        ["port-create", "TenantG-Net", "--name", "vm-d1", "--ip", "10.2.0.9"],
         ["port-update", "vm-d1", "--host", "compute1"],
-        ["router-create", "TenantD-R1", "--external", "Ext-Net"],
-        ["router-interface-add", "TenantD-R1", "TenantD-Net"],
+        ["router-create", "TenantG-R1", "--external", "Ext-Net"],
+        ["router-interface-add", "TenantG-R1", "TenantG-Net"],
         ["floatingip-create", "Ext-Net", "--port", "vm-d1"],
         ["--json", "floatingip-list"], ["port-list"],
-        ["router-interface-remove", "TenantD-R1", "TenantD-Net"],
-        ["net-show", "nothing"], ["router-delete", "TenantD-R1"],
+        ["router-interface-remove", "TenantG-R1", "TenantG-Net"],
+        ["net-show", "nothing"], ["router-delete", "TenantG-R1"],
     ]
     normal, out = Normal(json.dumps(Client(url).cloud())), []
     for argv in session:

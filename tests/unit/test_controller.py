@@ -22,7 +22,8 @@ NODE = "compute1"
 
 
 class Node:
-    """compute1 of a cloud, its two bridges connected, its OVSDB, and a reconciler."""
+    """compute1 of a cloud, its bridges connected (br-int, br-tun, a physical bridge per
+    mapping), its OVSDB, and a reconciler."""
 
     def __init__(self, cloud, timeout=0.3):
         self.cloud = cloud
@@ -31,21 +32,29 @@ class Node:
         self.registry = Registry()
         ip = str(cloud.node(NODE).management_ip)
         taps = {p.device: 10 + i for i, p in enumerate(cloud.ports_on(NODE))}
-        self.br_int = FakeDatapath(self.replies, ip, BR_INT, {PATCH_TUN: 1, **taps})
+        mappings = cloud.node(NODE).bridge_mappings
+        patches = {m.int_patch: 2 + i for i, m in enumerate(mappings)}
+        self.br_int = FakeDatapath(self.replies, ip, BR_INT, {PATCH_TUN: 1, **patches, **taps})
         self.br_tun = FakeDatapath(self.replies, ip, BR_TUN, {PATCH_INT: 1})
+        self.phys = [FakeDatapath(self.replies, ip, m.bridge, {m.phy_patch: 1, m.nic: 2})
+                     for m in mappings]
         self.ovsdb = FakeOvsdb(self.br_tun)
         self.reconciler = Reconciler(lambda: self.cloud, self.registry, self.sender, 6640,
                                      ovsdb=self.ovsdb)
-        self.conns = {dp.bridge: self.registry.connect(dp, cloud)
-                      for dp in (self.br_int, self.br_tun)}
+        self.conns = {dp.bridge: self.registry.connect(dp, cloud) for dp in self.bridges}
+
+    @property
+    def bridges(self) -> list:
+        return [self.br_int, self.br_tun, *self.phys]
 
     def desired(self, bridge):
         view = NodeView.of_node(self.cloud, NODE, NodeState(
-            self.reconciler.vlans[NODE], self.br_int.port_numbers, self.br_tun.port_numbers))
+            self.reconciler.vlans[NODE], self.br_int.port_numbers, self.br_tun.port_numbers,
+            {dp.bridge: dp.port_numbers for dp in self.phys}))
         return bridge_flows(view, bridge)
 
     def exact(self) -> bool:
-        return all(dp.installed() == self.desired(dp.bridge) for dp in (self.br_int, self.br_tun))
+        return all(dp.installed() == self.desired(dp.bridge) for dp in self.bridges)
 
 
 @pytest.fixture
@@ -147,7 +156,7 @@ def test_a_failure_inside_a_bundle_discards_it(node, monkeypatch):
     monkeypatch.setattr(wire, "bundle_add", failing)
     with pytest.raises(ValueError):
         node.reconciler.sync(NODE)
-    (first,) = [dp for dp in (node.br_int, node.br_tun) if dp.sent("open")][:1]
+    (first,) = [dp for dp in node.bridges if dp.sent("open")][:1]
     assert first.sent("discard") == first.sent("open")
     assert not first.bundles and first.installed() == {} and not first.sent("commit")
     monkeypatch.setattr(wire, "bundle_add", real)

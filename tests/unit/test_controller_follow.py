@@ -191,7 +191,7 @@ def test_each_flow_mod_is_logged_at_debug_level(node, caplog):
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     flow = next(iter(node.desired(BR_TUN).values()))
     assert f"{node.conns[BR_TUN].label}: bundle 1: add {ofctl.render(flow)}" in lines
-    assert len(lines) == len(node.br_int.sent("add")) + len(node.br_tun.sent("add"))
+    assert len(lines) == sum(len(dp.sent("add")) for dp in node.bridges)
 
 
 def test_a_learned_entry_first_in_the_reply_hides_nothing(node):

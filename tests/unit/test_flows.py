@@ -99,10 +99,11 @@ def test_vm_ports_are_access_ports(views):
 
 def test_local_vlans_per_node(views):
     vlans = {n.network.name: n.vlan for n in views["compute1"].networks}
-    assert vlans == {"TenantA-Net": 1, "TenantB-Net": 2}
-    # the network node hosts the DHCP ports and the routers' interfaces
+    assert vlans == {"TenantA-Net": 1, "TenantB-Net": 2, "TenantD-Net": 3, "TenantF-Net": 4}
+    # the network node hosts the DHCP ports and the routers' interfaces; one pool of local
+    # VLANs serves every network type, and they differ between nodes
     vlans = {n.network.name: n.vlan for n in views["network"].networks}
-    assert vlans == {"TenantA-Net": 1, "TenantB-Net": 2, "TenantC-Net": 3}
+    assert vlans == {"TenantA-Net": 1, "TenantB-Net": 2, "TenantC-Net": 3, "TenantD-Net": 4}
 
 
 def test_tun_to_lv_tables_by_type(views):
@@ -116,7 +117,7 @@ def test_flood_lists_only_tunnels_of_the_network_type(views):
     view = views["compute1"]
     tunnels = {tun.ofport: tun.spec.type for tun in view.tunnels}
     flows = desired.bridge_flows(view, BR_TUN).values()
-    for net in view.networks:
+    for net in view.tunnelled:
         (flood,) = [f for f in flows if f.table == t.FLOOD_TO_TUN
                     and f.priority == t.PRIORITY_FLOOD_TO_TUN
                     and f.get("vlan_vid") == vlan(net.vlan)]
@@ -216,7 +217,7 @@ def test_l2pop_tables_20_21_22(seed_cloud, views):
     view = views["compute1"]
     flows = desired.bridge_flows(view, BR_TUN).values()
     tunnels = {tun.ofport: tun.spec for tun in view.tunnels}
-    present = {n.network.id for n in view.networks}
+    present = {n.network.id for n in view.tunnelled}   # (VLAN and flat: no l2pop)
     remote = [p for p in seed_cloud.ports if p.node != "compute1" and p.network_id in present]
     ucast = {f.get("eth_dst"): f for f in flows
              if f.table == t.UCAST_TO_TUN and f.priority == t.PRIORITY_L2POP_UCAST}
@@ -261,7 +262,7 @@ def test_l2pop_floods_a_network_only_to_the_nodes_that_host_it(seed_cloud, views
     assert set(ofport) == {"network", "compute1"}
     floods = {f.get("vlan_vid"): f for f in desired.bridge_flows(view, BR_TUN).values()
               if f.table == t.FLOOD_TO_TUN and f.priority == t.PRIORITY_FLOOD_TO_TUN}
-    vlans = {n.network.name: vlan(n.vlan) for n in view.networks}
+    vlans = {n.network.name: vlan(n.vlan) for n in view.tunnelled}
     outputs = {name: {a.port for a in floods[v].actions if isinstance(a, Output)}
                for name, v in vlans.items()}
     assert outputs["TenantC-Net"] == {ofport["network"]}

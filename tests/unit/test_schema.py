@@ -21,8 +21,8 @@ def expect_fault(write_cloud, raw, entry, *words):
 
 def test_seed_cloud_loads(seed_cloud):
     assert [n.name for n in seed_cloud.nodes] == ["network", "compute1", "compute2"]
-    assert {n.type for n in seed_cloud.networks} == {"vxlan", "gre"}
-    assert len([p for p in seed_cloud.ports if p.is_vm]) == 7
+    assert {n.type for n in seed_cloud.networks} == {"vxlan", "gre", "vlan", "flat"}
+    assert len([p for p in seed_cloud.ports if p.is_vm]) == 13
     assert {p.node for p in seed_cloud.ports if not p.is_vm} == {"network"}  # DHCP, qr- ports
     # same CIDR in TenantA and TenantB, on purpose
     assert len({n.cidrs for n in seed_cloud.networks[:2]}) == 1
@@ -30,7 +30,8 @@ def test_seed_cloud_loads(seed_cloud):
 
 
 def test_mtu_per_type(seed_cloud):
-    assert {n.type: n.mtu for n in seed_cloud.networks} == {"vxlan": 1450, "gre": 1458}
+    assert {n.type: n.mtu for n in seed_cloud.networks} == {"vxlan": 1450, "gre": 1458,
+                                                            "vlan": 1500, "flat": 1500}
 
 
 def test_duplicate_mac(write_cloud, seed_raw):
