@@ -29,7 +29,13 @@ def _port_id(name: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"neutron-overlay:port:{name}"))
 
 
-def generate(computes: int, name: str | None = None) -> dict:
+PHYSNET = {"name": "physnet1", "vlan_ranges": "100:199"}
+MAPPING = {"physnet1": {"bridge": "br-eth1", "nic": "eth3"}}
+
+
+def generate(computes: int, name: str | None = None, physnet: bool = False) -> dict:
+    """With `physnet`, every node also maps the seed's physnet1 (br-eth1, NIC eth3), where
+    VLAN and flat networks can be created."""
     if not 1 <= computes <= MAX_COMPUTES:
         raise ValueError(f"--computes must be 1..{MAX_COMPUTES}, got {computes}")
     nodes = [{"name": "network", "role": "network", "management_ip": "192.168.10.10",
@@ -45,11 +51,16 @@ def generate(computes: int, name: str | None = None) -> dict:
                           "node": node, "mac": "fa:16:3e:%02x:%02x:%02x" % (0xA + net_index,
                                                                            k >> 8, k & 0xFF),
                           "ip": f"10.0.0.{3 + k}"})
-    return {"cloud": name or f"c{computes}",
-            "management": {"cidr": "192.168.10.0/24", "controller": "192.168.10.1",
-                           "controller_port": 6653},
-            "data": {"cidr": "192.168.100.0/24"},
-            "nodes": nodes, "networks": copy.deepcopy(NETWORKS), "ports": ports}
+    raw = {"cloud": name or f"c{computes}",
+           "management": {"cidr": "192.168.10.0/24", "controller": "192.168.10.1",
+                          "controller_port": 6653},
+           "data": {"cidr": "192.168.100.0/24"},
+           "nodes": nodes, "networks": copy.deepcopy(NETWORKS), "ports": ports}
+    if physnet:
+        raw["physical_networks"] = [dict(PHYSNET)]
+        for node in nodes:
+            node["bridge_mappings"] = copy.deepcopy(MAPPING)
+    return raw
 
 
 def dump(raw: dict) -> str:

@@ -57,7 +57,8 @@ def network(ctx: Context, cloud: Cloud, net: Network) -> dict:
     return {"id": net.id, "name": net.name, "admin_state_up": True, "status": "ACTIVE",
             "subnets": [s.id for s in net.subnets], "shared": net.shared,
             "mtu": net.mtu, "port_security_enabled": True,
-            "provider:network_type": net.type, "provider:physical_network": None,
+            "provider:network_type": net.type, "provider:physical_network":
+                net.physical_network,
             "provider:segmentation_id": net.segmentation_id, "router:external": False,
             "availability_zone_hints": [],
             "availability_zones": [AVAILABILITY_ZONE] if dhcp else [],

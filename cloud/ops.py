@@ -23,8 +23,8 @@ from typing import Any
 
 from cloud import values
 from cloud.errors import Refused, not_emulated, not_found
-from cloud.model import (DEFAULT_PROJECT, OWNER_DHCP, ROLE_NETWORK, SEGMENTATION_MAX,
-                         TUNNEL_TYPES, TYPE_VXLAN)
+from cloud.model import DEFAULT_PROJECT, OWNER_DHCP, ROLE_NETWORK
+from cloud.ops_segments import segment
 from cloud.schema_net import subnet_id as derived_subnet_id
 from cloud.schema_sg import default_group_entry
 from cloud.security import DEFAULT_GROUP
@@ -185,14 +185,9 @@ def as_list(value: Any) -> list:
 # ------------------------------------------------------------------------------ networks
 def create_network(doc: Doc, attrs: dict) -> tuple[Doc, str]:
     only_true(attrs, "admin_state_up", "port_security_enabled")
-    _refuse_provider_and_external(attrs)
-    kind = attrs.get("provider:network_type", TYPE_VXLAN)
-    seg = attrs.get("provider:segmentation_id")
-    if seg is None:
-        taken = {n.get("segmentation_id") for n in doc["networks"] if n.get("type") == kind}
-        seg = next(s for s in range(1, SEGMENTATION_MAX[kind] + 1) if s not in taken)
+    _refuse_external(attrs)
     ident = attrs.get("id") or str(uuid.uuid4())
-    net = {"id": ident, "name": "", "type": kind, "segmentation_id": seg}
+    net = {"id": ident, "name": "", **segment(doc, attrs)}
     set_common(net, attrs)
     for key in ("mtu", "shared"):
         if key in attrs:
@@ -202,13 +197,7 @@ def create_network(doc: Doc, attrs: dict) -> tuple[Doc, str]:
     return doc, ident
 
 
-def _refuse_provider_and_external(attrs: dict) -> None:
-    kind = attrs.get("provider:network_type", TYPE_VXLAN)
-    if kind not in TUNNEL_TYPES:
-        raise Refused(400, f"Invalid network type {kind!r}: this cloud emulates "
-                      f"{', '.join(TUNNEL_TYPES)} tenant networks.")
-    if attrs.get("provider:physical_network") is not None:
-        raise not_emulated("provider:physical_network (VLAN and flat provider networks)")
+def _refuse_external(attrs: dict) -> None:
     if attrs.get("router:external"):
         raise not_emulated("router:external=true on a new network (the cloud's one external "
                            "network comes from its cloud file)")

@@ -2,6 +2,7 @@
 client of seed 000:
 
     overlay net-create TenantC-Net --type gre [--segmentation-id 77]
+    overlay net-create TenantG-Net --type vlan --physical-network physnet1 [--segmentation-id 150]
     overlay subnet-create TenantC-Net 10.2.0.0/24 [--gateway G] [--no-dhcp] [--name N]
     overlay port-create TenantC-Net [--host compute2] [--name vm-c2] [--mac M] [--ip IP]
     overlay port-update PORT --host compute1          (bind, or a move)
@@ -27,12 +28,14 @@ import json
 import os
 import sys
 
+from cloud.model import NETWORK_TYPES
 from controller.client import ApiError, Client
 
 DEFAULT_URL = "http://192.168.10.1:9696/v2.0"
 
 COLUMNS = {
-    "networks": ("id", "name", "provider:network_type", "provider:segmentation_id", "subnets"),
+    "networks": ("id", "name", "provider:network_type", "provider:physical_network",
+                 "provider:segmentation_id", "subnets"),
     "subnets": ("id", "network_id", "cidr", "gateway_ip"),
     "ports": ("id", "name", "binding:host_id", "mac_address", "fixed_ips"),
     "nodes": ("name", "role", "management_ip", "tunnel_ip", "bridges"),
@@ -81,8 +84,9 @@ def parser() -> argparse.ArgumentParser:
                 sp.set_defaults(coll=coll, verb=verb)
     nc = sub.add_parser("net-create")
     nc.add_argument("name")
-    nc.add_argument("--type", default="vxlan", choices=("vxlan", "gre"))
+    nc.add_argument("--type", default="vxlan", choices=NETWORK_TYPES)
     nc.add_argument("--segmentation-id", type=int)
+    nc.add_argument("--physical-network", help="a vlan or flat network's physnet")
     nc.set_defaults(coll="networks", verb="create")
     sc = sub.add_parser("subnet-create")
     sc.add_argument("network")
@@ -146,6 +150,8 @@ def _create_attrs(args) -> dict:
         attrs = {"name": args.name, "provider:network_type": args.type}
         if args.segmentation_id is not None:
             attrs["provider:segmentation_id"] = args.segmentation_id
+        if args.physical_network is not None:
+            attrs["provider:physical_network"] = args.physical_network
     elif args.coll == "subnets":
         attrs = {"network_id": args.network, "cidr": args.cidr}
         if args.gateway:

@@ -61,7 +61,7 @@ EXTENSIONS = (
      "enforced statefully, as Neutron's openvswitch firewall does)."),
     ("allowed-address-pairs", "Allowed Address Pairs", "allowed_address_pairs of ports."),
     ("project-id", "project_id field enabled", "project_id beside tenant_id."),
-    ("provider", "Provider Network", "vxlan and gre tenant networks."),
+    ("provider", "Provider Network", "vxlan, gre, vlan and flat networks."),
     ("router", "Neutron L3 Router", "Legacy routers on the network node, floating IPs."),
     ("sorting", "Sorting support", "sort_key, sort_dir."),
     ("standard-attr-description", "standard-attr-description", "description."),

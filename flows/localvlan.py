@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from cloud.model import Cloud
 from flows import tables as t
-from flows.flow import SetField
+from flows.flow import OFPVID_NONE, SetField
 
 MIN_VLAN = 1
 MAX_VLAN = 4094
@@ -50,9 +50,10 @@ def recover(cloud: Cloud, node: str, int_ports: Mapping[str, int], tun_flows: It
     A restarted controller adopts them instead of allocating afresh, so that flows already
     right stay untouched (and the convergence checker reads them, the controller's private
     choice, the same way). Sources: br-tun's GRE/VXLAN_TUN_TO_LV flows (segmentation id ->
-    VLAN) and br-int's VM ingress flows (the port's network -> VLAN; int_ports: name ->
-    ofport). A network seen with two VLANs, or a VLAN claimed by two networks, is left out
-    (and renumbered).
+    VLAN), br-int's VM ingress flows (the port's network -> VLAN; int_ports: name -> ofport)
+    and its translation flows from int-br-ethN (physical network and provider VLAN, or
+    untagged for the flat one -> VLAN). A network seen with two VLANs, or a VLAN claimed by
+    two networks, is left out (and renumbered).
     """
     kinds = {table: kind for kind, table in t.TUN_TO_LV.items()}
     segments = {(n.type, n.segmentation_id): n.id for n in cloud.networks}
@@ -62,6 +63,14 @@ def recover(cloud: Cloud, node: str, int_ports: Mapping[str, int], tun_flows: It
              for f in tun_flows if f.table in kinds]
     owned += [(port_networks.get(f.get("in_port")), f) for f in int_flows
               if (f.table, f.priority) == (t.INT_LOCAL_SWITCHING, t.PRIORITY_VM_INGRESS)]
+    # a VLAN or flat network's: from int-br-ethN with its provider VLAN (untagged: flat)
+    physnets = {int_ports[m.int_patch]: m.physnet for m in cloud.node(node).bridge_mappings
+                if m.int_patch in int_ports}
+    provider = {(n.physical_network, n.segmentation_id): n.id for n in cloud.networks
+                if not n.tunnelled}
+    owned += [(provider.get((physnets.get(f.get("in_port")), _provider_vlan(f))), f)
+              for f in int_flows
+              if (f.table, f.priority) == (t.INT_LOCAL_SWITCHING, t.PRIORITY_PHYS_INGRESS)]
     seen: dict[str, set[int]] = {}
     for net, flow in owned:
         vids = [a.value & 0xFFF for a in flow.actions
@@ -74,3 +83,9 @@ def recover(cloud: Cloud, node: str, int_ports: Mapping[str, int], tun_flows: It
         claims[vid] = claims.get(vid, 0) + 1
     return {net: vid for net, vid in single.items()
             if claims[vid] == 1 and MIN_VLAN <= vid <= MAX_VLAN}
+
+
+def _provider_vlan(flow) -> int | None:
+    """The provider VLAN id a translation flow matches (None: untagged, a flat network)."""
+    vid = flow.get("vlan_vid")
+    return None if vid == OFPVID_NONE else vid & 0xFFF

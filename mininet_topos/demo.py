@@ -1,6 +1,8 @@
 """`make demo`: start the controller and the seed cloud, run seed 002's walks 1 to 4 (same
 host, cross host, out through the router with SNAT and a floating IP, DHCP), routing between
-subnets on one router only, and the isolation check; look at the API with the `openstack`
+subnets on one router only, and the isolation check; seed 003's walks on the VLAN and flat
+networks (same host, across the physical switch with the provider tag, isolation, a tagged
+frame, DHCP, routed to VXLAN and out with SNAT); look at the API with the `openstack`
 client (the run's clouds.yaml and token); print what happened, clean up; exit 0 only if all
 passed.
 """
@@ -12,13 +14,14 @@ import signal
 import sys
 
 from cloud import schema
-from cloud.naming import BR_EX, BR_TUN
+from cloud.naming import BR_EX, BR_INT, BR_TUN
 from flows.desired import bridges_of
 from mininet_topos import netns
 from mininet_topos.api_walk import openstack_walk
 from mininet_topos.sg_walk import security_group_walk
 from mininet_topos.deployment import Deployment
 from mininet_topos.walks import seed_walks
+from mininet_topos.walks_phys import provider_walks
 
 
 def _terminate(signum, frame):
@@ -45,7 +48,10 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     print(f"== neutron-overlay demo: cloud {cloud.name} from {args.cloud}")
     print(f"   nodes {', '.join(f'{n.name} ({n.role})' for n in cloud.nodes)}")
-    nets = (f"{n.name} {n.type.upper()} {n.segmentation_id} {n.cidrs[0]}" for n in cloud.networks)
+    nets = (f"{n.name} {n.type.upper()}"
+            f"{'' if n.segmentation_id is None else f' {n.segmentation_id}'}"
+            f"{f' on {n.physical_network}' if n.physical_network else ''} {n.cidrs[0]}"
+            for n in cloud.networks)
     print(f"   networks {', '.join(nets)}")
     deployment = Deployment(cloud, args.cloud)
     checks = []
@@ -73,6 +79,18 @@ def main(argv=None) -> int:
         for check in seed_walks(deployment):
             checks.append(check)
             print(f"   {check}")
+        if any(n.bridge_mappings for n in cloud.nodes):
+            print("== compute1: ovs-ofctl dump-flows br-eth1, and br-int's table 0 from "
+                  "int-br-eth1 (as seed 003 describes them)")
+            for line in _flow_lines(compute1.ofctl("dump-flows", "br-eth1", "--no-stats")):
+                print("   br-eth1: " + line)
+            for line in _flow_lines(compute1.ofctl("dump-flows", BR_INT, "table=0,in_port="
+                                                   "int-br-eth1", "--no-stats")):
+                print("   br-int: " + line)
+            print("== seed 003's walks (VLAN and flat provider networks on physnet1)")
+            for check in provider_walks(deployment):
+                checks.append(check)
+                print(f"   {check}")
         print(f"== the API, as the openstack client sees it (token: "
               f"{deployment.controller.auth_token})")
         deployment.start_agent()

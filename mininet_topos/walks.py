@@ -62,14 +62,24 @@ def _capture(d: Deployment, host: str, iface: str, bpf: str) -> Capture:
     return _capture_pid(d, _pid(d, host), iface, bpf)
 
 
+def uplink_nic(d: Deployment, node: str, network) -> str:
+    """Where a network's frames leave a node: the data NIC (the tunnel underlay) for VXLAN and
+    GRE, the physical network's NIC (of br-ethN) for VLAN and flat."""
+    if network.tunnelled:
+        return DATA_IF
+    return d.cloud.node(node).mapping(network.physical_network).nic
+
+
 def walk1(d: Deployment, src: str, dst: str) -> Check:
-    """Same host, same network: br-int switches it and br-tun never sees it.
+    """Same host, same network: br-int switches it and br-tun (or br-ethN) never sees it.
 
     Evidence: the br-int flows that delivered the echo requests and replies (counted both
     ways: the destination's firewall or its switching flow) output only to that VM's port,
-    and the node's data link carries none of the two VMs' frames meanwhile.
+    and the node's uplink (data link, or physical network NIC) carries none of the two VMs'
+    frames meanwhile.
     """
     a, b = port(d, src), port(d, dst)
+    link = uplink_nic(d, a.node, d.cloud.network(a.network_id))
     ovs = d.ovs[a.node]
     ping(_pid(d, src), ipv4s(b)[0], count=1)  # ARP resolution (its broadcast may flood)
     before = flow_counters(ovs, BR_INT)
@@ -90,7 +100,7 @@ def walk1(d: Deployment, src: str, dst: str) -> Check:
         keys = delivering(device)
         return lambda: sum(n - before.get(k, 0) for k, n in flow_counters(ovs, BR_INT).items()
                            if k in keys)
-    with _capture(d, a.node, DATA_IF, "") as cap:
+    with _capture(d, a.node, link, "") as cap:
         result = ping(_pid(d, src), ipv4s(b)[0], count=COUNT, interval=INTERVAL)
         # OVS pushes datapath statistics to flow counters lazily: poll with a deadline
         to_b = poll_until(to(b.device), lambda n: n >= result.received, COUNTER_DEADLINE)
@@ -104,8 +114,8 @@ def walk1(d: Deployment, src: str, dst: str) -> Check:
                  result.ok and to_b >= result.received and to_a >= result.received
                  and only_vm_ports and on_wire == 0,
                  f"{result}; br-int delivered {to_b} frames to {dst} and {to_a} back, by flows "
-                 f"that output only to VM ports; {on_wire} of their frames on {a.node}'s data "
-                 f"link; br-tun's in_port=patch-int flow counted +{tun_delta} packets meanwhile")
+                 f"that output only to VM ports; {on_wire} of their frames on {a.node}'s "
+                 f"{link}; br-tun's in_port=patch-int flow counted +{tun_delta} packets meanwhile")
 
 
 def walk2(d: Deployment, src: str, dst: str) -> Check:
@@ -153,7 +163,9 @@ def walk4(d: Deployment, vm: str) -> Check:
     """Seed 002's walk 4: the VM asks for its address by DHCP. Evidence: DISCOVER/REQUEST
     broadcast and OFFER/ACK unicast seen in the network node's qdhcp namespace; on the VM's
     node's data link the requests go to the network node only and the replies come back
-    unicast; no other compute sees any of it; the VM ends with its IP, gateway and MTU."""
+    unicast; no other compute sees any of it on its data link; the VM ends with its IP,
+    gateway and MTU. On a VLAN or flat network the requests leave on the physical network's
+    NIC with the provider tag (flat: none), as broadcasts (no L2 population there)."""
     from mininet_topos import dhcp
     p = port(d, vm)
     net = d.cloud.network(p.network_id)
@@ -164,14 +176,20 @@ def walk4(d: Deployment, vm: str) -> Check:
     with contextlib.ExitStack() as stack:
         in_ns = stack.enter_context(_capture_pid(d, pid, dhcp.ns_name(server),
                                                  "udp port 67 or udp port 68"))
-        wire = stack.enter_context(_capture(d, p.node, DATA_IF, ""))
+        wire = stack.enter_context(_capture(d, p.node, uplink_nic(d, p.node, net), ""))
         rest = [stack.enter_context(_capture(d, n, DATA_IF, "")) for n in others]
         d.ec.vm_run(vm, *dhcp.client_argv(script))
     asked = in_ns.count("ff:ff:ff:ff:ff:ff", f"BOOTP/DHCP, Request from {p.mac}")
     answered = in_ns.count(f"{server.mac} > {p.mac}", "BOOTP/DHCP, Reply")
     requests = [x for x in wire.packets if "BOOTP/DHCP, Request" in x]
-    towards = (f"> {server_node.tunnel_ip}.", f"> {server_node.tunnel_ip}:")  # VXLAN / GRE
-    to_server = bool(requests) and all(any(t in x for t in towards) for x in requests)
+    if net.tunnelled:
+        towards = (f"> {server_node.tunnel_ip}.", f"> {server_node.tunnel_ip}:")  # VXLAN, GRE
+        to_server = bool(requests) and all(any(t in x for t in towards) for x in requests)
+        route = f"left {p.node} for {server.node} only"
+    else:
+        tag = f"vlan {net.segmentation_id}," if net.segmentation_id else "ethertype IPv4"
+        to_server = bool(requests) and all(tag in x for x in requests)
+        route = f"left {p.node} on {net.physical_network} with {tag.rstrip(',')}"
     unicast = all(f"> {p.mac}" in x for x in wire.packets if "BOOTP/DHCP, Reply" in x)
     elsewhere = sum(c.count("BOOTP/DHCP") for c in rest)
     conf = d.ec.vm_run(vm, "sh", "-c", "ip -4 -o addr show dev eth0; ip -4 route; "
@@ -185,7 +203,7 @@ def walk4(d: Deployment, vm: str) -> Check:
                  asked >= 2 and answered >= 2 and to_server and unicast and elsewhere == 0
                  and configured,
                  f"qdhcp saw {asked} broadcast requests and {answered} unicast replies; "
-                 f"{len(requests)} requests left {p.node} for {server.node} only; "
+                 f"{len(requests)} requests {route}; "
                  f"{elsewhere} DHCP packets on {', '.join(others) or 'no other compute'}; "
                  f"{vm} has {ip}, gateway {gateway}, MTU {conf.split()[-1]}")
 

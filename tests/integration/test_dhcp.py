@@ -44,8 +44,8 @@ def test_the_dhcp_namespace_and_dnsmasq_are_recorded_for_teardown(cloud_dhcp):
     d = cloud_dhcp
     assert any(e["program"] == "dnsmasq" for e in d.ec.state.data["pids"])
     assert d.ec.state.data["netns"] == [
-        "qdhcp-84191af8-269f-485a-b394-85d79e53a39a", "qdhcp-4b9ccec6-0d8c-496c-bad3-a26ce01af708"
-    ] + [r.namespace for r in d.cloud.routers]
+        "qdhcp-84191af8-269f-485a-b394-85d79e53a39a", "qdhcp-4b9ccec6-0d8c-496c-bad3-a26ce01af708",
+        "qdhcp-d4d4d4d4-1010-4d4d-8d4d-000000000101"] + [r.namespace for r in d.cloud.routers]
 
 
 def test_a_tunnel_no_network_needs_any_more_is_removed(cloud_dhcp):

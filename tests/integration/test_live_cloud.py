@@ -38,27 +38,27 @@ def test_ports_through_the_client_then_deleted_leave_nothing_behind(seed):
     port-delete: no flow anywhere mentions its MAC or IP, and its node, which hosted the
     network's last port there, keeps nothing of the network."""
     api = seed.api
-    net = overlay(seed, "--json", "net-create", "TenantD-Net", "--type", "gre")
-    overlay(seed, "subnet-create", "TenantD-Net", "10.2.0.0/24", "--no-dhcp")
-    c1 = overlay(seed, "--json", "port-create", "TenantD-Net", "--host", "compute1",
-                 "--name", "vm-d1")
-    c2 = overlay(seed, "--json", "port-create", "TenantD-Net", "--host", "compute2",
-                 "--name", "vm-d2")
-    assert "vm-d2" in overlay(seed, "port-list")
+    net = overlay(seed, "--json", "net-create", "TenantG-Net", "--type", "gre")
+    overlay(seed, "subnet-create", "TenantG-Net", "10.2.0.0/24", "--no-dhcp")
+    c1 = overlay(seed, "--json", "port-create", "TenantG-Net", "--host", "compute1",
+                 "--name", "vm-g1")
+    c2 = overlay(seed, "--json", "port-create", "TenantG-Net", "--host", "compute2",
+                 "--name", "vm-g2")
+    assert "vm-g2" in overlay(seed, "port-list")
     nodes = overlay(seed, "--json", "node-list")
     assert {n["name"]: n["bridges"] for n in nodes}["compute2"] == {
-        "br-int": "connected", "br-tun": "connected"}
-    assert "unknown node 'compute9'" in overlay(seed, "port-create", "TenantD-Net", "--host",
+        "br-int": "connected", "br-tun": "connected", "br-eth1": "connected"}
+    assert "unknown node 'compute9'" in overlay(seed, "port-create", "TenantG-Net", "--host",
                                                  "compute9", status=1)
-    seed.plug("vm-d1")
-    seed.plug("vm-d2")
+    seed.plug("vm-g1")
+    seed.plug("vm-g2")
     seed.wait_converged(20)
     ip2 = c2["fixed_ips"][0]["ip_address"]
-    assert ping(seed.ec.host("vm-d1").pid, ip2, count=3, interval=0.05).ok
+    assert ping(seed.ec.host("vm-g1").pid, ip2, count=3, interval=0.05).ok
 
     since = seed.controller.log_size()
-    seed.unplug("vm-d2")
-    overlay(seed, "port-delete", "vm-d2")
+    seed.unplug("vm-g2")
+    overlay(seed, "port-delete", "vm-g2")
     seed.refresh()
     seed.wait_converged(20)
     for label, text in flows_text(seed).items():
@@ -66,7 +66,7 @@ def test_ports_through_the_client_then_deleted_leave_nothing_behind(seed):
         assert f"={ip2}," not in text and f"={ip2} " not in text, f"{label} mentions {ip2}"
     # compute2 hosted the network's last port there: its local VLAN and every flow of it are
     # gone on compute2, and no node floods the network to compute2 any more; compute1's
-    # firewall no longer admits vm-d2's address (its default group's remote-group rule)
+    # firewall no longer admits vm-g2's address (its default group's remote-group rule)
     vlans = seed.controller.log_since(since)
     assert "compute2/br-int: bundle" in vlans and "compute2/br-tun: bundle" in vlans
     bundles = re.findall(r"(\S+): bundle \d+ committed", vlans)
@@ -80,7 +80,7 @@ def test_ports_through_the_client_then_deleted_leave_nothing_behind(seed):
     assert not [f for f in c1_tun.values() if f.table == t.FLOOD_TO_TUN and seg in f.actions], \
         "no flood flow for the network on compute1: no other node hosts it"
 
-    seed.unplug("vm-d1")
+    seed.unplug("vm-g1")
     api.delete("ports", c1["id"])
     api.delete("networks", net["id"])
     seed.refresh()
@@ -91,11 +91,11 @@ def test_ports_through_the_client_then_deleted_leave_nothing_behind(seed):
 
 def test_restart_with_a_populated_cloud_answers_the_same_and_sends_nothing(seed):
     api = seed.api
-    net = api.create("networks", name="TenantD-Net")
+    net = api.create("networks", name="TenantG-Net")
     api.create("subnets", network_id=net["id"], cidr="10.3.0.0/24")
-    port = api.create("ports", network_id=net["id"], name="vm-d1",
+    port = api.create("ports", network_id=net["id"], name="vm-g1",
                       **{"binding:host_id": "compute2"})
-    seed.plug("vm-d1")
+    seed.plug("vm-g1")
     seed.wait_converged(20)
     before = {coll: api.list(coll) for coll in ("networks", "subnets", "ports")}
     seed.controller.stop()
@@ -108,7 +108,7 @@ def test_restart_with_a_populated_cloud_answers_the_same_and_sends_nothing(seed)
     after = {coll: seed.api.list(coll) for coll in ("networks", "subnets", "ports")}
     assert after == before
     seed.wait_converged(20)
-    seed.unplug("vm-d1")
+    seed.unplug("vm-g1")
     seed.api.delete("ports", port["id"])
     seed.api.delete("networks", net["id"])
     seed.refresh()
@@ -116,19 +116,19 @@ def test_restart_with_a_populated_cloud_answers_the_same_and_sends_nothing(seed)
 
 
 def test_the_mininet_cli_plugs_and_unplugs_a_vm_of_an_api_port(seed, tmp_path):
-    port = seed.api.create("ports", network_id=NET_A, name="vm-e1",
+    port = seed.api.create("ports", network_id=NET_A, name="vm-x1",
                            **{"binding:host_id": "compute2"})
     script = tmp_path / "plug.cli"
-    script.write_text("plug vm-e1\n")
+    script.write_text("plug vm-x1\n")
     with open(os.devnull) as stdin:  # (the CLI polls stdin even when it runs a script)
         seed.ec.cli(script=str(script), deployment=seed, stdin=stdin)
     seed.wait_converged(20)
     ip = port["fixed_ips"][0]["ip_address"]
     assert ping(seed.ec.host("vm-a1").pid, ip, count=3, interval=0.05).ok
-    script.write_text("unplug vm-e1\n")
+    script.write_text("unplug vm-x1\n")
     with open(os.devnull) as stdin:
         seed.ec.cli(script=str(script), deployment=seed, stdin=stdin)
-    assert "vm-e1" not in seed.ec.vms
+    assert "vm-x1" not in seed.ec.vms
     assert tap_name(port["id"]) not in seed.ovs["compute2"].ofports(BR_INT)
     seed.api.delete("ports", port["id"])
     seed.refresh()

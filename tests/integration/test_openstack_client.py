@@ -57,13 +57,30 @@ def test_networks(osenv):
     shown = osc(osenv, "network", "show", "gre-net-2")
     assert shown["description"] == "tier two" and shown["revision_number"] == \
         gre["revision_number"] + 1
+    # seed 003's provider networks, as an admin creates them
+    vlan = osc(osenv, "network", "create", "--provider-network-type", "vlan",
+               "--provider-physical-network", "physnet1", "--provider-segment", "100",
+               "vlan-net")
+    assert (vlan["provider:network_type"], vlan["provider:physical_network"],
+            vlan["provider:segmentation_id"], vlan["mtu"]) == ("vlan", "physnet1", 100, 1500)
+    auto = osc(osenv, "network", "create", "--provider-network-type", "vlan", "vlan-auto")
+    assert (auto["provider:physical_network"], auto["provider:segmentation_id"]) == (
+        "physnet1", 103)   # the lowest free of physnet1's 100:199 (101, 102 the seed's)
+    assert "VLAN 100 on physical network physnet1 is in use" in osc_fails(
+        osenv, "network", "create", "--provider-network-type", "vlan",
+        "--provider-physical-network", "physnet1", "--provider-segment", "100", "again")
+    assert "Physical network physnet1 is in use" in osc_fails(
+        osenv, "network", "create", "--provider-network-type", "flat",
+        "--provider-physical-network", "physnet1", "flat-again")
+    osc(osenv, "network", "delete", "vlan-net", "vlan-auto", fmt=False)
     listed = osc(osenv, "network", "list", "--provider-network-type", "gre", "--long")
     assert {n["Name"] for n in listed} == {"TenantB-Net", "gre-net-2"}
     assert "7460" in osc_fails(osenv, "network", "create", "--provider-network-type", "gre",
                                "--provider-segment", "7460", "again")
     osc(osenv, "network", "delete", "plain-net", "gre-net-2", fmt=False)
     assert {n["Name"] for n in osc(osenv, "network", "list")} == {
-        "TenantA-Net", "TenantB-Net", "TenantC-Net", "Ext-Net"}
+        "TenantA-Net", "TenantB-Net", "TenantC-Net", "TenantD-Net", "TenantE-Net",
+        "TenantF-Net", "Ext-Net"}
 
 
 def test_everyday_workflow(seed, osenv):

@@ -8,19 +8,20 @@ import pytest
 
 from cloud.naming import BR_INT, BR_TUN
 from flows import ofctl
+from flows.desired import bridges_of
 from flows import tables as t
 from mininet_topos import converge, walks
 from mininet_topos.traffic import flow_counters, ping
 from tests.integration.conftest import bridge_labels
 
-BRIDGES = 7  # 3 nodes x (br-int, br-tun), and the network node's br-ex
+BRIDGES = 10  # 3 nodes x (br-int, br-tun, br-eth1), and the network node's br-ex
 
 
 def connected(d, node: str) -> bool:
-    """Whether both managed bridges of the node have a live controller connection."""
+    """Whether every managed bridge of the node has a live controller connection."""
     out = d.ovs[node].vsctl("--columns=is_connected", "--format=csv", "--no-headings", "list",
                             "controller")
-    return out.split() == ["true", "true"]
+    return out.split() == ["true"] * len(bridges_of(d.cloud.node(node)))
 
 
 def restart_and_settle(d):
@@ -93,11 +94,12 @@ def test_vswitchd_restart_is_detected_and_reprogrammed(seed):
     since = seed.controller.log_size()
     t0 = time.monotonic()
     seed.restart_vswitchd("compute2")
+    bridges = bridges_of(seed.cloud.node("compute2"))   # br-int, br-tun, br-eth1
     syncs = walks.poll_until(lambda: seed.controller.first_syncs(since),
-                             lambda s: len(s) == 2, 30)
+                             lambda s: len(s) == len(bridges), 30)
     seed.wait_converged(30)
     took = time.monotonic() - t0
-    expected = {b: len(converge.installed_flows(seed.ovs["compute2"], b)) for b in (BR_INT, BR_TUN)}
+    expected = {b: len(converge.installed_flows(seed.ovs["compute2"], b)) for b in bridges}
     assert syncs == {f"compute2/{b}": n for b, n in expected.items()}, (syncs, before)
     assert ping(seed.ec.host("vm-a1").pid, "10.0.0.6", count=3, interval=0.05).ok
     assert ping(seed.ec.host("vm-b1").pid, "10.0.0.6", count=3, interval=0.05).ok

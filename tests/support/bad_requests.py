@@ -24,7 +24,7 @@ FIP_A1 = "beabcafe-044d-43f2-bed9-7597d9dfe051"
 NOWHERE = "00000000-0000-4000-8000-000000000000"
 DEFAULT_SG = default_group_id(DEFAULT_PROJECT)   # the seed's default security group
 NET_D = "dddddddd-0000-4000-8000-00000000000d"   # made by a setup request, without subnets
-MAKE_D = (("POST", "/networks", {"network": {"id": NET_D, "name": "TenantD-Net"}}),)
+MAKE_D = (("POST", "/networks", {"network": {"id": NET_D, "name": "TenantG-Net"}}),)
 JSON = {"Content-Type": "application/json"}
 
 
@@ -87,15 +87,43 @@ BAD = [row if isinstance(row, Bad) else Bad(*row) for row in [
      net(**{"provider:segmentation_id": "seven"}), None, 400, "'seven' is not an integer"),
     ("segmentation id out of range", "POST", "/networks",
      net(**{"provider:network_type": "vxlan", "provider:segmentation_id": 2 ** 24}), None,
-     400, "segmentation_id 16777216 out of range for vxlan"),
+     400, "segmentation_id out of range (1 through 16777215)"),
     ("segmentation id taken", "POST", "/networks",
-     net(**{"provider:network_type": "gre", "provider:segmentation_id": "5001"}), None, 400,
-     "duplicate gre segmentation_id 5001"),
+     net(**{"provider:network_type": "gre", "provider:segmentation_id": "5001"}), None, 409,
+     "The tunnel ID 5001 is in use"),
     ("network type not emulated", "POST", "/networks",
-     net(**{"provider:network_type": "geneve"}), None, 400, "Invalid network type 'geneve'"),
-    ("physical network", "POST", "/networks",
+     net(**{"provider:network_type": "geneve"}), None, 400,
+     "network_type value 'geneve' not supported"),
+    ("physical network on a vxlan network", "POST", "/networks",
      net(**{"provider:physical_network": "physnet1"}), None, 400,
-     "provider:physical_network (VLAN and flat provider networks) is not emulated"),
+     "provider:physical_network specified for vxlan network"),
+    ("VLAN id out of range", "POST", "/networks", net(**{
+        "provider:network_type": "vlan", "provider:physical_network": "physnet1",
+        "provider:segmentation_id": 4095}), None, 400,
+     "segmentation_id out of range (1 through 4094)"),
+    ("VLAN id taken", "POST", "/networks", net(**{
+        "provider:network_type": "vlan", "provider:physical_network": "physnet1",
+        "provider:segmentation_id": 101}), None, 409,
+     "The VLAN 101 on physical network physnet1 is in use"),
+    ("VLAN id without its physical network", "POST", "/networks", net(**{
+        "provider:network_type": "vlan", "provider:segmentation_id": 150}), None, 400,
+     "physical_network required for VLAN provider network"),
+    ("unknown physical network", "POST", "/networks", net(**{
+        "provider:network_type": "vlan", "provider:physical_network": "physnet9"}), None, 400,
+     "physical_network 'physnet9' unknown for vlan provider network"),
+    ("second flat network on a physical network", "POST", "/networks", net(**{
+        "provider:network_type": "flat", "provider:physical_network": "physnet1"}), None, 409,
+     "Physical network physnet1 is in use"),
+    ("flat network without a physical network", "POST", "/networks", net(**{
+        "provider:network_type": "flat"}), None, 400,
+     "physical_network required for flat provider network"),
+    ("flat network with a segmentation id", "POST", "/networks", net(**{
+        "provider:network_type": "flat", "provider:physical_network": "physnet1",
+        "provider:segmentation_id": 7}), None, 400,
+     "segmentation_id specified for flat network"),
+    ("MTU over a VLAN network's", "POST", "/networks", net(**{
+        "provider:network_type": "vlan", "provider:physical_network": "physnet1", "mtu": 1501}),
+     None, 400, "mtu 1501 out of range for vlan"),
     ("admin_state_up false", "POST", "/networks", net(admin_state_up=False), None, 400,
      "admin_state_up=false is not emulated"),
     ("boolean that is not one", "POST", "/networks", net(shared="maybe"), None, 400,

@@ -163,6 +163,35 @@ def test_a_new_network_gets_the_first_free_segmentation_id_of_its_type(api):
     assert create(**{"provider:network_type": "gre"}) == 1
 
 
+def test_vlan_and_flat_networks_through_the_api(api):
+    """A VLAN network without an id gets the lowest free one of its physical network's
+    ranges (101 and 102 are the seed's), without a physical network too; one given outside
+    the ranges is taken as given; a flat network shows its physical network and no id; when
+    the ranges are used up, Neutron's 503."""
+    def create(**attrs):
+        code, answer = call(api, "POST", "/networks", {"network": attrs})
+        assert code == 201, answer
+        n = answer["network"]
+        return (n["provider:network_type"], n["provider:physical_network"],
+                n["provider:segmentation_id"], n["mtu"])
+    vlan = {"provider:network_type": "vlan"}
+    assert create(**vlan, **{"provider:physical_network": "physnet1"}) == (
+        "vlan", "physnet1", 100, 1500)
+    assert create(**vlan) == ("vlan", "physnet1", 103, 1500)
+    assert create(**vlan, **{"provider:physical_network": "physnet1",
+                             "provider:segmentation_id": 3000}) == ("vlan", "physnet1", 3000,
+                                                                    1500)
+    flat = get(api, "/networks?provider:network_type=flat")["networks"]
+    assert [(n["name"], n["provider:physical_network"], n["provider:segmentation_id"])
+            for n in flat] == [("TenantF-Net", "physnet1", None), ("Ext-Net", "external", None)]
+    for _ in range(104, 200):
+        create(**vlan)
+    code, answer = call(api, "POST", "/networks", {"network": vlan})
+    assert (code, answer["NeutronError"]["message"]) == (503, "Unable to create the network. "
+                                                         "No tenant network is available for "
+                                                         "allocation.")
+
+
 def test_deleting_a_network_takes_its_dhcp_port_and_subnets(api):
     net = call(api, "POST", "/networks", {"network": {"name": "short-lived"}})[1]["network"]
     call(api, "POST", "/subnets", {"subnet": {"network_id": net["id"], "cidr": "10.9.9.0/24"}})

@@ -9,6 +9,8 @@ def attrs(*argv):
 def test_create_commands_map_to_neutron_attributes():
     assert attrs("net-create", "TenantD-Net", "--type", "gre", "--segmentation-id", "77") == {
         "name": "TenantD-Net", "provider:network_type": "gre", "provider:segmentation_id": 77}
+    assert attrs("net-create", "G", "--type", "vlan", "--physical-network", "physnet1") == {
+        "name": "G", "provider:network_type": "vlan", "provider:physical_network": "physnet1"}
     assert attrs("subnet-create", "TenantD-Net", "fd02::/64") == {
         "network_id": "TenantD-Net", "cidr": "fd02::/64"}
     assert attrs("subnet-create", "TenantD-Net", "10.2.0.0/24", "--no-dhcp", "--name", "s") == {

@@ -42,6 +42,10 @@ def test_recover_reads_vlans_back_from_both_bridges(views, seed_cloud):
     assert localvlan.recover(seed_cloud, "compute1", {}, tun, ()) == tunnelled, "br-tun alone"
     assert localvlan.recover(seed_cloud, "compute1", int_ports, (), integ) == want, "br-int"
     assert localvlan.recover(seed_cloud, "compute1", int_ports, (), ()) == {}
+    # no VM plugged: the tunnelled networks from br-tun, the VLAN and flat ones from br-int's
+    # translation flows (int-br-eth1 with VLAN 101, untagged)
+    patches = {"int-br-eth1": view.uplink(view.networks[2].network)}
+    assert localvlan.recover(seed_cloud, "compute1", patches, tun, integ) == want
 
 
 def test_recover_leaves_out_contradictions(views, seed_cloud):
