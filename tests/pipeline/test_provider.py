@@ -114,3 +114,23 @@ def test_a_tunnelled_network_never_reaches_the_physical_network(psim, pports):
         mac = pports[dst].mac if dst in pports else dst
         result = ping(psim, pports, src, mac, ipv4_dst="10.0.0.6")
         assert result.wire == [] and result.transmissions, src
+
+
+def test_one_vlan_id_on_two_physical_networks_is_two_networks(provider_cloud):
+    """TenantE-Net moved to physnet2 (br-eth2, NIC eth4, on every node) with TenantD's VLAN id
+    101: a broadcast of TenantD crosses physnet1 only and reaches TenantD's ports only."""
+    from cloud import schema
+    from tests.conftest import provider_raw
+    raw = provider_raw()
+    raw["physical_networks"].append({"name": "physnet2"})
+    for node in raw["nodes"]:
+        node["bridge_mappings"]["physnet2"] = {"bridge": "br-eth2", "nic": "eth4"}
+    e_net = next(n for n in raw["networks"] if n["name"] == "TenantE-Net")
+    e_net.update(physical_network="physnet2", segmentation_id=101)
+    cloud = schema.parse(raw, "<two physnets>")
+    sim, ports = cloudsim.build(cloud), {p.name: p for p in cloud.ports}
+    result = ping(sim, ports, "vm-d1", BROADCAST_MAC)
+    assert result.delivered_to() == taps(ports, "vm-d2", "vm-d3", "dhcp-d", "qr-tenant-d")
+    assert {(w.physnet, w.vlan_tci) for w in result.wire} == {("physnet1", VLAN_D)}
+    to_e1 = ping(sim, ports, "vm-d3", ports["vm-e1"].mac, ipv4_dst="10.0.4.4")
+    assert to_e1.deliveries == [], "same VLAN id, other physical network"
