@@ -19,6 +19,8 @@ from cloud.errors import Refused, not_found
 from controller import http
 from controller.client import AGENT_HEADER
 from controller.keeper import Keeper
+from flows import cloudsim, trace
+from flows.trace_packet import TraceError
 
 LOG = logging.getLogger("overlay.api")
 CHANGEABLE = ("networks", "subnets", "ports", "routers", "floatingips", "security_groups",
@@ -55,6 +57,11 @@ class Runtime:
     def heartbeat(self, host: str) -> None:
         """The network node's agent on `host` is following the cloud (it just read it)."""
 
+    def states(self, cloud) -> dict:
+        """Each node's local VLANs and port numbers (flows/view.NodeState), as the
+        controller knows them; here, as a fresh controller would number a fresh OVS."""
+        return cloudsim.fresh_states(cloud)
+
 
 class Api:
     def __init__(self, keeper: Keeper, runtime: Runtime, auth_strategy: str = "noauth",
@@ -69,6 +76,7 @@ class Api:
         m.connect("/v2.0/extensions", action="extensions")
         m.connect("/v2.0/extensions/{alias}", action="extensions")
         m.connect("/v2.0/cloud", action="cloud")
+        m.connect("/v2.0/traces", action="trace")
         for act in ("add_router_interface", "remove_router_interface"):
             m.connect(f"/v2.0/routers/{{ident}}/{act}", coll="routers", action=act)
         for coll in attributes.TAGGED:
@@ -113,6 +121,9 @@ class Api:
                 self.runtime.heartbeat(req.headers[AGENT_HEADER])
             return webob.Response(json_body={"version": self.keeper.version,
                                              "cloud": self.keeper.doc})
+        if action == "trace":
+            self._method(req, "POST")
+            return webob.Response(json_body={"trace": self._trace(http.body(req))})
         coll, ident = route.get("coll"), route.get("ident")
         if action == "tags":
             return self._tags(req, coll, ident, route.get("tag"))
@@ -141,6 +152,22 @@ class Api:
         self.keeper.change(lambda d: DELETE[coll](d, ident),
                            f"delete {attributes.member(coll)} {ident}")
         return webob.Response(status=204)
+
+    def _trace(self, body) -> dict:
+        """POST /v2.0/traces {"trace": {"from": PORT or NODE:PORT, "packet": SPEC}}: the
+        packet followed through the computed flows (flows/trace.py)."""
+        spec = body.get("trace") if isinstance(body, dict) else None
+        if not isinstance(spec, dict) or not isinstance(spec.get("from"), str) or \
+                not isinstance(spec.get("packet"), str) or set(spec) - {"from", "packet"}:
+            raise Refused(400, 'Bad trace request: expected {"trace": {"from": "<port or '
+                          'node:port>", "packet": "<a flow as ovs-ofctl writes it, like '
+                          'icmp,nw_dst=10.0.0.6>"}}')
+        cloud = self.keeper.cloud
+        try:
+            return trace.trace(cloud, self.runtime.states(cloud), spec["from"],
+                               spec["packet"]).as_dict()
+        except TraceError as exc:
+            raise Refused(400, f"Bad trace request: {exc}") from None
 
     @staticmethod
     def _method(req: webob.Request, *allowed: str, changeable: str | None = None) -> None:

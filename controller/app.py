@@ -29,7 +29,7 @@ from controller.agents import Agents
 from controller.api import Api, Runtime
 from controller.config import CONF, STATE_DIR, tune_gc
 from controller.keeper import Keeper
-from controller.reconciler import Reconciler
+from controller.reconciler import Reconciler, node_state
 from controller.registry import Registry, UnknownDatapath, port_name
 from controller.sender import Replies, Sender
 from controller.store import Store
@@ -101,6 +101,16 @@ class ControllerRuntime(Runtime):
     def heartbeat(self, host: str) -> None:
         for kind in ("dhcp", "l3"):
             self.agents_state.beat(kind, host)
+
+    def states(self, cloud) -> dict:
+        """The nodes whose bridges the controller has synced: its local VLANs and the
+        port numbers their switches reported."""
+        out = {}
+        for node, vlans in list(self.app.reconciler.vlans.items()):
+            conns = self.app.registry.of_node(node)
+            if conns and node in {n.name for n in cloud.nodes}:
+                out[node] = node_state(vlans, conns)
+        return out
 
 
 class OverlayController(app_manager.OSKenApp):

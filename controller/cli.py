@@ -30,6 +30,7 @@ import sys
 
 from cloud.model import NETWORK_TYPES
 from controller.client import ApiError, Client
+from flows import trace
 
 DEFAULT_URL = "http://192.168.10.1:9696/v2.0"
 
@@ -108,6 +109,15 @@ def parser() -> argparse.ArgumentParser:
     pu.add_argument("--name")
     pu.set_defaults(coll="ports", verb="update")
     _l3_parsers(sub)
+    tr = sub.add_parser("trace", help="follow a packet through every node it crosses")
+    tr.add_argument("source", help="a port (name or id), or NODE:PORT for a packet arriving "
+                    "on a tunnel (compute1:vxlan-c0a8640c) or a physical NIC (compute1:eth3)")
+    tr.add_argument("packet", help="as ovs-ofctl writes a flow: icmp,nw_dst=10.0.0.6 | "
+                    "tcp,nw_dst=10.0.0.6,tp_dst=22 | arp,arp_tpa=10.0.0.1 | icmp6,ipv6_dst=...")
+    tr.add_argument("--verify", action="store_true", help="also run ovs-appctl ofproto/trace "
+                    "on every node the packet enters (root, on the machine of the emulated "
+                    "cloud) and report any difference")
+    tr.set_defaults(coll="traces", verb="trace")
     return p
 
 
@@ -194,7 +204,22 @@ def resolve(client: Client, coll: str, ident: str) -> str:
     return ident  # the API says it is unknown
 
 
+def run_trace(args, client: Client) -> str:
+    found = client.request("POST", "/traces", {"trace": {"from": args.source,
+                                                         "packet": args.packet}})["trace"]
+    out = json.dumps(found, indent=1) if args.json else trace.text(found)
+    if args.verify:
+        from mininet_topos import trace_check   # (needs the emulated cloud's run directory)
+        name = client.cloud()["cloud"]["cloud"]
+        differences = trace_check.verify(found, trace_check.node_switches(name))
+        out += "\n" + ("verify: ofproto/trace agrees on every node" if not differences else
+                       "verify: DIFFERENT\n" + "\n".join(f"  {d}" for d in differences))
+    return out
+
+
 def run(args, client: Client) -> str:
+    if args.verb == "trace":
+        return run_trace(args, client)
     if getattr(args, "ident", None) and args.coll in ("networks", "ports", "routers"):
         args.ident = resolve(client, args.coll, args.ident)
     for key in ("external",):

@@ -7,6 +7,7 @@ then VM ports and tunnel ports in name order); tests/pipeline uses the same numb
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cloud.model import Cloud
@@ -49,29 +50,73 @@ def node_view(cloud: Cloud, node: str, ports: NodePorts | None = None) -> NodeVi
                                                    ports.phys_ports))
 
 
-def build(cloud: Cloud) -> Simulator:
-    sim = Simulator()
+def fresh_states(cloud: Cloud) -> dict[str, NodeState]:
+    """Every node as a fresh controller would see it: ports numbered by number_ports, local
+    VLANs allocated in the cloud's order."""
+    out = {}
     for node in cloud.nodes:
         ports = number_ports(cloud, node.name)
-        flows = desired.node_flows(node_view(cloud, node.name, ports))
-        br_int = sim.add_bridge(node.name, BR_INT, flows[BR_INT].values())
-        br_tun = sim.add_bridge(node.name, BR_TUN, flows[BR_TUN].values())
-        br_int.ports[1] = Endpoint("patch", PATCH_TUN, peer_bridge=BR_TUN, peer_port=PATCH_INT)
-        br_tun.ports[1] = Endpoint("patch", PATCH_INT, peer_bridge=BR_INT, peer_port=PATCH_TUN)
-        for name, no in ports.int_ports.items():
-            if no >= FIRST_VM_PORT:
-                br_int.ports[no] = Endpoint("vm", name)
-        specs = desired_tunnels(cloud, node.name)
-        for name, no in ports.tun_ports.items():
-            if name != PATCH_INT:
-                spec = specs[name]
-                br_tun.ports[no] = Endpoint("tunnel", name, remote_node=spec.remote_node,
-                                            tunnel_type=spec.type)
-        for m in node.bridge_mappings:
-            phys = sim.add_bridge(node.name, m.bridge, flows[m.bridge].values())
-            phys.ports[1] = Endpoint("patch", m.phy_patch, peer_bridge=BR_INT,
-                                     peer_port=m.int_patch)
-            phys.ports[2] = Endpoint("nic", m.nic, physnet=m.physnet)
-            br_int.ports[ports.int_ports[m.int_patch]] = Endpoint(
-                "patch", m.int_patch, peer_bridge=m.bridge, peer_port=m.phy_patch)
+        vlans = localvlan.allocate({}, [n.id for n in cloud.networks_on(node.name)])
+        out[node.name] = NodeState(vlans, ports.int_ports, ports.tun_ports, ports.phys_ports)
+    return out
+
+
+def build(cloud: Cloud, states: Mapping[str, NodeState] | None = None) -> Simulator:
+    """The simulator of a cloud: each node's bridges with its desired flows and its ports as
+    `states` numbers them (the controller's: what the switches reported, its local VLANs);
+    by default as a fresh OVS would (fresh_states). A node without a state is left out."""
+    states = fresh_states(cloud) if states is None else states
+    sim = Simulator()
+    for node in cloud.nodes:
+        state = states.get(node.name)
+        if state is not None:
+            _add_node(sim, cloud, node, state)
+    _learn(sim, cloud, states)
     return sim
+
+
+def _learn(sim: Simulator, cloud: Cloud, states: Mapping[str, NodeState]) -> None:
+    """What the physical side has learned in a cloud whose ports have spoken: each VLAN or
+    flat network's MACs, at their nodes (the physical switch) and behind phy-br-ethN or the
+    NIC (each node's physical bridge)."""
+    for net in cloud.networks:
+        if net.tunnelled:
+            continue
+        vid = net.segmentation_id or 0
+        for port in cloud.ports_of(net.id):
+            sim.learned.setdefault(net.physical_network, {})[(vid, port.mac)] = port.node
+            for node in cloud.nodes:
+                m = node.mapping(net.physical_network)
+                ports = states.get(node.name, NodeState({})).phys_ports.get(
+                    m.bridge, {}) if m else {}
+                side = m.phy_patch if port.node == node.name else m.nic if m else None
+                if side in ports:
+                    sim.bridge(node.name, m.bridge).learned[(vid, port.mac)] = ports[side]
+
+
+def _add_node(sim: Simulator, cloud: Cloud, node, state: NodeState) -> None:
+    flows = desired.node_flows(NodeView.of_node(cloud, node.name, state))
+    br_int = sim.add_bridge(node.name, BR_INT, flows[BR_INT].values())
+    br_tun = sim.add_bridge(node.name, BR_TUN, flows[BR_TUN].values())
+    patches = {PATCH_TUN: (BR_TUN, PATCH_INT)} | {
+        m.int_patch: (m.bridge, m.phy_patch) for m in node.bridge_mappings}
+    for name, no in state.int_ports.items():
+        peer = patches.get(name)
+        br_int.ports[no] = Endpoint("patch", name, peer_bridge=peer[0], peer_port=peer[1]) \
+            if peer else Endpoint("vm", name)
+    specs = desired_tunnels(cloud, node.name)
+    for name, no in state.tun_ports.items():
+        if name == PATCH_INT:
+            br_tun.ports[no] = Endpoint("patch", name, peer_bridge=BR_INT, peer_port=PATCH_TUN)
+        elif name in specs:
+            spec = specs[name]
+            br_tun.ports[no] = Endpoint("tunnel", name, remote_node=spec.remote_node,
+                                        tunnel_type=spec.type)
+    for m in node.bridge_mappings:
+        phys = sim.add_bridge(node.name, m.bridge, flows[m.bridge].values())
+        for name, no in state.phys_ports.get(m.bridge, {}).items():
+            if name == m.phy_patch:
+                phys.ports[no] = Endpoint("patch", name, peer_bridge=BR_INT,
+                                          peer_port=m.int_patch)
+            elif name == m.nic:
+                phys.ports[no] = Endpoint("nic", name, physnet=m.physnet)

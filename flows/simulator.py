@@ -3,37 +3,35 @@
 Pushes a packet description through computed tables the way ovs-vswitchd would: highest
 priority match per table (two matching flows of equal priority is an error: OpenFlow leaves
 the choice undefined), apply-actions in order, goto, table miss = drop, output to the in_port
-skipped, patch ports crossing to the peer bridge with tunnel metadata cleared, tunnel ports
+skipped, patch ports crossing to the peer bridge with registers, tunnel and conntrack fields
+cleared (as OVS's xlate clears them), tunnel ports
 crossing to the remote node's br-tun. Learn actions write real flows into the simulated table.
 Conjunctive matches are resolved as OVS's classifier does (a complete conjunction above the
 best ordinary match sets conj_id and the table is searched again); ct() looks the packet up
 in its node's connection tracker (flows/conntrack.py), commits, and with a table recirculates
-the packet there once the current actions are done. NORMAL floods (a switch that has learned
-nothing: the same deliveries as one that has), and a NIC's frames cross the physical
-network's switch, a trunk, to every other node's NIC on it. tests/pipeline checks its verdicts
+the packet there once the current actions are done. NORMAL (and the physical network's
+switch, a trunk on every node's NIC) sends a frame where its bridge has learned the
+destination (Bridge.learned, Simulator.learned: what a converged cloud's switches know of its
+ports' MACs), else floods it. tests/pipeline checks its verdicts
 against `ovs-appctl ofproto/trace` on a real bridge.
 """
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from collections.abc import Iterable
 
 import netaddr
 
 from flows.conntrack import Conntrack
+from flows.sim_types import (METADATA, Delivery, End, Entry, Hit, Packet,  # noqa: F401
+                             Result, Transmission, WireFrame)
 from flows.flow import (IP_FIELDS, MAC_FIELDS, OFPP_IN_PORT, OFPP_NORMAL, OFPVID_PRESENT,
                         Conjunction, Ct,
                         CtClear, Flow, Learn, LearnLoad, LearnMatch, LearnOutput, Move, Output,
                         PopVlan, PushVlan, SetField, match)
 
 MAX_HOPS = 64
-# what a packet entering a bridge carries besides its headers: untagged, no tunnel, the
-# registers zero, not tracked
-METADATA = ("vlan_tci", "tunnel_id", "reg5", "reg6", "reg7", "ct_state", "ct_zone", "ct_mark",
-            "conj_id")
-
-
 class SimulationError(Exception):
     pass
 
@@ -46,24 +44,16 @@ def _as_int(name: str, value) -> int:
     return int(value)
 
 
-@dataclass
-class Packet:
-    """Header fields by OXM name, plus vlan_tci (0 = untagged, else 0x1000 | VLAN id)."""
-    fields: dict
+def _vid(fields: dict) -> int:
+    """The VLAN a switch files a frame under (0: untagged)."""
+    tci = fields.get("vlan_tci", 0)
+    return tci & 0xFFF if tci & OFPVID_PRESENT else 0
 
-    @classmethod
-    def make(cls, **fields) -> Packet:
-        for name in METADATA:
-            fields.setdefault(name, 0)
-        return cls(dict(fields))
 
-    def get(self, name: str):
-        if name == "vlan_vid":
-            return self.fields["vlan_tci"] & (OFPVID_PRESENT | 0xFFF)
-        return self.fields.get(name)
-
-    def copy(self) -> Packet:
-        return Packet(dict(self.fields))
+def _clear(packet: Packet) -> None:
+    """A packet crossing a patch port (or reaching another node): registers, tunnel and
+    conntrack fields zero, as OVS's xlate does at a patch port."""
+    packet.fields.update({name: 0 for name in METADATA if name != "vlan_tci"})
 
 
 def matches(flow: Flow, packet: Packet) -> bool:
@@ -78,50 +68,6 @@ def matches(flow: Flow, packet: Packet) -> bool:
         elif _as_int(name, have) != _as_int(name, want):
             return False
     return True
-
-
-@dataclass(frozen=True)
-class Hit:
-    node: str
-    bridge: str
-    flow: Flow
-
-
-@dataclass(frozen=True)
-class Delivery:
-    node: str
-    port: str      # the port's name (a VM's tap device)
-    packet: Packet
-
-
-@dataclass(frozen=True)
-class Transmission:
-    node: str
-    tunnel: str
-    remote_node: str
-    tunnel_id: int
-
-
-@dataclass(frozen=True)
-class WireFrame:
-    """A frame a node's NIC put on a physical network (vlan_tci: its 802.1Q tag, 0 none)."""
-    node: str
-    physnet: str
-    vlan_tci: int
-
-
-@dataclass
-class Result:
-    hits: list[Hit] = field(default_factory=list)
-    deliveries: list[Delivery] = field(default_factory=list)
-    transmissions: list[Transmission] = field(default_factory=list)
-    wire: list[WireFrame] = field(default_factory=list)
-
-    def delivered_to(self) -> list[str]:
-        return sorted(d.port for d in self.deliveries)
-
-    def tables(self, node: str, bridge: str) -> list[int]:
-        return [h.flow.table for h in self.hits if h.node == node and h.bridge == bridge]
 
 
 @dataclass(frozen=True)
@@ -159,6 +105,7 @@ class Bridge:
         for flow in flows:
             self.install(flow)
         self.ports: dict[int, Endpoint] = {}
+        self.learned: dict[tuple[int, str], int] = {}   # NORMAL's: (VLAN id, MAC) -> port
 
     def install(self, flow: Flow) -> None:
         self.tables.setdefault(flow.table, {})[flow.key] = flow
@@ -202,6 +149,8 @@ class Simulator:
         self.bridges: dict[tuple[str, str], Bridge] = {}
         self.tunnel_ips: dict[str, str] = {}
         self.conntrack: dict[str, Conntrack] = {}   # node -> its (ovs-vswitchd's) tracker
+        # each physical network's switch: (VLAN id, MAC) -> the node it has learned it at
+        self.learned: dict[str, dict[tuple[int, str], str]] = {}
 
     def tracker(self, node: str) -> Conntrack:
         return self.conntrack.setdefault(node, Conntrack())
@@ -217,7 +166,7 @@ class Simulator:
         """A packet enters `bridge` of `node` through the port named `port`."""
         result = Result()
         br = self.bridge(node, bridge)
-        self._process(br, br.port_no(port), packet.copy(), result, 0)
+        self._enter(br, br.port_no(port), packet.copy(), result, 0)
         return result
 
     def send_from(self, node: str, port: str, packet: Packet) -> Result:
@@ -225,19 +174,31 @@ class Simulator:
         return self.inject(node, "br-int", port, packet)
 
     # ------------------------------------------------------------------------ processing
-    def _process(self, br: Bridge, in_port: int, packet: Packet, result: Result, hops: int):
+    def _enter(self, br: Bridge, in_port: int, packet: Packet, result: Result, hops: int):
+        """The packet enters a node (a new segment)."""
+        result.entries.append(Entry(br.node, br.name, in_port, packet.copy()))
+        self._process(br, in_port, packet, result, hops, len(result.entries) - 1)
+
+    def _process(self, br: Bridge, in_port: int, packet: Packet, result: Result, hops: int,
+                 segment: int = 0):
         if hops > MAX_HOPS:
             raise SimulationError("forwarding loop: more than %d bridge crossings" % MAX_HOPS)
         packet.fields["in_port"] = in_port
+        packet.fields["_segment"] = segment
         self._run(br, 0, packet, result, hops)
 
     def _run(self, br: Bridge, table: int | None, packet: Packet, result: Result, hops: int):
         recirculate: list[tuple[int, Packet]] = []
+        segment = packet.fields.get("_segment", 0)
         while table is not None:
             flow = br.lookup(table, packet)
-            if flow is None:
-                break  # table miss: drop
-            result.hits.append(Hit(br.node, br.name, flow))
+            if flow is None:   # table miss: drop
+                result.ends.append(End(br.node, br.name, table, None, "miss", packet.copy(),
+                                       segment))
+                break
+            result.hits.append(Hit(br.node, br.name, flow, segment))
+            outputs = len(result.deliveries) + len(result.transmissions) + len(result.wire)
+            crossings, ends = len(result.hits), len(result.ends)
             for action in flow.actions:
                 if isinstance(action, Ct):
                     self._ct(br, action, packet, recirculate)
@@ -245,6 +206,13 @@ class Simulator:
                     self._apply(br, action, packet, result, hops)
             if flow.goto is not None and flow.goto <= table:
                 raise SimulationError(f"goto_table:{flow.goto} from table {table}")
+            went = (len(result.deliveries) + len(result.transmissions) + len(result.wire)
+                    > outputs or len(result.hits) > crossings or len(result.ends) > ends)
+            if flow.goto is None and not went and not recirculate and not any(
+                    isinstance(a, Learn) for a in flow.actions):
+                kind = "in_port" if any(isinstance(a, Output) for a in flow.actions) else "drop"
+                result.ends.append(End(br.node, br.name, table, flow, kind, packet.copy(),
+                                       segment))
             table = flow.goto
         for again, copy in recirculate:  # after the actions, as OVS recirculates
             self._run(br, again, copy, result, hops)
@@ -267,8 +235,9 @@ class Simulator:
     def _apply(self, br: Bridge, action, packet: Packet, result: Result, hops: int) -> None:
         f = packet.fields
         if isinstance(action, Output) and action.port == OFPP_NORMAL:
-            for port in sorted(br.ports):   # (NORMAL that has learned nothing: a flood)
-                if port != f["in_port"]:
+            known = br.learned.get((_vid(f), f.get("eth_dst")))
+            for port in [known] if known is not None else sorted(br.ports):
+                if port != f["in_port"]:   # (a learned MAC: there; else a flood)
                     self._output(br, port, packet.copy(), result, hops)
         elif isinstance(action, Output):
             port = f["in_port"] if action.port == OFPP_IN_PORT else action.port
@@ -321,8 +290,9 @@ class Simulator:
             result.deliveries.append(Delivery(br.node, endpoint.name, packet))
         elif endpoint.kind == "patch":
             peer = self.bridge(br.node, endpoint.peer_bridge)
-            packet.fields["tunnel_id"] = 0  # OVS clears tunnel metadata across patch ports
-            self._process(peer, peer.port_no(endpoint.peer_port), packet, result, hops + 1)
+            _clear(packet)   # OVS clears registers, tunnel and conntrack fields there
+            self._process(peer, peer.port_no(endpoint.peer_port), packet, result, hops + 1,
+                          packet.fields.get("_segment", 0))
         elif endpoint.kind == "tunnel":
             result.transmissions.append(Transmission(br.node, endpoint.name,
                                                      endpoint.remote_node,
@@ -335,13 +305,18 @@ class Simulator:
     def _switch(self, br: Bridge, nic: Endpoint, packet: Packet, result: Result,
                 hops: int) -> None:
         """The physical network's switch: a trunk on every node's NIC of it, passing each
-        frame as it is (tag and all) to every other NIC (a switch that has learned nothing)."""
+        frame as it is (tag and all) to the node that has its destination (learned), else to
+        every other NIC."""
+        f = packet.fields
+        known = self.learned.get(nic.physnet, {}).get((_vid(f), f.get("eth_dst")))
         for other in self.bridges.values():
-            if other.node == br.node:
+            if other.node == br.node or known not in (None, other.node):
                 continue
             for no, endpoint in sorted(other.ports.items()):
                 if endpoint.kind == "nic" and endpoint.physnet == nic.physnet:
-                    self._process(other, no, packet.copy(), result, hops + 1)
+                    frame = packet.copy()
+                    _clear(frame)
+                    self._enter(other, no, frame, result, hops + 1)
 
     def _arrive(self, br: Bridge, endpoint: Endpoint, packet: Packet, result: Result,
                 hops: int) -> None:
@@ -354,4 +329,7 @@ class Simulator:
                      and e.tunnel_type == endpoint.tunnel_type), None)
         if back is None:
             return  # the remote node has no tunnel port for us: OVS drops it
-        self._process(remote, back, packet, result, hops + 1)
+        tunnel_id = packet.fields["tunnel_id"]
+        _clear(packet)   # what arrives is the frame and its tunnel key, nothing else
+        packet.fields["tunnel_id"] = tunnel_id
+        self._enter(remote, back, packet, result, hops + 1)

@@ -14,7 +14,8 @@ from flows import tables as t
 from flows.flow import BROADCAST_MAC, ETH_TYPE_IP, OFPP_NORMAL, Output
 from flows.simulator import Packet
 from flows.tunnels import desired_tunnels
-from tests.support import golden, ovstrace
+from mininet_topos import ovstrace
+from tests.support import golden
 from tests.support.netns_ovs import private_ovs
 
 NODE = "compute1"

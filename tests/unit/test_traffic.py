@@ -19,7 +19,7 @@ def test_no_output_no_packets():
 
 
 def test_trace_reader_in_port_means_the_first_bridge_only():
-    from tests.support.ovstrace import parse
+    from mininet_topos.ovstrace import parse
     text = """bridge("br-int")
 ----------------
  0. in_port=12, priority 10, cookie 0x1
