@@ -13,6 +13,7 @@ from flows import cloudsim, desired, ofctl
 from flows import tables as t
 from flows.flow import BROADCAST_MAC, ETH_TYPE_IP, OFPP_NORMAL, Output
 from flows.simulator import Packet
+from flows.trace_packet import render
 from flows.tunnels import desired_tunnels
 from mininet_topos import ovstrace
 from tests.support import golden
@@ -83,26 +84,9 @@ def test_real_bridge_holds_exactly_the_computed_flows(loaded, request):
         golden.check(f"dump_{kind}_{br}.txt", text, f"ovs-ofctl's dump of {kind} {br}")
 
 
-# simulator field -> ovs-ofctl's; the simulator-only icmp_id is not a flow field
-TRACE_NAMES = {"eth_src": "dl_src", "eth_dst": "dl_dst", "eth_type": "dl_type",
-               "tunnel_id": "tun_id", "ip_proto": "nw_proto", "ipv4_src": "nw_src",
-               "ipv4_dst": "nw_dst", "icmpv4_type": "icmp_type", "icmpv4_code": "icmp_code",
-               "ipv6_nd_target": "nd_target", "ipv6_nd_sll": "nd_sll"}
-DECIMAL = {"arp_op", "ip_proto", "icmpv4_type", "icmpv4_code", "icmpv6_type", "icmpv6_code",
-           "udp_src", "udp_dst", "tcp_src", "tcp_dst"}
-
-
 def trace_flow(fields: dict) -> str:
-    parts = []
-    # the protocol first: OVS refuses arp_* (icmpv6_*, nd_*, tp_*) fields before it knows the
-    # packet is ARP (ICMPv6, TCP, UDP)
-    first = {"eth_type": 0, "ip_proto": 1} | {name: 2 for name in DECIMAL - {"arp_op"}}
-    for name, value in sorted(fields.items(), key=lambda kv: first.get(kv[0], 3)):
-        if name == "icmp_id":
-            continue
-        text = hex(value) if isinstance(value, int) and name not in DECIMAL else value
-        parts.append(f"{TRACE_NAMES.get(name, name)}={text}")
-    return ",".join(parts)
+    """The fields as ofproto/trace reads them (the simulator's icmp_id is no flow field)."""
+    return render(fields)
 
 
 def by_name(cloud, name):
