@@ -29,6 +29,7 @@ import os
 import sys
 
 from cloud.model import NETWORK_TYPES
+from controller import graph
 from controller.client import ApiError, Client
 from flows import trace
 
@@ -118,6 +119,12 @@ def parser() -> argparse.ArgumentParser:
                     "on every node the packet enters (root, on the machine of the emulated "
                     "cloud) and report any difference")
     tr.set_defaults(coll="traces", verb="trace")
+    gr = sub.add_parser("graph", help="draw the cloud (Graphviz)")
+    gr.add_argument("-o", "--output", default="cloud.svg",
+                    help="the picture: .svg, .png or .dot (default cloud.svg)")
+    gr.add_argument("--counters", action="store_true", help="annotate tunnels and ports with "
+                    "packet counts from the switches (root, on the emulated cloud's machine)")
+    gr.set_defaults(coll="cloud", verb="graph")
     return p
 
 
@@ -217,9 +224,24 @@ def run_trace(args, client: Client) -> str:
     return out
 
 
+def run_graph(args, client: Client) -> str:
+    from cloud import schema
+    cloud = schema.parse(client.cloud()["cloud"], args.url)
+    counts = None
+    if args.counters:
+        from mininet_topos import counters, trace_check   # (the emulated cloud's switches)
+        counts = counters.counters(cloud, trace_check.node_switches(cloud.name))
+    graph.draw(graph.dot(cloud, counts), args.output)
+    return (f"{args.output}: {len(cloud.nodes)} nodes, {len(cloud.networks)} networks, "
+            f"{len(cloud.ports)} bound ports, {len(graph.tunnel_ids(cloud))} tunnels, "
+            f"{len(cloud.routers)} routers, {len(cloud.floating_ips)} floating IPs")
+
+
 def run(args, client: Client) -> str:
     if args.verb == "trace":
         return run_trace(args, client)
+    if args.verb == "graph":
+        return run_graph(args, client)
     if getattr(args, "ident", None) and args.coll in ("networks", "ports", "routers"):
         args.ident = resolve(client, args.coll, args.ident)
     for key in ("external",):
@@ -259,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         print(run(args, Client(args.url, token=args.token)))
     except ApiError as exc:
         print(f"{exc.kind}: {exc.message}", file=sys.stderr)
+        return 1
+    except (RuntimeError, ValueError) as exc:   # (graph: no dot; a picture name)
+        print(f"overlay {args.command}: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"cannot reach the API at {args.url}: {exc}", file=sys.stderr)

@@ -16,7 +16,8 @@ import sys
 from cloud import schema
 from cloud.naming import BR_EX, BR_INT, BR_TUN
 from flows.desired import bridges_of
-from mininet_topos import netns
+from controller import graph
+from mininet_topos import counters, netns
 from mininet_topos.api_walk import openstack_walk
 from mininet_topos.sg_walk import security_group_walk
 from mininet_topos.deployment import Deployment
@@ -37,6 +38,8 @@ def _flow_lines(dump: str) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cloud", default="clouds/seed.yaml")
+    parser.add_argument("--graph", default="demo-cloud.svg",
+                        help="where to draw the cloud (.svg, .png or .dot)")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         parser.error("must run as root")
@@ -106,6 +109,10 @@ def main(argv=None) -> int:
             print(f"   {check}")
         for line in lines:
             print(f"   {line}")
+        counts = counters.counters(deployment.cloud, deployment.ovs)
+        graph.draw(graph.dot(deployment.cloud, counts), args.graph)
+        print(f"== the cloud as a picture, with the packets the walks sent: {args.graph} "
+              "(overlay graph --counters)")
         failures = deployment.controller.failures()
         print(f"== controller log: {len(failures)} errors"
               + "".join(f"\n   {line}" for line in failures[:10]))

@@ -12,7 +12,7 @@ fi
 
 PKGS=(openvswitch-switch openvswitch-common python3-openvswitch mininet iproute2 iputils-ping
       ethtool tcpdump iperf3 arping python3-venv python3-yaml procps dnsmasq-base dnsmasq-utils busybox
-      iptables conntrack)
+      iptables conntrack graphviz)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -132,27 +132,31 @@ def test_overlay_refusals_and_names(url, capsys):
 
 
 
-def test_overlay_prints_as_recorded(url, capsys, monkeypatch):
+def test_overlay_prints_as_recorded(url, capsys, monkeypatch, tmp_path):
     """What each command prints, tables and JSON (tests/golden/overlay_session.txt); the API
     address and token from the environment when not given."""
     from tests.support import golden
     from tests.support.session import Normal
     monkeypatch.setenv("OVERLAY_URL", url)
     monkeypatch.setenv("OVERLAY_TOKEN", "unused-by-noauth")
+    monkeypatch.chdir(tmp_path)
     session = [
         ["net-list"], ["subnet-list"], ["port-list"], ["node-list"], ["router-list"],
         ["floatingip-list"], ["net-show", "TenantA-Net"], ["port-show", "vm-a1"],
         ["router-show", "TenantA-R1"], ["--json", "net-show", "TenantC-Net"],
         ["net-create", "TenantG-Net", "--type", "gre", "--segmentation-id", "77"],
         ["subnet-create", "TenantG-Net", "10.2.0.0/24", "--name", "d4", "--no-dhcp"],
-        ["port-create", "TenantG-Net", "--name", "vm-d1", "--ip", "10.2.0.9"],
-        ["port-update", "vm-d1", "--host", "compute1"],
+        ["port-create", "TenantG-Net", "--name", "vm-g1", "--ip", "10.2.0.9"],
+        ["port-update", "vm-g1", "--host", "compute1"],
         ["router-create", "TenantG-R1", "--external", "Ext-Net"],
         ["router-interface-add", "TenantG-R1", "TenantG-Net"],
-        ["floatingip-create", "Ext-Net", "--port", "vm-d1"],
+        ["floatingip-create", "Ext-Net", "--port", "vm-g1"],
         ["--json", "floatingip-list"], ["port-list"],
         ["router-interface-remove", "TenantG-R1", "TenantG-Net"],
         ["net-show", "nothing"], ["router-delete", "TenantG-R1"],
+        ["trace", "vm-a1", "tcp,nw_dst=10.0.0.6,tp_dst=22"],
+        ["trace", "vm-a1", "icmp,nw_dst=10.0.0.99"],
+        ["graph", "-o", "cloud.dot"], ["graph", "-o", "cloud.gif"],
     ]
     normal, out = Normal(json.dumps(Client(url).cloud())), []
     for argv in session:
