@@ -74,10 +74,14 @@ def check(cloud: Cloud, nodes: dict[str, OvsInstance]) -> list[BridgeReport]:
 
 
 def wait_converged(cloud: Cloud, nodes: dict[str, OvsInstance], timeout: float,
-                   alive=lambda: True) -> float:
-    """Poll until every bridge is exact; returns seconds taken, raises with what is off."""
+                   alive=lambda: True, current=None) -> float:
+    """Poll until every bridge is exact; returns seconds taken, raises with what is off.
+    current(): the cloud to check against at each poll, when the cloud may move on while
+    this waits (a change made meanwhile is what the switches follow); default `cloud`."""
     start = time.monotonic()
     while True:
+        if current is not None:
+            cloud = current()
         reports = check(cloud, nodes)
         if all(r.ok for r in reports):
             return time.monotonic() - start
