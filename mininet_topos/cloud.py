@@ -133,11 +133,14 @@ class EmulatedCloud:
         self._segments()
         return self
 
-    def populate(self) -> EmulatedCloud:
-        """The nodes with their OVS and bridges, then the VMs."""
+    def populate(self, progress=None) -> EmulatedCloud:
+        """The nodes with their OVS and bridges, then the VMs; progress(stage, done, total)
+        hears of each node up."""
         t0 = time.monotonic()
-        for node in self.cloud.nodes:
+        for done, node in enumerate(self.cloud.nodes, 1):
             self.add_node(node.name)
+            if progress:
+                progress("nodes up", done, len(self.cloud.nodes))
         for node in self.cloud.nodes:
             seed_tunnel_neighbours(self.nodes[node.name], node, self.cloud)
         self.timings["nodes"] = time.monotonic() - t0

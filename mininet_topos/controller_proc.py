@@ -62,6 +62,8 @@ class ControllerProcess:
 
     def command(self) -> list[str]:
         manager = os.path.join(os.path.dirname(sys.executable), "osken-manager")
+        if not os.path.exists(manager):   # (a Python without it: mn --custom's, Debian's)
+            manager = os.path.join(ROOT, ".venv", "bin", "osken-manager")
         return [manager, "--config-file", self.conf, "--log-file", self.log, "--nouse-stderr",
                 "--default-log-level", "10" if self.debug else "20", APP]
 

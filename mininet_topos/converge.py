@@ -74,15 +74,18 @@ def check(cloud: Cloud, nodes: dict[str, OvsInstance]) -> list[BridgeReport]:
 
 
 def wait_converged(cloud: Cloud, nodes: dict[str, OvsInstance], timeout: float,
-                   alive=lambda: True, current=None) -> float:
+                   alive=lambda: True, current=None, progress=None) -> float:
     """Poll until every bridge is exact; returns seconds taken, raises with what is off.
     current(): the cloud to check against at each poll, when the cloud may move on while
-    this waits (a change made meanwhile is what the switches follow); default `cloud`."""
+    this waits (a change made meanwhile is what the switches follow); default `cloud`.
+    progress(stage, done, total) hears how many bridges are exact at each poll."""
     start = time.monotonic()
     while True:
         if current is not None:
             cloud = current()
         reports = check(cloud, nodes)
+        if progress:
+            progress("bridges exact", sum(r.ok for r in reports), len(reports))
         if all(r.ok for r in reports):
             return time.monotonic() - start
         if not alive():

@@ -51,18 +51,19 @@ class Deployment:
     def ovs(self) -> dict[str, OvsInstance]:
         return {name: host.ovs for name, host in self.ec.nodes.items()}
 
-    def start(self, timeout: float = CONVERGE_TIMEOUT) -> Deployment:
+    def start(self, timeout: float = CONVERGE_TIMEOUT, progress=None) -> Deployment:
         """Segments, then the controller (so every bridge's first connection attempt finds
         it), then nodes and VMs; `converge` is the time from the last VM plugged to every
-        bridge exact."""
+        bridge exact. progress(stage, done, total): nodes up, then bridges exact (see
+        mininet_topos/progress.py)."""
         t0 = time.monotonic()
         self.ec.prepare()
         if self.with_controller:
             self.start_controller()
-        self.ec.populate()
+        self.ec.populate(progress)
         self.timings["cloud"] = time.monotonic() - t0
         if self.with_controller:
-            self.timings["converge"] = self.wait_converged(timeout)
+            self.timings["converge"] = self.wait_converged(timeout, progress)
         # (without a controller nothing forwards DHCP yet: the VMs keep asking meanwhile)
         self.ec.wait_vm_addresses(leases=self.with_controller)
         self.timings["total"] = time.monotonic() - t0
@@ -158,7 +159,7 @@ class Deployment:
         configure_phy(host, spec, self.cloud.fabric)
         seed_tunnel_neighbours(host, spec, self.cloud)
 
-    def wait_converged(self, timeout: float = CONVERGE_TIMEOUT) -> float:
+    def wait_converged(self, timeout: float = CONVERGE_TIMEOUT, progress=None) -> float:
         """Until every bridge is exact for the controller's cloud as it is at each poll (an
         API change made meanwhile, by a test or a user, is what the switches follow: a
         cloud read before it would never be reached)."""
@@ -170,7 +171,8 @@ class Deployment:
             except OSError:   # (the API not up yet, or going: what we have)
                 return self.cloud
         try:
-            return converge.wait_converged(self.cloud, self.ovs, timeout, alive, current)
+            return converge.wait_converged(self.cloud, self.ovs, timeout, alive, current,
+                                           progress)
         except (TimeoutError, RuntimeError) as exc:
             tail = "\n".join(self.controller.log_text().splitlines()[-20:]) \
                 if self.controller else ""

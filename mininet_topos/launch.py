@@ -20,6 +20,7 @@ import tempfile
 from cloud import generate, schema
 from mininet_topos import openstack_env
 from mininet_topos.deployment import Deployment
+from mininet_topos.progress import Progress
 
 
 def _terminate(signum, frame):
@@ -60,7 +61,7 @@ def main(argv=None) -> int:
     deployment = Deployment(cloud, path, with_controller=not args.no_controller,
                             debug=args.debug)
     try:
-        deployment.start()
+        deployment.start(progress=Progress())
         t = deployment.timings
         vms = [p for p in cloud.ports if p.is_vm]
         services = len(cloud.ports) - len(vms)

@@ -31,6 +31,8 @@ def launched(tmp_path):
         wait_for(lambda: "*** ready" in out.read_text() or proc.poll() is not None, 90,
                  "the launched cloud to converge")
         assert proc.poll() is None, out.read_text()
+        text = out.read_text()   # (progress as plain lines: not a terminal)
+        assert "*** 3/3 nodes up (" in text and "*** 10/10 bridges exact (" in text, text
         with open(os.path.join(RUNDIR, "state.json")) as fh:
             pids = [e["pid"] for e in json.load(fh)["pids"]]
         assert len(pids) >= 3 + 6 + 2 * 3 + 1  # node shells, VM shells, OVS daemons, controller

@@ -13,8 +13,9 @@ def leftovers(rundir: str, pids: list[int]) -> list[str]:
     if os.path.exists(rundir):
         found.append(f"{rundir} still exists")
     links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
-    for name in (MGMT_BRIDGE, DATA_BRIDGE, EXT_BRIDGE):
-        if any(line.split()[0] == name for line in links.splitlines() if line.strip()):
+    for line in links.splitlines():   # the segments and physical networks' switches: ovl-*
+        name = line.split()[0].split("@")[0] if line.strip() else ""
+        if name in (MGMT_BRIDGE, DATA_BRIDGE, EXT_BRIDGE) or name.startswith("ovl-"):
             found.append(f"link {name} still exists")
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     found += [f"namespace {ln.split()[0]} left" for ln in netns.splitlines()
