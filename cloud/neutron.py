@@ -16,8 +16,8 @@ from cloud.model import (OWNER_ROUTER_GATEWAY, Cloud, ExternalNetwork, FloatingI
                          Network, Node, Port, Router, Rule, SecurityGroup, Subnet)
 from cloud.naming import BR_EX, BR_INT
 from cloud.ops import AVAILABILITY_ZONE, default_pools
+from cloud.schema_phys import EXTERNAL_PHYSNET as EXTERNAL_PHYSNET   # br-ex's flat segment
 
-EXTERNAL_PHYSNET = "external"   # br-ex's flat segment
 VIF_DETAILS = {"port_filter": True, "ovs_hybrid_plug": False, "datapath_type": "netdev",
                "bridge_name": BR_INT, "connectivity": "l2"}
 

@@ -21,7 +21,7 @@ from controller.ovsdb import OvsdbClient, reconcile_tunnels
 from controller.registry import Registry
 from controller.sender import Sender
 from flows import incremental, localvlan
-from flows.desired import MANAGED_BRIDGES, bridge_flows, bridges_of
+from flows.desired import bridge_flows, bridges_of
 from flows.diff import diff
 from flows.tunnels import desired_tunnels
 from flows.view import NodeState, NodeView
@@ -33,7 +33,7 @@ def node_state(vlans: dict[str, int], conns: dict) -> NodeState:
     """A node's local VLANs and the port numbers its connected bridges reported."""
     ports = {bridge: conn.ports or {} for bridge, conn in conns.items()}
     return NodeState(vlans, ports.get(BR_INT, {}), ports.get(BR_TUN, {}),
-                     {b: p for b, p in ports.items() if b not in MANAGED_BRIDGES})
+                     {b: p for b, p in ports.items() if b not in (BR_INT, BR_TUN)})
 
 
 class Reconciler:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cloud.model import Cloud
-from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN
+from cloud.model import ROLE_NETWORK, Cloud
+from cloud.schema_phys import EXTERNAL_PHYSNET
+from cloud.naming import BR_EX, BR_INT, BR_TUN, EXT_IF, PATCH_INT, PATCH_TUN
 from flows import desired, localvlan
 from flows.simulator import Endpoint, Simulator
 from flows.tunnels import desired_tunnels
@@ -31,16 +32,19 @@ class NodePorts:
 
 def number_ports(cloud: Cloud, node: str) -> NodePorts:
     """patch-tun 1, int-br-ethN from 2 on br-int, VMs from 10; on br-ethN, phy-br-ethN 1 and
-    its NIC 2."""
+    its NIC 2; on a network node's br-ex, its NIC 1 and the routers' qg- ports from 2."""
     vms = sorted(p.device for p in cloud.ports_on(node))
     tunnels = sorted(desired_tunnels(cloud, node))
     mappings = cloud.node(node).bridge_mappings
+    gateways = sorted(r.gateway.device for r in cloud.routers if r.node == node and r.gateway)
+    external = {BR_EX: {EXT_IF: 1} | {name: 2 + i for i, name in enumerate(gateways)}} \
+        if cloud.external is not None and cloud.node(node).role == ROLE_NETWORK else {}
     return NodePorts(
         int_ports={PATCH_TUN: 1} | {m.int_patch: FIRST_PHYS_PATCH + i
                                     for i, m in enumerate(mappings)}
         | {name: FIRST_VM_PORT + i for i, name in enumerate(vms)},
         tun_ports={PATCH_INT: 1} | {name: FIRST_TUNNEL_PORT + i for i, name in enumerate(tunnels)},
-        phys_ports={m.bridge: {m.phy_patch: 1, m.nic: 2} for m in mappings})
+        phys_ports={m.bridge: {m.phy_patch: 1, m.nic: 2} for m in mappings} | external)
 
 
 def node_view(cloud: Cloud, node: str, ports: NodePorts | None = None) -> NodeView:
@@ -79,6 +83,11 @@ def _learn(sim: Simulator, cloud: Cloud, states: Mapping[str, NodeState]) -> Non
     """What the physical side has learned in a cloud whose ports have spoken: each VLAN or
     flat network's MACs, at their nodes (the physical switch) and behind phy-br-ethN or the
     NIC (each node's physical bridge)."""
+    for router in cloud.routers:   # br-ex: each router's qg- port (its MAC) is behind it
+        ports = states.get(router.node, NodeState({})).phys_ports.get(BR_EX, {})
+        if router.gateway is not None and router.gateway.device in ports:
+            sim.bridge(router.node, BR_EX).learned[(0, router.gateway.mac)] = ports[
+                router.gateway.device]
     for net in cloud.networks:
         if net.tunnelled:
             continue
@@ -112,6 +121,11 @@ def _add_node(sim: Simulator, cloud: Cloud, node, state: NodeState) -> None:
             spec = specs[name]
             br_tun.ports[no] = Endpoint("tunnel", name, remote_node=spec.remote_node,
                                         tunnel_type=spec.type)
+    if BR_EX in flows:   # the external NIC (a physical network of its own), qg- ports
+        br_ex = sim.add_bridge(node.name, BR_EX, flows[BR_EX].values())
+        for name, no in state.phys_ports.get(BR_EX, {}).items():
+            br_ex.ports[no] = Endpoint("nic", name, physnet=EXTERNAL_PHYSNET) if name == EXT_IF \
+                else Endpoint("vm", name)
     for m in node.bridge_mappings:
         phys = sim.add_bridge(node.name, m.bridge, flows[m.bridge].values())
         for name, no in state.phys_ports.get(m.bridge, {}).items():

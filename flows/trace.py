@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from cloud.model import OWNER_DHCP, Cloud, Port
-from cloud.naming import BR_EX, BR_INT, BR_TUN, parse_tunnel_port_name
+from cloud.naming import BR_EX, BR_INT, BR_TUN, EXT_IF, parse_tunnel_port_name
 from flows import cloudsim, explain, ofctl
 from flows.declare import NAMES
-from flows.desired import family
+from flows.desired import bridges_of, family
 from flows.flow import ETH_TYPE_ARP
 from flows.tables import DROPPED_TRAFFIC
 from flows.simulator import Packet, Result
@@ -117,6 +117,14 @@ def _arrival(cloud: Cloud, node: str, port_name: str, fields: dict):
         net = next((n for n in cloud.networks if n.type == tunnel[0]
                     and n.segmentation_id == fields["tunnel_id"]), None)
         return BR_TUN, net
+    if port_name == EXT_IF and cloud.external is not None and \
+            BR_EX in bridges_of(cloud.node(node)):
+        dst = fields.get("ipv4_dst")
+        router = next((r for r in cloud.routers if r.gateway is not None and dst in (
+            str(r.gateway.ip), *(str(f.ip) for f, _ in cloud.floating_ips_of(r.id)))), None)
+        if router is not None:   # (a packet for a router's address or floating IP: its qg)
+            fields.setdefault("eth_dst", router.gateway.mac)
+        return BR_EX, None
     mapping = next((m for m in cloud.node(node).bridge_mappings if m.nic == port_name), None)
     if mapping is None:
         raise TraceError(f"{port_name!r} is neither a tunnel port (vxlan-..., gre-...) nor "
@@ -146,6 +154,11 @@ def _flow_text(flow) -> str:
         ofctl.render_actions(flow)
 
 
+def _gateway_of(cloud: Cloud, device: str):
+    """The router whose qg- device this is, if any."""
+    return next((r for r in cloud.routers if r.gateway and r.gateway.device == device), None)
+
+
 def _device_port(cloud: Cloud, node: str, device: str) -> Port | None:
     return next((p for p in cloud.ports_on(node) if p.device == device), None)
 
@@ -162,6 +175,10 @@ def _verdicts(cloud: Cloud, source: str, fields: dict, result: Result, out: Trac
             out.verdicts.append(Verdict("namespace", d.node, f"leaves OVS on {d.node} into "
                                         f"{router.namespace} (router {router.name or router.id})"
                                         f" through {port.device}"))
+        elif port is None and (router := _gateway_of(cloud, d.port)) is not None:
+            out.verdicts.append(Verdict("namespace", d.node, f"leaves OVS on {d.node} into "
+                                        f"{router.namespace} (router {router.name or router.id})"
+                                        f" through {d.port}"))
         elif port is not None and port.device_owner == OWNER_DHCP:
             out.verdicts.append(Verdict("namespace", d.node, f"leaves OVS on {d.node} into "
                                         f"qdhcp-{port.network_id} (dnsmasq) through "
@@ -230,6 +247,7 @@ def text(result: dict) -> str:
         lines.append(f"    {hop['table']:>2} {hop['name']:<30} {hop['flow']}")
         lines += [f"       <- {owner}" for owner in hop["owners"]]
     lines.append(f"verdict: {result['summary']}")
-    also = dict.fromkeys(v["text"] for v in result["verdicts"] if v["text"] != result["summary"])
+    said = set(result["summary"].split("; "))
+    also = dict.fromkeys(v["text"] for v in result["verdicts"] if v["text"] not in said)
     lines += [f"  also: {line}" for line in also]
     return "\n".join(lines)

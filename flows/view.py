@@ -33,7 +33,7 @@ class NodeState:
     int_ports: Mapping[str, int] = field(default_factory=dict)   # br-int: name -> ofport
     tun_ports: Mapping[str, int] = field(default_factory=dict)   # br-tun: name -> ofport
     phys_ports: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-    # (each physical bridge's: bridge -> name -> ofport)
+    # (the other bridges' (br-ex, each physical bridge): bridge -> name -> ofport)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,12 @@ CASES = [
      "dropped: a provider VLAN no network of this node has", None),
     ("compute1:eth3", "icmp,dl_vlan=101,nw_src=10.0.4.9,nw_dst=10.0.4.4,"
      "dl_dst=fa:16:3e:d0:00:01", "delivered to port vm-d1", None),
+    ("network:eth2", "icmp,nw_src=10.1.101.254,nw_dst=10.1.101.241",   # walk 3, inbound
+     "leaves OVS on network into qrouter-45765633-1bd6-41c7-bdfc-7d425818135a", None),
+    ("vm-a2", "icmp6,ipv6_src=fd00::5,ipv6_dst=fd00::4,icmpv6_type=136,nd_target=fd00::6,"
+     "dl_dst=fa:16:3e:eb:06:2d", "dropped by ARP spoofing protection", None),
+    ("vm-a1", "udp6,ipv6_src=fe80::f816:3eff:feeb:62d,ipv6_dst=ff02::1:2,tp_src=547,"
+     "tp_dst=546,dl_dst=33:33:00:01:00:02", "dropped: a VM may not act as a DHCP server", None),
 ]
 
 

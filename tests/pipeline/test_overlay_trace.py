@@ -39,6 +39,9 @@ def run(seed_cloud):
      "ARP request left the node"),
     ("vm-a1", "arp,arp_tpa=10.0.0.5", "answered by br-int's LOCAL_RESPONDER (table 26) on "
      "compute1 for port vm-a2 (tap45957f77-79, compute:nova): no ARP request left the node"),
+    ("network:eth2", "icmp,nw_src=10.1.101.254,nw_dst=10.1.101.241", "leaves OVS on network "
+     "into qrouter-45765633-1bd6-41c7-bdfc-7d425818135a (router TenantA-R1) through "
+     "qg-d7e5d255-62"),
 ])
 def test_the_walks_end_where_the_network_takes_them(run, source, spec, summary):
     assert run(source, spec).summary == summary

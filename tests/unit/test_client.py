@@ -141,6 +141,8 @@ def test_overlay_prints_as_recorded(url, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("OVERLAY_TOKEN", "unused-by-noauth")
     monkeypatch.chdir(tmp_path)
     session = [
+        ["trace", "vm-a1", "tcp,nw_dst=10.0.0.6,tp_dst=22"],   # (first: the seed's ports
+        ["trace", "vm-a1", "icmp,nw_dst=10.0.0.99"],          # only, so stable ofports)
         ["net-list"], ["subnet-list"], ["port-list"], ["node-list"], ["router-list"],
         ["floatingip-list"], ["net-show", "TenantA-Net"], ["port-show", "vm-a1"],
         ["router-show", "TenantA-R1"], ["--json", "net-show", "TenantC-Net"],
@@ -154,8 +156,6 @@ def test_overlay_prints_as_recorded(url, capsys, monkeypatch, tmp_path):
         ["--json", "floatingip-list"], ["port-list"],
         ["router-interface-remove", "TenantG-R1", "TenantG-Net"],
         ["net-show", "nothing"], ["router-delete", "TenantG-R1"],
-        ["trace", "vm-a1", "tcp,nw_dst=10.0.0.6,tp_dst=22"],
-        ["trace", "vm-a1", "icmp,nw_dst=10.0.0.99"],
         ["graph", "-o", "cloud.dot"], ["graph", "-o", "cloud.gif"],
     ]
     normal, out = Normal(json.dumps(Client(url).cloud())), []
