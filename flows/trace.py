@@ -4,11 +4,12 @@ controller's computed flows, each hop explained in the cloud's terms, and a verd
     trace(cloud, states, source, spec) -> Trace
 
 `source` is a port (name or id: the packet leaves its VM), or NODE:PORT for a packet arriving
-at a node from a tunnel (`compute1:vxlan-c0a8640c`, with tun_id) or from a physical network
-(`compute1:eth3`, with dl_vlan for a VLAN network). `states` are the nodes' local VLANs and
-port numbers as the controller knows them (so the hops name the real ofports, and
-`ovs-appctl ofproto/trace` can check them: mininet_topos/trace_check.py). The simulation is
-flows/simulator.py's; what each flow is for comes from flows/explain.py.
+at a node from a tunnel (`compute1:vxlan-c0a8640c`, with tun_id), from a physical network
+(`compute1:eth3`, with dl_vlan for a VLAN network) or from the external network
+(`network:eth2`: for a router's address or floating IP, to its qg- port). `states` are the
+nodes' local VLANs and port numbers as the controller knows them (so the hops name the real
+ofports, and `ovs-appctl ofproto/trace` can check them: mininet_topos/trace_check.py). The
+simulation is flows/simulator.py's; what each flow is for comes from flows/explain.py.
 """
 from __future__ import annotations
 
