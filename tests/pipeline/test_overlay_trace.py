@@ -99,6 +99,16 @@ def test_each_hop_names_its_flow_and_what_it_exists_for(run):
     assert all(h.owners for h in hops), [h for h in hops if not h.owners]
     segments = [(h.node, h.segment) for h in hops]
     assert sorted(set(segments), key=segments.index) == [("compute1", 0), ("compute2", 1)]
+    # compute2 tracks the packet itself (OVS clears conntrack state between nodes): untracked
+    (base,) = [h for h in hops if (h.node, h.table) == ("compute2", 81)]
+    assert "ct_state=-trk" in base.flow
+
+
+def test_a_unicast_on_a_physical_network_goes_to_its_node_only(run):
+    """The switches have learned where vm-d3's MAC is: the network node sees nothing."""
+    hops = run("vm-d1", "icmp,nw_dst=10.0.4.6").hops
+    assert {h.node for h in hops} == {"compute1", "compute2"}
+    assert {h.node for h in run("vm-d1", "arp,arp_tpa=10.0.4.6").hops} >= {"network"}
 
 
 def test_the_packet_spec_and_its_faults(seed_cloud, run):
