@@ -20,7 +20,10 @@ from flows.view import NodeView
 PIPELINE = "the pipeline (every node has it)"
 
 
-def _label(port) -> str:
+def _label(port, routers: dict) -> str:
+    if port.is_router_interface:
+        return (f"port {port.name or port.id} ({port.device}), interface of router "
+                f"{routers.get(port.router_id, port.router_id)}")
     return f"port {port.name or port.id} ({port.device}, {port.device_owner or 'no owner'})"
 
 
@@ -37,8 +40,10 @@ def _rule(group, rule, groups) -> str:
             f"{rule.direction} {rule.ethertype} {what}, {remote}")
 
 
-def owners(view: NodeView) -> dict[tuple[str, tuple], list[str]]:
-    """(bridge, flow key) -> what the flow is for (several objects may ask for one flow)."""
+def owners(view: NodeView, routers: dict | None = None) -> dict[tuple[str, tuple], list[str]]:
+    """(bridge, flow key) -> what the flow is for (several objects may ask for one flow);
+    routers: router id -> name, for the routers' interfaces."""
+    routers = routers or {}
     out: dict[tuple[str, tuple], list[str]] = {}
 
     def add(bridge: str, flows, what: str) -> None:
@@ -75,7 +80,7 @@ def owners(view: NodeView) -> dict[tuple[str, tuple], list[str]]:
                 add(BR_INT, flows, _rule(group, rule, view.security.groups))
                 rule_keys |= {f.key for f in flows}
         add(BR_INT, [f for f in br_int.local_port_flows(view, local)
-                     if f.key not in rule_keys], _label(local.port))
+                     if f.key not in rule_keys], _label(local.port, routers))
     for net in view.networks:
         what = (f"network {net.network.name or net.network.id} ({net.network.type}"
                 f"{'' if net.network.segmentation_id is None else ' '}"
@@ -91,7 +96,7 @@ def owners(view: NodeView) -> dict[tuple[str, tuple], list[str]]:
     for remote in view.remote_ports:
         remotes[remote.port.network_id].append(remote)
         add(BR_TUN, br_tun.remote_port_flows(remote, view_network(view, remote).segmentation_id),
-            f"{_label(remote.port)} on {remote.port.node} (L2 population)")
+            f"{_label(remote.port, routers)} on {remote.port.node} (L2 population)")
     for net in view.tunnelled:
         add(BR_TUN, br_tun.network_flows(view, net, remotes[net.network.id]),
             f"network {net.network.name or net.network.id} ({net.network.type} "

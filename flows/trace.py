@@ -137,9 +137,9 @@ def _arrival(cloud: Cloud, node: str, port_name: str, fields: dict):
 
 
 def _hops(cloud: Cloud, states, result: Result, out: Trace) -> None:
-    owners = {}
+    owners, routers = {}, {r.id: r.name or r.id for r in cloud.routers}
     for node in {h.node for h in result.hits}:
-        owners[node] = explain.owners(NodeView.of_node(cloud, node, states[node]))
+        owners[node] = explain.owners(NodeView.of_node(cloud, node, states[node]), routers)
     for hit in result.hits:
         fam = family(hit.bridge)
         out.hops.append(Hop(hit.node, hit.bridge, hit.flow.table, hit.flow.priority,
