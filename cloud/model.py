@@ -381,6 +381,3 @@ class Cloud:
         """Tunnel types some network of the cloud uses, in a stable order."""
         used = {n.type for n in self.networks}
         return tuple(t for t in TUNNEL_TYPES if t in used)
-
-    def physical_network(self, name: str) -> PhysicalNetwork:
-        return next(p for p in self.physical_networks if p.name == name)

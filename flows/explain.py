@@ -95,19 +95,17 @@ def owners(view: NodeView, routers: dict | None = None) -> dict[tuple[str, tuple
     remotes = {n.network.id: [] for n in view.tunnelled}
     for remote in view.remote_ports:
         remotes[remote.port.network_id].append(remote)
-        add(BR_TUN, br_tun.remote_port_flows(remote, view_network(view, remote).segmentation_id),
-            f"{_label(remote.port, routers)} on {remote.port.node} (L2 population)")
     for net in view.tunnelled:
         add(BR_TUN, br_tun.network_flows(view, net, remotes[net.network.id]),
             f"network {net.network.name or net.network.id} ({net.network.type} "
             f"{net.network.segmentation_id}, local VLAN {net.vlan})")
+        for remote in remotes[net.network.id]:
+            add(BR_TUN, br_tun.remote_port_flows(remote, net.network.segmentation_id),
+                f"{_label(remote.port, routers)} on {remote.port.node} (L2 population)")
     if BR_EX in bridges_of(view.node):
         add(BR_EX, br_ex.flows(view), "the external network's segment (br-ex)")
     return out
 
-
-def view_network(view: NodeView, remote):
-    return next(n.network for n in view.networks if n.network.id == remote.port.network_id)
 
 
 # ------------------------------------------------------------------------------- reasons

@@ -324,9 +324,6 @@ PIPELINE: tuple[Table, ...] = (
               "on a Neutron network node. The routers' namespaces do the layer-3 work: SNAT to "
               'the qg address, floating IPs, routes.'
           )),
-)
-
-PIPELINE += (
     Table(BR_PHYSICAL, t.PHYS_LOCAL_SWITCHING, 'LOCAL_SWITCHING',
           fields=FIELDS('in_port', 'vlan_vid'),
           next=(), miss=NORMAL,

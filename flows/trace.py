@@ -99,7 +99,10 @@ def trace(cloud: Cloud, states: Mapping[str, NodeState], source: str, spec: str)
             raise TraceError(f"port {source} is not plugged into br-int on {port.node}")
         fields = complete(cloud, port, fields)
         start = (port.node, BR_INT, port.device)
-    result = sim.inject(*start, Packet.make(**fields))
+    try:
+        result = sim.inject(*start, Packet.make(**fields))
+    except KeyError as exc:   # (a tunnel or NIC the node's bridge does not have)
+        raise TraceError(exc.args[0]) from None
     out = Trace(source, {k: v for k, v in fields.items() if k not in INTERNAL})
     _hops(cloud, states, result, out)
     _verdicts(cloud, source, fields, result, out)

@@ -35,24 +35,6 @@ def views(seed_cloud):
     return {n.name: cloudsim.node_view(seed_cloud, n.name) for n in seed_cloud.nodes}
 
 
-def provider_raw() -> dict:
-    """The seed, which has seed 003's VLAN and flat networks (TenantD/E/F-Net on physnet1)."""
-    with open(SEED) as fh:
-        return yaml.load(fh, Loader=LOADER)  # noqa: S506 - a SafeLoader
-
-
-@pytest.fixture
-def provider_cloud():
-    from cloud import schema
-    return schema.parse(provider_raw(), "<seed with provider networks>")
-
-
-@pytest.fixture
-def provider_views(provider_cloud):
-    from flows import cloudsim
-    return {n.name: cloudsim.node_view(provider_cloud, n.name) for n in provider_cloud.nodes}
-
-
 @pytest.fixture
 def learning_cloud(seed_raw):
     """The seed cloud without L2 population: learning and flooding, as Neutron without l2pop."""

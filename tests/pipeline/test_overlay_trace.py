@@ -128,6 +128,8 @@ def test_the_packet_spec_and_its_faults(seed_cloud, run):
             ("vm-z9", "icmp,nw_dst=10.0.0.6", "no port 'vm-z9'"),
             ("compute1:vxlan-c0a8640c", "icmp,nw_dst=10.0.0.4", "needs tun_id"),
             ("compute1:eth9", "icmp", "neither a tunnel port"),
+            ("compute1:vxlan-0a0a0a0a", "icmp,tun_id=5000,dl_dst=fa:16:3e:eb:06:2d",
+             "compute1/br-tun has no port vxlan-0a0a0a0a"),
             ("compute7:eth3", "icmp", "no node 'compute7'")]:
         with pytest.raises(TraceError, match=re.escape(fault)):
             run(source, spec)

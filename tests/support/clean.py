@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import subprocess
 
-from mininet_topos.cloud import DATA_BRIDGE, EXT_BRIDGE, MGMT_BRIDGE
 from mininet_topos.ovs import pid_alive
 
 
@@ -15,7 +14,7 @@ def leftovers(rundir: str, pids: list[int]) -> list[str]:
     links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
     for line in links.splitlines():   # the segments and physical networks' switches: ovl-*
         name = line.split()[0].split("@")[0] if line.strip() else ""
-        if name in (MGMT_BRIDGE, DATA_BRIDGE, EXT_BRIDGE) or name.startswith("ovl-"):
+        if name.startswith("ovl-"):   # (ovl-mgmt, ovl-data, ovl-ext, ovl-physnet1, ...)
             found.append(f"link {name} still exists")
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     found += [f"namespace {ln.split()[0]} left" for ln in netns.splitlines()

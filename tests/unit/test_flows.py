@@ -15,18 +15,16 @@ def all_flows(views):
                 yield node, bridge, flow
 
 
-def test_every_flow_carries_the_cookie(views, provider_views):
+def test_every_flow_carries_the_cookie(views):
     assert {f.cookie for _, _, f in all_flows(views)} == {t.COOKIE}
-    assert {f.cookie for _, _, f in all_flows(provider_views)} == {t.COOKIE}
 
 
-def test_flows_follow_the_declared_pipeline(views, learning_cloud, provider_views):
+def test_flows_follow_the_declared_pipeline(views, learning_cloud):
     """Each flow is in a declared table of its bridge, matches only declared fields, uses a
     declared priority and only goes to a declared next table (with and without l2pop, and
     on physical bridges)."""
     learning = {n.name: cloudsim.node_view(learning_cloud, n.name) for n in learning_cloud.nodes}
-    for node, bridge, flow in list(all_flows(views)) + list(all_flows(learning)) + \
-            list(all_flows(provider_views)):
+    for node, bridge, flow in list(all_flows(views)) + list(all_flows(learning)):
         table = pipeline.table(desired.family(bridge), flow.table)
         assert {name for name, _ in flow.match} <= table.fields, (node, bridge, flow)
         assert flow.priority in {p for p, _ in table.priorities}, (node, bridge, flow)
@@ -34,12 +32,11 @@ def test_flows_follow_the_declared_pipeline(views, learning_cloud, provider_view
             assert flow.goto in table.next, (node, bridge, flow)
 
 
-def test_every_declared_table_has_its_last_flow(provider_views):
+def test_every_declared_table_has_its_last_flow(views):
     """Each table ends in its declared last flow, or has none declared (its flows cover
     every frame)."""
-    flows = desired.node_flows(provider_views["compute1"]) | \
-        desired.node_flows(provider_views["network"])
-    assert "br-ex" not in desired.node_flows(provider_views["compute1"])  # network nodes only
+    flows = desired.node_flows(views["compute1"]) | desired.node_flows(views["network"])
+    assert "br-ex" not in desired.node_flows(views["compute1"])  # network nodes only
     flows[BR_PHYSICAL] = flows["br-eth1"]
     for table in pipeline.PIPELINE:
         entries = [f for f in flows[table.bridge].values() if f.table == table.id]

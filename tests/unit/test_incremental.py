@@ -108,11 +108,11 @@ def test_every_port_of_the_seed_deleted_in_turn(seed_cloud):
               p.id)
 
 
-def test_provider_network_ports_deleted_added_and_moved(provider_cloud):
+def test_provider_network_ports_deleted_added_and_moved(seed_cloud):
     """VLAN and flat networks: every port deleted in turn (the last of a network on a node
     among them), one added on a node its VLAN network is new to, one moved from a VLAN to a
     VXLAN network and one from a flat to a VLAN network."""
-    cloud = provider_cloud
+    cloud = seed_cloud
     for p in cloud.ports:
         check(cloud, with_ports(cloud, [q for q in cloud.ports if q is not p]), p.id)
     d3 = next(p for p in cloud.ports if p.name == "vm-d3")
