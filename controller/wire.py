@@ -35,6 +35,7 @@ _BUNDLE_ADD = struct.Struct("!I2xH")                  # bundle id, pad, flags
 _INSTRUCTION = struct.Struct("!HH4x")                 # apply-actions: type, length, pad
 _GOTO = struct.Struct("!HHB3x")
 _ACTION_HEADER = struct.Struct("!HH")
+_BUNDLE_ADD_HEADERS = struct.Struct("!BBHI" "II" "I2xH" "BBHI")  # 32 bytes
 
 _ADD_PREFIX = ofp.OFP_HEADER_SIZE + _EXPERIMENTER.size + _BUNDLE_ADD.size  # 24 bytes
 _FLOW_MOD_FIXED = ofp.OFP_HEADER_SIZE + _FLOW_MOD.size                   # 48 bytes
@@ -67,46 +68,55 @@ def _value(kind: str, value) -> bytes:
     return value.to_bytes(int(kind[3:]), "big")
 
 
-def oxm(name: str, value) -> tuple[int, bytes]:
-    """(sort key, TLV) of one match field; value is flows/flow.py's canonical form."""
-    num, exact, masked, kind = _FIELDS[name]
+@lru_cache(maxsize=1 << 17)
+def _tlv(name: str, value) -> bytes:
+    """One OXM TLV. Cached: a port's MAC and addresses recur in its flows (its unicast entry,
+    its ARP answer, on every node of its network), a VLAN or an ethertype in thousands."""
+    _, exact, masked, kind = _FIELDS[name]
     if isinstance(value, tuple):
-        return num, (_OXM_HEADER.pack(masked) + _value(kind, value[0])
-                     + _value(kind, value[1]))
-    return num, _OXM_HEADER.pack(exact) + _value(kind, value)
+        return _OXM_HEADER.pack(masked) + _value(kind, value[0]) + _value(kind, value[1])
+    return _OXM_HEADER.pack(exact) + _value(kind, value)
+
+
+@lru_cache(maxsize=4096)
+def _order(names: tuple[str, ...]) -> tuple[int, ...]:
+    """The positions of a match's fields (sorted by name) in OXM number order, as os-ken's
+    OFPMatch writes them: per set of field names, computed once."""
+    return tuple(sorted(range(len(names)), key=lambda i: _FIELDS[names[i]][0]))
 
 
 def encode_match(fields) -> bytes:
-    tlvs = b"".join(tlv for _, tlv in sorted(oxm(name, value) for name, value in fields))
+    order = _order(tuple([name for name, _ in fields]))
+    tlvs = b"".join([_tlv(*fields[i]) for i in order])
     length = _MATCH_HEADER.size + len(tlvs)
     return _MATCH_HEADER.pack(ofp.OFPMT_OXM, length) + tlvs + bytes(_pad8(length) - length)
 
 
 def _set_field(action: SetField) -> bytes:
-    _, tlv = oxm(action.field, action.value)
+    tlv = _tlv(action.field, action.value)
     length = _pad8(_ACTION_HEADER.size + len(tlv))
     return (_ACTION_HEADER.pack(ofp.OFPAT_SET_FIELD, length) + tlv
             + bytes(length - _ACTION_HEADER.size - len(tlv)))
 
 
-@lru_cache(maxsize=4096)
-def _cached_action(action) -> bytes:
-    """os-ken's encoding, padded to the length its header declares (os-ken's Nicira actions
-    declare a multiple of 8 but leave the padding to the enclosing instruction)."""
+@lru_cache(maxsize=1 << 17)
+def encode_action(action) -> bytes:
+    """One action's bytes, cached (a tunnel's output, a VLAN pop, a network's tun_id, a
+    port's MAC recur across thousands of flows): SetField encoded here, the others by
+    os-ken, padded to the length its header declares (os-ken's Nicira actions declare a
+    multiple of 8 but leave the padding to the enclosing instruction)."""
+    if isinstance(action, SetField):
+        return _set_field(action)
     buf = bytearray()
     ofmsg.encode_action(action).serialize(buf, 0)
     (length,) = _ACTION_HEADER.unpack_from(buf, 0)[1:]
     return bytes(buf) + bytes(max(0, length - len(buf)))
 
 
-def encode_action(action) -> bytes:
-    return _set_field(action) if isinstance(action, SetField) else _cached_action(action)
-
-
 def encode_instructions(flow: Flow) -> bytes:
     out = b""
     if flow.actions:
-        actions = b"".join(encode_action(a) for a in flow.actions)
+        actions = b"".join([encode_action(a) for a in flow.actions])
         out += _INSTRUCTION.pack(ofp.OFPIT_APPLY_ACTIONS, _INSTRUCTION.size + len(actions))
         out += actions
     if flow.goto is not None:
@@ -125,13 +135,14 @@ def flow_mod_body(flow: Flow, command: int) -> bytes:
 
 
 def bundle_add(xid: int, bundle_id: int, flow: Flow, command: int) -> bytes:
-    """One ONF bundle-add message carrying the flow-mod (both with this xid)."""
+    """One ONF bundle-add message carrying the flow-mod (both with this xid): the four
+    headers (message, experimenter, bundle-add, flow-mod) packed at once."""
     body = flow_mod_body(flow, command)
-    inner = _HEADER.pack(ofp.OFP_VERSION, ofp.OFPT_FLOW_MOD, ofp.OFP_HEADER_SIZE + len(body),
-                         xid) + body
-    return (_HEADER.pack(ofp.OFP_VERSION, ofp.OFPT_EXPERIMENTER, _ADD_PREFIX + len(inner), xid)
-            + _EXPERIMENTER.pack(ofproto_common.ONF_EXPERIMENTER_ID, ofp.ONF_ET_BUNDLE_ADD_MESSAGE)
-            + _BUNDLE_ADD.pack(bundle_id, ofmsg.BUNDLE_FLAGS) + inner)
+    inner = ofp.OFP_HEADER_SIZE + len(body)
+    return _BUNDLE_ADD_HEADERS.pack(
+        ofp.OFP_VERSION, ofp.OFPT_EXPERIMENTER, _ADD_PREFIX + inner, xid,
+        ofproto_common.ONF_EXPERIMENTER_ID, ofp.ONF_ET_BUNDLE_ADD_MESSAGE, bundle_id,
+        ofmsg.BUNDLE_FLAGS, ofp.OFP_VERSION, ofp.OFPT_FLOW_MOD, inner, xid) + body
 
 
 def reference_bundle_add(datapath, xid: int, bundle_id: int, flow: Flow, command: int) -> bytes:

@@ -83,13 +83,18 @@ def learn_from_tun(patch_int: int) -> Flow:
 
 # ------------------------------------------------------------------------ UCAST_TO_TUN (20)
 def _unicast_to_tun_match(lvid: int, mac: str):
-    return match(vlan_vid=vlan(lvid), eth_dst=mac)
+    # match(vlan_vid=vlan(lvid), eth_dst=mac), built in its canonical order (one per remote
+    # port on every node)
+    return (("eth_dst", mac.lower()), ("vlan_vid", vlan(lvid)))
+
+
+_POP_VLAN = PopVlan()
 
 
 def unicast_to_tun(lvid: int, segmentation_id: int, mac: str, ofport: int) -> Flow:
     """A remote port's MAC (L2 population) -> untag, set tun_id, its node's tunnel."""
     return TUN[t.UCAST_TO_TUN].flow(t.PRIORITY_L2POP_UCAST, _unicast_to_tun_match(lvid, mac),
-                (PopVlan(), SetField("tunnel_id", segmentation_id), Output(ofport)))
+                (_POP_VLAN, SetField("tunnel_id", segmentation_id), Output(ofport)))
 
 
 def ucast_miss() -> Flow:

@@ -72,7 +72,8 @@ Match = tuple[tuple[str, Value], ...]
 
 
 @lru_cache(maxsize=1 << 16)
-def _canonical_ip(text: str) -> str:
+def canonical_ip(text: str) -> str:
+    """An IPv4 or IPv6 address as a match holds it (ipaddress's text)."""
     try:  # IPv4 (most of them) without ipaddress's slower parser; strict like it
         return socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, text))
     except OSError:
@@ -85,7 +86,7 @@ def _canonical(name: str, value: Any) -> Value:
     if name in MAC_FIELDS:
         return str(value).lower()
     if name in IP_FIELDS:
-        return _canonical_ip(str(value))
+        return canonical_ip(str(value))
     if name in INT_FIELDS:
         return int(value)
     raise ValueError(f"unknown match field {name!r}")

@@ -18,7 +18,8 @@ from cloud.model import Port
 from flows import tables as t
 from flows.flow import (ETH_TYPE_ARP, ETH_TYPE_IPV6, ICMPV6_NA, ICMPV6_NS, IPPROTO_ICMPV6,
                         IPV6_MULTICAST, IPV6_UNSPECIFIED, ND_NA_OVERRIDE, ND_NA_ROUTER,
-                        ND_NA_SOLICITED, ND_OPT_TLL, Flow, Move, SetField, match, vlan)
+                        ND_NA_SOLICITED, ND_OPT_TLL, Flow, Move, SetField, canonical_ip, match,
+                        vlan)
 from flows.pipeline import Table
 
 ROUTER_OWNER_PREFIX = "network:router"
@@ -26,14 +27,24 @@ ROUTER_OWNER_PREFIX = "network:router"
 
 # ------------------------------------------------------------------------------------ ARP
 def arp_request_match(lvid: int, ip: str, **more):
-    return match(eth_type=ETH_TYPE_ARP, vlan_vid=vlan(lvid), arp_op=1, arp_tpa=ip, **more)
+    if more:
+        return match(eth_type=ETH_TYPE_ARP, vlan_vid=vlan(lvid), arp_op=1, arp_tpa=ip, **more)
+    # the same, built in its canonical order (one per port on every node of its network)
+    return (("arp_op", 1), ("arp_tpa", canonical_ip(ip)), ("eth_type", ETH_TYPE_ARP),
+            ("vlan_vid", vlan(lvid)))
+
+
+# the parts of every ARP answer that do not depend on the port
+_ARP_REPLY = SetField("arp_op", 2)
+_SHA_TO_THA = Move("arp_sha", "arp_tha", 48)
+_SPA_TO_TPA = Move("arp_spa", "arp_tpa", 32)
+_SRC_TO_DST = Move("eth_src", "eth_dst", 48)
 
 
 def answer_arp(ip: str, mac: str) -> tuple:
     """Turn an ARP request for `ip` into the reply `ip is-at mac`, addressed to the asker."""
-    return (SetField("arp_op", 2), Move("arp_sha", "arp_tha", 48),
-            Move("arp_spa", "arp_tpa", 32), SetField("arp_sha", mac), SetField("arp_spa", ip),
-            Move("eth_src", "eth_dst", 48), SetField("eth_src", mac))
+    return (_ARP_REPLY, _SHA_TO_THA, _SPA_TO_TPA, SetField("arp_sha", mac),
+            SetField("arp_spa", ip), _SRC_TO_DST, SetField("eth_src", mac))
 
 
 # ------------------------------------------------------------------------------------- ND

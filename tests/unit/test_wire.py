@@ -9,7 +9,7 @@ from os_ken.ofproto import ofproto_v1_3 as ofp
 from cloud.naming import BR_EX, BR_INT, BR_TUN
 from controller import wire
 from flows import cloudsim, desired
-from flows.flow import Flow, Learn, SetField
+from flows.flow import Flow, Learn, SetField, match
 
 COMMANDS = (ofp.OFPFC_ADD, ofp.OFPFC_MODIFY_STRICT, ofp.OFPFC_DELETE_STRICT)
 
@@ -35,6 +35,17 @@ def test_every_desired_flow_encodes_as_os_ken_does(views, learning_cloud, bridge
         for command in COMMANDS:
             fast, reference = both(flow, command)
             assert fast == reference, (flow, command)
+
+
+@pytest.mark.parametrize("bridge", [BR_INT, BR_TUN, BR_EX])
+def test_every_desired_match_is_canonical(views, bridge):
+    """The families that build their matches directly (the hot ones: a port's unicast and
+    ARP answer on every node of its network) build what match() would: the diff compares
+    them with the switch's, decoded through match()."""
+    flows = [f for v in views.values() if bridge in desired.bridges_of(v.node)
+             for f in desired.bridge_flows(v, bridge).values()]
+    for flow in flows:
+        assert flow.match == match(**dict(flow.match)), flow
 
 
 def test_ericsson_fields_and_masks_encode_as_os_ken_does():
