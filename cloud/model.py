@@ -5,7 +5,6 @@ every reference resolving and every address being in range.
 """
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 from dataclasses import dataclass
 from functools import cached_property
@@ -287,38 +286,9 @@ class Cloud:
     def node(self, name: str) -> Node:
         return self._nodes[name]
 
-    def replace_port(self, port_id: str, port: Port | None) -> Cloud:
-        """This cloud with one port added, replaced (same id) or removed (port None). The
-        port indexes are carried over, rebuilt only for the port's node and network, so
-        a derived cloud costs what the change touches (flows/incremental.py, bench/)."""
-        old = self._ports_by_id.get(port_id)
-        if old is None:
-            ports = self.ports + ((port,) if port is not None else ())
-        elif port is None:
-            ports = tuple(p for p in self.ports if p.id != port_id)
-        else:
-            ports = tuple(port if p.id == port_id else p for p in self.ports)
-        new = dataclasses.replace(self, ports=ports)
-        by_id = dict(self._ports_by_id)
-        by_id.pop(port_id, None)
-        if port is not None:
-            by_id[port_id] = port
-        carried = {"_nodes": self._nodes, "_networks": self._networks,
-                   "_node_order": self._node_order, "_ports_by_id": by_id}
-        for name, attribute in (("_ports_by_node", "node"), ("_ports_by_network", "network_id")):
-            groups = dict(getattr(self, name))
-            for key in {getattr(p, attribute) for p in (old, port) if p is not None}:
-                # (order within a group is not the cloud's any more: nothing depends on it)
-                group = tuple(p for p in groups.get(key, ()) if p.id != port_id)
-                if port is not None and getattr(port, attribute) == key:
-                    group += (port,)
-                if group:
-                    groups[key] = group
-                else:
-                    groups.pop(key, None)
-            carried[name] = groups
-        new.__dict__.update(carried)
-        return new
+    @cached_property
+    def _unbound_by_id(self) -> dict[str, Port]:
+        return {p.id: p for p in self.unbound}
 
     def network(self, network_id: str) -> Network:
         return self._networks[network_id]
@@ -330,7 +300,11 @@ class Cloud:
     def any_port(self, port_id: str) -> Port:
         """A port, bound or not."""
         port = self._ports_by_id.get(port_id)
-        return port if port is not None else next(p for p in self.unbound if p.id == port_id)
+        return port if port is not None else self._unbound_by_id[port_id]
+
+    def find_port(self, port_id: str) -> Port | None:
+        """A port, bound or not, or None."""
+        return self._ports_by_id.get(port_id) or self._unbound_by_id.get(port_id)
 
     def subnet(self, subnet_id: str) -> Subnet | None:
         return next((s for n in self.networks for s in n.subnets if s.id == subnet_id), None)

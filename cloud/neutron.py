@@ -209,7 +209,11 @@ def collection(ctx: Context, cloud: Cloud, coll: str) -> list[dict]:
 
 def member(ctx: Context, cloud: Cloud, coll: str, ident: str) -> dict | None:
     """One member's view by id (or name, for availability zones), None if there is none;
-    only that view is built."""
+    only that view is built (a port's looked up by id, as the API's busiest answer)."""
+    if coll == "ports":
+        found = cloud.find_port(ident)
+        if found is not None:
+            return ordered(coll, port(ctx, cloud, found))
     return next((ordered(coll, view()) for key, view in _members(ctx, cloud, coll)
                  if key == ident), None)
 

@@ -35,7 +35,16 @@ AVAILABILITY_ZONE = "nova"
 
 
 # ------------------------------------------------------------------------------ lookups
+def indexed_ports(doc: Doc):
+    """The in-place path's view of the ports (cloud/inplace.py PendingPorts), which answers
+    the lookups below from its index, or None for a plain document."""
+    ports = doc.get("ports")
+    return ports if getattr(ports, "indexed", False) else None
+
+
 def entry(doc: Doc, key: str, ident: str, kind: str) -> dict:
+    if key == "ports" and (view := indexed_ports(doc)) is not None:
+        return view.entry(ident, kind)
     for item in doc.get(key, []):
         if item.get("id") == ident:
             return item
@@ -51,13 +60,27 @@ def port_entry(doc: Doc, ident: str) -> dict:
 
 
 def ports_of(doc: Doc, net_id: str) -> list[dict]:
+    if (view := indexed_ports(doc)) is not None:
+        return view.of_network(net_id)
     return [p for p in doc.get("ports", []) if p.get("network") == net_id]
+
+
+def macs_in_use(doc: Doc):
+    """The ports' MACs, lower-case."""
+    if (view := indexed_ports(doc)) is not None:
+        return view.macs()
+    return {str(p.get("mac")).lower() for p in doc.get("ports", [])}
 
 
 def subnet_entries(doc: Doc) -> list[tuple[dict, dict, str]]:
     """(network entry, subnet entry, subnet id) of every tenant subnet."""
-    return [(net, sub, sub.get("id") or derived_subnet_id(net["id"], sub["cidr"]))
-            for net in doc["networks"] for sub in net.get("subnets", [])]
+    return [(net, sub, sid) for net in doc["networks"] for sub, sid in subnets_of(net)]
+
+
+def subnets_of(net: dict) -> list[tuple[dict, str]]:
+    """(subnet entry, subnet id) of a network entry's subnets."""
+    return [(sub, sub.get("id") or derived_subnet_id(net["id"], sub["cidr"]))
+            for sub in net.get("subnets", [])]
 
 
 def subnet_entry(doc: Doc, ident: str) -> tuple[dict, dict]:
@@ -116,12 +139,12 @@ def ensure_default_group(doc: Doc, project: str) -> dict:
 
 # ---------------------------------------------------------------------------- allocation
 def free_mac(doc: Doc, rng: random.Random) -> str:
-    taken = {str(p.get("mac")).lower() for p in doc.get("ports", [])}
-    taken |= {str(r["gateway"].get("mac")).lower() for r in doc.get("routers", [])
-              if isinstance(r.get("gateway"), dict)}
+    taken = macs_in_use(doc)
+    gateways = {str(r["gateway"].get("mac")).lower() for r in doc.get("routers", [])
+                if isinstance(r.get("gateway"), dict)}
     while True:
         mac = MAC_PREFIX + "".join(":%02x" % rng.randrange(256) for _ in range(3))
-        if mac not in taken:
+        if mac not in taken and mac not in gateways:
             return mac
 
 

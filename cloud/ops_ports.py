@@ -20,8 +20,9 @@ import uuid
 from cloud.errors import Refused, not_emulated
 from cloud.model import OWNER_COMPUTE_PREFIX
 from cloud import model
-from cloud.ops import (Doc, as_list, first_free, free_mac, network_entry, only_true,
-                       pools_of, port_entry, required, set_common, subnet_entries, used_ips)
+from cloud.ops import (Doc, as_list, first_free, free_mac, macs_in_use, network_entry,
+                       only_true,
+                       pools_of, port_entry, required, set_common, subnets_of, used_ips)
 from cloud.ops_sg import SECURITY_ATTRS, set_port_security
 from cloud.schema_net import eui64
 
@@ -44,7 +45,7 @@ def _auto_address(sub: dict, mac: str) -> str:
 def fixed_ips(doc: Doc, net: dict, mac: str, given, port: dict | None = None) -> list[str]:
     """The addresses of a port: one per subnet of its network (given None), or as
     fixed_ips asks ({subnet_id} allocates there, {ip_address} takes that address)."""
-    subnets = [(sub, sid) for n, sub, sid in subnet_entries(doc) if n is net]
+    subnets = subnets_of(net)
     used = used_ips(doc, net["id"])
     if port is not None:
         used -= {ipaddress.ip_address(str(ip)) for ip in as_list(port.get("ip"))}
@@ -122,7 +123,7 @@ def _mac(doc: Doc, attrs: dict, net_id: str) -> str:
     mac = attrs.get("mac_address")
     if mac is None:
         return free_mac(doc, random.Random())
-    if str(mac).lower() in {str(p.get("mac")).lower() for p in doc.get("ports", [])}:
+    if str(mac).lower() in macs_in_use(doc):
         raise Refused(409, f"Unable to complete operation for network {net_id}. The mac "
                       f"address {mac} is in use.")
     return str(mac)

@@ -235,67 +235,84 @@ def _owner_role(label: str, owner: str, faults: Faults) -> tuple[bool, str | Non
 def _ports(raw_list: list, nodes: list[model.Node], refs: dict, faults: Faults
            ) -> list[model.Port]:
     by_node = {n.name: n for n in nodes}
-    ports, ids, devices, macs, ips = [], {}, {}, {}, {}
+    seen: Seen = ({}, {}, {}, {})
+    ports = []
     for label, f in entries("ports", raw_list, PORT, faults):
-        ok = first_seen(ids, f["id"], label, f"port id {f['id']}", faults)
-        ok &= first_seen(devices, f["id"][:DEVICE_ID_LEN], label,
-                          f"device name {tap_name(f['id'])} (first {DEVICE_ID_LEN} characters "
-                          "of the port id)", faults)
-        ok &= first_seen(macs, f["mac"], label, f"MAC {f['mac']}", faults)
-        node = None
-        if "node" in f:
-            node = by_node.get(f["node"])
-            if node is None:
-                if f["node"] not in refs["node"]:
-                    faults.add(label, f"unknown node {f['node']!r}")
-                ok = False
-        net = refs["network"].resolve(f["network"], label, faults)
-        ok &= net is not None
-        owner = f.get("device_owner", DEFAULT_OWNER)
-        valid, wanted_role = _owner_role(label, owner, faults)
-        ok &= valid
-        if node is not None and net is not None and node.name not in refs["unmapped"]:
-            ok &= check_port_node(label, net, node, faults)
-        if node is not None and wanted_role and node.role != wanted_role:
-            faults.add(label, f"device_owner {owner or '(none)'} needs a {wanted_role} node; "
-                       f"{node.name} is a {node.role} node")
-            ok = False
-        if "node" not in f and owner in (model.OWNER_DHCP, model.OWNER_ROUTER_INTERFACE):
-            faults.add(label, f"a port with device_owner {owner} must be bound to a node")
-            ok = False
-        router = None
-        if owner == model.OWNER_ROUTER_INTERFACE:
-            if "router" not in f:
-                faults.add(label, f"device_owner {owner} needs key 'router'")
-                ok = False
-            else:
-                router = refs["router"].resolve(f["router"], label, faults)
-                ok &= router is not None
-            if router is not None and node is not None and node.name != router.node:
-                faults.add(label, f"router {router.name or router.id} runs on {router.node}, "
-                           f"not on {node.name}")
-                ok = False
-        elif "router" in f:
-            faults.add(label, f"key 'router' is only for device_owner "
-                       f"{model.OWNER_ROUTER_INTERFACE}")
-            ok = False
-        security = port_security(label, f, f["mac"], valid and model.Port(
-            "", "", "", None, f["mac"], (), device_owner=owner).is_vm, refs["group"], faults)
-        ok &= security is not None
-        port_ips = f.get("ip", ())
-        if net is not None:
-            ok &= _check_port_ips(label, port_ips, net, f["mac"], ips, faults,
-                                  gateway_allowed=owner == model.OWNER_ROUTER_INTERFACE)
-        if ok:
-            ports.append(model.Port(
-                id=f["id"], name=f.get("name", ""), network_id=net.id,
-                node=node.name if node is not None else None, mac=f["mac"], ips=port_ips,
-                device_owner=owner, router_id=router.id if router is not None else None,
-                device_id=router.id if router is not None else f.get("device_id", ""),
-                binding_profile=f.get("binding_profile", "{}"), meta=meta(f),
-                security_groups=security[0], port_security=security[1],
-                allowed_address_pairs=security[2]))
+        port = port_of(label, f, by_node, refs, seen, faults)
+        if port is not None:
+            ports.append(port)
     return ports
+
+
+# what the ports before an entry have: ids, device names, MACs, (network id, IP)s, each with
+# the label of the entry that has it (cloud/inplace.py passes its indexes instead)
+Seen = tuple[dict, dict, dict, dict]
+
+
+def port_of(label: str, f: dict, by_node: dict, refs: dict, seen: Seen, faults: Faults
+            ) -> model.Port | None:
+    """One port entry's checks (those against other ports through `seen`) and its Port, or
+    None if it has a fault."""
+    ids, devices, macs, ips = seen
+    ok = first_seen(ids, f["id"], label, f"port id {f['id']}", faults)
+    ok &= first_seen(devices, f["id"][:DEVICE_ID_LEN], label,
+                      f"device name {tap_name(f['id'])} (first {DEVICE_ID_LEN} characters "
+                      "of the port id)", faults)
+    ok &= first_seen(macs, f["mac"], label, f"MAC {f['mac']}", faults)
+    node = None
+    if "node" in f:
+        node = by_node.get(f["node"])
+        if node is None:
+            if f["node"] not in refs["node"]:
+                faults.add(label, f"unknown node {f['node']!r}")
+            ok = False
+    net = refs["network"].resolve(f["network"], label, faults)
+    ok &= net is not None
+    owner = f.get("device_owner", DEFAULT_OWNER)
+    valid, wanted_role = _owner_role(label, owner, faults)
+    ok &= valid
+    if node is not None and net is not None and node.name not in refs["unmapped"]:
+        ok &= check_port_node(label, net, node, faults)
+    if node is not None and wanted_role and node.role != wanted_role:
+        faults.add(label, f"device_owner {owner or '(none)'} needs a {wanted_role} node; "
+                   f"{node.name} is a {node.role} node")
+        ok = False
+    if "node" not in f and owner in (model.OWNER_DHCP, model.OWNER_ROUTER_INTERFACE):
+        faults.add(label, f"a port with device_owner {owner} must be bound to a node")
+        ok = False
+    router = None
+    if owner == model.OWNER_ROUTER_INTERFACE:
+        if "router" not in f:
+            faults.add(label, f"device_owner {owner} needs key 'router'")
+            ok = False
+        else:
+            router = refs["router"].resolve(f["router"], label, faults)
+            ok &= router is not None
+        if router is not None and node is not None and node.name != router.node:
+            faults.add(label, f"router {router.name or router.id} runs on {router.node}, "
+                       f"not on {node.name}")
+            ok = False
+    elif "router" in f:
+        faults.add(label, f"key 'router' is only for device_owner "
+                   f"{model.OWNER_ROUTER_INTERFACE}")
+        ok = False
+    security = port_security(label, f, f["mac"], valid and model.Port(
+        "", "", "", None, f["mac"], (), device_owner=owner).is_vm, refs["group"], faults)
+    ok &= security is not None
+    port_ips = f.get("ip", ())
+    if net is not None:
+        ok &= _check_port_ips(label, port_ips, net, f["mac"], ips, faults,
+                              gateway_allowed=owner == model.OWNER_ROUTER_INTERFACE)
+    if not ok:
+        return None
+    return model.Port(
+        id=f["id"], name=f.get("name", ""), network_id=net.id,
+        node=node.name if node is not None else None, mac=f["mac"], ips=port_ips,
+        device_owner=owner, router_id=router.id if router is not None else None,
+        device_id=router.id if router is not None else f.get("device_id", ""),
+        binding_profile=f.get("binding_profile", "{}"), meta=meta(f),
+        security_groups=security[0], port_security=security[1],
+        allowed_address_pairs=security[2])
 
 
 def _check_port_ips(label: str, port_ips: tuple, net: model.Network, mac: str, seen: dict,
@@ -337,9 +354,10 @@ def _groups_with_ids(raw: dict, cloud: model.Cloud) -> None:
     entries = {}
     for entry in raw.get("security_groups", []):
         project = entry.get("project_id", model.DEFAULT_PROJECT)
+        ident = str(entry.get("id", "")).lower()   # (by name only without one: names repeat)
         group = next(g for g in cloud.security_groups
-                     if g.id == str(entry.get("id", "")).lower()
-                     or (g.name == entry["name"] and g.meta.project_id == project))
+                     if g.id == ident or (not ident and g.name == entry["name"]
+                                          and g.meta.project_id == project))
         entry["id"] = group.id
         for rule_entry, rule in zip(entry.get("rules", []), group.rules, strict=True):
             rule_entry["id"] = rule.id

@@ -147,10 +147,11 @@ class Api:
         if req.method == "PUT":
             attrs = attributes.request(coll, http.body(req), update=True)
             self.keeper.change(lambda d: UPDATE[coll](d, ident, attrs),
-                               f"update {attributes.member(coll)} {ident}")
+                               f"update {attributes.member(coll)} {ident}",
+                               in_place=coll == "ports")
             return webob.Response(json_body={attributes.member(coll): self._get(coll, ident)})
         self.keeper.change(lambda d: DELETE[coll](d, ident),
-                           f"delete {attributes.member(coll)} {ident}")
+                           f"delete {attributes.member(coll)} {ident}", in_place=coll == "ports")
         return webob.Response(status=204)
 
     def _trace(self, body) -> dict:
@@ -215,7 +216,7 @@ class Api:
                           f"cloud: create one {attributes.member(coll)} per request.")
         attrs = attributes.request(coll, body)
         ident = self.keeper.change(lambda d: CREATE[coll](d, attrs),
-                                   f"create {attributes.member(coll)}")
+                                   f"create {attributes.member(coll)}", in_place=coll == "ports")
         return webob.Response(json_body={attributes.member(coll): self._get(coll, ident)},
                               status=201)
 
@@ -244,7 +245,7 @@ class Api:
         else:
             raise Refused(405, f"{req.method} is not allowed on {req.path_info}")
         self.keeper.change(lambda d: ops.set_tags(d, coll, ident, wanted),
-                           f"tags of {coll[:-1]} {ident}")
+                           f"tags of {coll[:-1]} {ident}", in_place=coll == "ports")
         if status == 204:
             return webob.Response(status=204)
         if status == 201:

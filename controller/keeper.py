@@ -8,6 +8,11 @@ timestamp, saves document and records to the store in one transaction, and only 
 it current and hands the typed Change (flows/incremental.py: old and new cloud, the nodes it
 concerns and how each follows it) to the node workers. A refused change leaves document,
 records, store and switches as they were.
+
+A change of one port (`in_place=True`: the API's creates, updates, deletes and tags of
+ports) is first tried in place (cloud/inplace.py): the same operation, checked against the
+indexes, one Port swapped in the cloud, one row written; anything that path does not decide
+itself goes the general way above, which stays the reference for every answer.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ import time
 from typing import Any
 from collections.abc import Callable, Iterator
 
-from cloud import schema
+from cloud import inplace, schema
 from cloud.errors import Refused
 from cloud.neutron import Record
 from cloud.schema_net import subnet_id
@@ -60,10 +65,14 @@ def resources(doc: dict) -> Iterator[tuple[str, Any]]:
 
 
 class Keeper:
-    def __init__(self, store: Store, seed_file: str, on_change: Callable[[Change], None]):
+    def __init__(self, store: Store, seed_file: str, on_change: Callable[[Change], None],
+                 in_place: bool = True):
         """The store's cloud if it has one, else the seed file's (saved as version 1, its
-        references by name made references by id)."""
+        references by name made references by id). in_place False: every change the
+        general way (tests compare the two)."""
         self.store = store
+        self.in_place = in_place
+        self.in_place_count = 0   # changes made in place (the others went the general way)
         self.on_change = on_change
         saved = store.load()
         if saved is None:
@@ -85,9 +94,18 @@ class Keeper:
             LOG.info("state %s: version %d, %d networks, %d ports", store.path, self.version,
                      len(self.cloud.networks), len(self.cloud.ports) + len(self.cloud.unbound))
         self.doc = doc
+        self.index = inplace.DocIndex(doc, self.cloud)
 
-    def change(self, op: Callable[[dict], Any], what: str) -> Any:
-        """Apply op(document) -> document or (document, result); returns the result."""
+    def change(self, op: Callable[[dict], Any], what: str, in_place: bool = False) -> Any:
+        """Apply op(document) -> document or (document, result); returns the result.
+        in_place: op changes at most one port entry, try it in place first."""
+        if in_place and self.in_place:
+            try:
+                outcome = inplace.run(op, self.doc, self.index, self.cloud)
+            except inplace.NotInPlace as exc:
+                LOG.debug("%s: the general way (%s)", what, exc)
+            else:
+                return self._commit(outcome, what)
         out = op(copy.deepcopy(self.doc))
         doc, result = out if isinstance(out, tuple) else (out, None)
         try:
@@ -104,9 +122,38 @@ class Keeper:
         what += f" {result}" if isinstance(result, str) else ""
         change = plan_change(self.cloud, cloud, what)
         self.doc, self.cloud = doc, cloud
+        self.index = inplace.DocIndex(doc, cloud)
         LOG.info("change %d: %s", self.version, what)
         self.on_change(change)
         return result
+
+    def _commit(self, outcome: inplace.Outcome, what: str) -> Any:
+        """Save and make current one port's change made in place."""
+        old, new = outcome.old, outcome.new
+        stamp = now()
+        records, removed = {}, set()
+        ident = (new or old)[0]["id"] if (new or old) else None
+        if new is not None and old is None:
+            records[ident] = Record(1, stamp, stamp)
+        elif new is not None and new[0] != old[0]:
+            record = self.records.get(ident, Record(0, stamp, stamp))
+            records[ident] = Record(record.revision_number + 1, record.created_at, stamp)
+        elif new is None and old is not None:
+            removed.add(ident)
+        seq = self.index.seq.get(ident, self.index.next_seq)
+        self.store.save_port(self.version + 1, ident, new and new[0], seq, records, removed)
+        self.version += 1
+        self.records.update(records)
+        for gone in removed:
+            self.records.pop(gone, None)
+        self.index.apply(self.doc, old, new)
+        self.in_place_count += 1
+        what += f" {outcome.result}" if isinstance(outcome.result, str) else ""
+        change = plan_change(self.cloud, outcome.cloud, what, port_id=ident)
+        self.cloud = outcome.cloud
+        LOG.info("change %d: %s", self.version, what)
+        self.on_change(change)
+        return outcome.result
 
     def _records(self, doc: dict) -> tuple[dict[str, Record], set[str]]:
         """The records of resources the change created or altered, and the removed ids."""

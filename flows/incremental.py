@@ -80,8 +80,15 @@ class Change:
         return [n.name for n in self.new.nodes if n.name not in self.nodes]
 
 
-def plan_change(old: Cloud, new: Cloud, what: str = "") -> Change:
-    """The Change from `old` to `new`: whom it concerns, how each follows."""
+def plan_change(old: Cloud, new: Cloud, what: str = "", port_id: str | None = None) -> Change:
+    """The Change from `old` to `new`: whom it concerns, how each follows. port_id: the
+    clouds are known to differ in that one port (bound or not) alone (a change made in
+    place), which spares comparing them."""
+    if port_id is not None:
+        before, after = _find(old, port_id), _find(new, port_id)
+        if before == after:   # (both unbound, or the change is not one of the Port's)
+            return Change(what, old, new, {})
+        return Change(what, old, new, plan(old, new, port_id), port_id)
     if not flows_may_change(old, new):
         return Change(what, old, new, {})
     port_id = single_port_change(old, new)
@@ -189,9 +196,8 @@ def _member_nodes(old: Cloud, new: Cloud, port_id: str) -> tuple[set[str], tuple
                            for g in p.security_groups}))
     nodes = set()
     for cloud in (old, new):
-        referring = _referring(cloud, groups)
-        nodes |= {p.node for p in cloud.ports
-                  if p.filtered and referring.intersection(p.security_groups)}
+        nodes |= {p.node for group in _referring(cloud, groups)
+                  for p in cloud.members(group) if p.filtered}
     return nodes, groups
 
 

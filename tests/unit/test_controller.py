@@ -5,6 +5,7 @@ import dataclasses
 
 import pytest
 
+from cloud import derived
 from cloud import schema
 from cloud.naming import BR_INT, BR_TUN, PATCH_INT, PATCH_TUN, tunnel_port_name
 from controller import wire
@@ -230,7 +231,7 @@ def test_a_change_reaches_exactly_the_nodes_it_concerns(seed_cloud):
     from flows import incremental
     from controller.workers import Workers
     a1 = next(p for p in seed_cloud.ports if p.name == "vm-a1")
-    moved = seed_cloud.replace_port(a1.id, dataclasses.replace(a1, node="compute2"))
+    moved = derived.replace_port(seed_cloud, a1.id, dataclasses.replace(a1, node="compute2"))
     change = incremental.plan_change(seed_cloud, moved, "move vm-a1")
     assert change.port_id == a1.id and set(change.nodes) == {"network", "compute1",
                                                               "compute2"}
@@ -249,8 +250,8 @@ def test_two_changes_at_once_are_one_whole_sync(seed_cloud):
     from flows import incremental
     from controller.workers import NodeWorker
     ports = [p for p in seed_cloud.ports if p.node == "compute1"][:2]
-    one = seed_cloud.replace_port(ports[0].id, None)
-    two = one.replace_port(ports[1].id, None)
+    one = derived.replace_port(seed_cloud, ports[0].id, None)
+    two = derived.replace_port(one, ports[1].id, None)
     reconciler = FakeReconciler()
     worker = NodeWorker("compute1", reconciler)
     try:

@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 
+from cloud import derived
 from cloud.naming import BR_INT, BR_TUN
 from tests.unit.test_controller import NODE, Node
 
@@ -23,7 +24,7 @@ def _port_change(node, moved_to="compute2"):
     and the Change to it."""
     from flows import incremental
     port = next(p for p in node.cloud.ports_on(NODE) if p.device.startswith("tap"))
-    new = node.cloud.replace_port(
+    new = derived.replace_port(node.cloud,
         port.id, dataclasses.replace(port, node=moved_to) if moved_to else None)
     return incremental.plan_change(node.cloud, new, f"test {port.name}"), new
 
@@ -57,7 +58,7 @@ def test_a_change_that_cannot_be_followed_is_a_sync(node, why):
     change, new = _port_change(node)
     node.cloud = new
     if why == "cloud moved on":
-        node.cloud = new.replace_port(next(iter(new.ports_on(NODE))).id, None)
+        node.cloud = derived.replace_port(new, next(iter(new.ports_on(NODE))).id, None)
     elif why == "ports changed":
         node.reconciler.ports_stale.add(NODE)
     elif why == "bridge not read":
@@ -81,7 +82,7 @@ def test_nodes_a_change_does_not_concern_advance_with_it(node):
     from flows import incremental
     node.reconciler.sync(NODE)
     old = node.cloud
-    new = old.replace_port(next(p for p in old.ports if p.node == "compute2").id, None)
+    new = derived.replace_port(old, next(p for p in old.ports if p.node == "compute2").id, None)
     change = incremental.plan_change(old, new)
     if NODE in change.nodes:      # (compute1 shares the network: make one that skips it)
         change = dataclasses.replace(change, nodes={"compute2": incremental.WHOLE})
@@ -273,7 +274,7 @@ def test_a_members_change_is_followed_without_reading_the_switch(node):
     node.reconciler.sync(NODE)
     c1 = next(p for p in node.cloud.ports if p.name == "vm-c1")
     moved = dataclasses.replace(c1, ips=(ipaddress.ip_address("10.0.2.9"),))
-    new = node.cloud.replace_port(c1.id, moved)
+    new = derived.replace_port(node.cloud, c1.id, moved)
     change = incremental.plan_change(node.cloud, new, "test vm-c1")
     assert change.nodes[NODE] == incremental.NodeWork(incremental.MEMBERS_KIND,
                                                       members=c1.security_groups)

@@ -10,6 +10,7 @@ import dataclasses
 import pytest
 
 from bench import synthetic
+from cloud import derived
 from cloud.model import Cloud, Port
 from flows import localvlan
 from flows.cloudsim import number_ports
@@ -150,27 +151,27 @@ def test_a_derived_cloud_answers_like_a_fresh_one(cloud):
              ("new", dataclasses.replace(p, id="new", node=node, mac="fa:16:3e:dd:dd:de",
                                         ips=(cloud.network(p.network_id).cidrs[0][202],)))]
     for port_id, port in cases:
-        derived = cloud.replace_port(port_id, port)
-        fresh = Cloud(**{f.name: getattr(derived, f.name) for f in dataclasses.fields(Cloud)})
-        assert derived.ports == fresh.ports
+        changed = derived.replace_port(cloud, port_id, port)
+        fresh = Cloud(**{f.name: getattr(changed, f.name) for f in dataclasses.fields(Cloud)})
+        assert changed.ports == fresh.ports
         for n in cloud.nodes:
-            assert set(derived.ports_on(n.name)) == set(fresh.ports_on(n.name))
-            assert derived.networks_on(n.name) == fresh.networks_on(n.name)
+            assert set(changed.ports_on(n.name)) == set(fresh.ports_on(n.name))
+            assert changed.networks_on(n.name) == fresh.networks_on(n.name)
         for net in cloud.networks:
-            assert set(derived.ports_of(net.id)) == set(fresh.ports_of(net.id))
-            assert derived.hosts_of(net.id) == fresh.hosts_of(net.id)
+            assert set(changed.ports_of(net.id)) == set(fresh.ports_of(net.id))
+            assert changed.hosts_of(net.id) == fresh.hosts_of(net.id)
         if port is not None:
-            assert derived.port(port_id) == port
-        check(cloud, derived, port_id)
+            assert changed.port(port_id) == port
+        check(cloud, changed, port_id)
 
 
 def test_single_port_change_names_the_port_or_nothing(cloud):
     from flows.incremental import single_port_change
     p = cloud.ports[2]
-    assert single_port_change(cloud, cloud.replace_port(p.id, None)) == p.id
-    moved = cloud.replace_port(p.id, dataclasses.replace(p, mac="fa:16:3e:cc:cc:cc"))
+    assert single_port_change(cloud, derived.replace_port(cloud, p.id, None)) == p.id
+    moved = derived.replace_port(cloud, p.id, dataclasses.replace(p, mac="fa:16:3e:cc:cc:cc"))
     assert single_port_change(cloud, moved) == p.id
-    two = moved.replace_port(cloud.ports[3].id, None)
+    two = derived.replace_port(moved, cloud.ports[3].id, None)
     assert single_port_change(cloud, two) is None
     assert single_port_change(cloud, dataclasses.replace(moved, l2_population=False)) is None
     assert single_port_change(cloud, cloud) is None
