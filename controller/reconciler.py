@@ -22,7 +22,7 @@ from controller.registry import Registry
 from controller.sender import Sender
 from flows import incremental, localvlan
 from flows.desired import bridge_flows, bridges_of
-from flows.diff import diff
+from flows.diff import Changes, combine, diff
 from flows.tunnels import desired_tunnels
 from flows.view import NodeState, NodeView
 
@@ -61,22 +61,33 @@ class Reconciler:
             if self.synced.get(node) is change.old:
                 self.synced[node] = change.new
 
-    def update(self, node: str, change: incremental.Change) -> None:
-        """Follow one port's change incrementally (flows/incremental.py, as its plan says for
-        this node) when the node's bridges are known to be exact for the change's old cloud
-        and its new one is still current; otherwise, or when tunnels may change, a full
-        sync."""
+    def update(self, node: str, changes: list[incremental.Change]) -> None:
+        """Follow a run of one-port changes incrementally (flows/incremental.py, as each
+        change's plan says for this node; a change of the run that does not concern the node
+        is there to keep the run unbroken), all of them in one bundle per bridge, when the
+        node's bridges are known to be exact for the first change's old cloud, each change
+        follows the one before, and the last one's new cloud is still current; otherwise,
+        or when tunnels or local VLANs may change, a full sync."""
         cloud = self.current()
         conns = self.registry.of_node(node)
-        if (change.port_id is None or change.nodes.get(node) in (None, incremental.WHOLE)
-                or cloud is not change.new or self.synced.get(node) is not change.old
+        if (any(c.port_id is None or c.nodes.get(node) == incremental.WHOLE for c in changes)
+                or any(a.new is not b.old for a, b in zip(changes, changes[1:], strict=False))
+                or cloud is not changes[-1].new or self.synced.get(node) is not changes[0].old
                 or node in self.ports_stale or node not in self.vlans
                 or set(conns) != set(bridges_of(cloud.node(node)))
                 or any(c.installed is None or c.ports is None for c in conns.values())):
             return self.sync(node)
         state = node_state(self.vlans[node], conns)
-        for bridge, changes in incremental.node_changes(change, node, state).items():
-            self.sender.apply(conns[bridge], changes)
+        steps: dict[str, list[Changes]] = {}
+        for change in changes:
+            if node not in change.nodes:   # (one of the run that concerns other nodes)
+                continue
+            for bridge, diff_ in incremental.node_changes(change, node, state).items():
+                steps.setdefault(bridge, []).append(diff_)
+        for bridge, runs in sorted(steps.items()):
+            conn = conns[bridge]
+            self.sender.apply(conn, runs[0] if len(runs) == 1 else combine(conn.installed,
+                                                                           runs))
         self.synced[node] = cloud
 
     def sync(self, node: str) -> None:

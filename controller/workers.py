@@ -3,9 +3,11 @@ one sync at a time, retrying after transient errors.
 
 A Change (flows/incremental.py) reaches the workers of the nodes it concerns; the others are
 told their bridges stay exact (Reconciler.advance). A worker follows a one-port change
-incrementally when it is the only thing that happened since its last run (Reconciler.update);
-anything else (a switch connecting, a port appearing, several changes at once, a change of
-more than one port) is a full sync of the node (Reconciler.sync).
+incrementally, and the one-port changes that arrived together (API requests within
+BATCH_SECONDS of each other, or while the worker was busy) in one bundle per bridge
+(Reconciler.update): under load, more changes per bundle rather than more bundles. Anything
+else (a switch connecting, a port appearing, a change of more than one port) is a full sync
+of the node (Reconciler.sync).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from flows.incremental import Change
 
 LOG = logging.getLogger("overlay")
 RETRY_SECONDS = 1.0
+BATCH_SECONDS = 0.002   # how long a worker waits for more changes before it computes
 TRANSIENT = (OSError, OvsdbError, ReplyTimeout, Refused)
 
 
@@ -44,6 +47,7 @@ class NodeWorker:
     def _loop(self) -> None:
         while True:
             self.dirty.wait()
+            hub.sleep(BATCH_SECONDS)
             self.dirty.clear()
             self.run_once()
 
@@ -52,8 +56,8 @@ class NodeWorker:
         self.full, self.changes = False, []
         self.runs += 1
         try:
-            if not full and len(changes) == 1:
-                self.reconciler.update(self.node, changes[0])
+            if not full and changes:
+                self.reconciler.update(self.node, changes)
             else:
                 self.reconciler.sync(self.node)
         except TRANSIENT as exc:
@@ -78,8 +82,11 @@ class Workers:
     def follow(self, change: Change) -> None:
         """A change the Keeper accepted and saved, to the nodes it concerns."""
         self.reconciler.advance(change)
-        for node in change.nodes:
-            self.by_node[node].kick(change)
+        for node, worker in self.by_node.items():
+            if node in change.nodes:
+                worker.kick(change)
+            elif worker.changes:   # (keeps its run of changes unbroken: nothing to do)
+                worker.changes.append(change)
 
     def kick(self, node: str) -> None:
         """Something happened on the node's switches: a full sync."""

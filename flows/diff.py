@@ -40,5 +40,29 @@ def diff(installed: Mapping[tuple, Flow], desired: Mapping[tuple, Flow]) -> Chan
     return changes
 
 
+def combine(installed: Mapping[tuple, Flow], steps: list[Changes]) -> Changes:
+    """Several diffs made one after the other from `installed` (changes of one bridge
+    that arrived together), as one: what the bridge needs to end where the last leaves it."""
+    final: dict[tuple, Flow | None] = {}
+    for step in steps:
+        for flow in step.add + step.modify:
+            final[flow.key] = flow
+        for flow in step.delete:
+            final[flow.key] = None
+    changes = Changes()
+    for key, flow in final.items():
+        have = installed.get(key)
+        if flow is None:
+            if have is not None:
+                changes.delete.append(have)
+        elif have is None:
+            changes.add.append(flow)
+        elif have != flow:
+            changes.modify.append(flow)
+    for flows in (changes.add, changes.modify, changes.delete):
+        flows.sort(key=_table_order)
+    return changes
+
+
 def _table_order(flow: Flow) -> tuple[int, int]:
     return (flow.table, -flow.priority)

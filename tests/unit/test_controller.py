@@ -211,8 +211,8 @@ class FakeReconciler:
             self.failures -= 1
             raise Refused("planted: the switch refused the bundle")
 
-    def update(self, node, change):
-        self.calls.append(("update", node, change.port_id))
+    def update(self, node, changes):
+        self.calls += [("update", node, change.port_id) for change in changes]
 
     def advance(self, change):
         self.advanced.append(change)
@@ -246,7 +246,7 @@ def test_a_change_reaches_exactly_the_nodes_it_concerns(seed_cloud):
         workers.stop()
 
 
-def test_two_changes_at_once_are_one_whole_sync(seed_cloud):
+def test_two_changes_at_once_are_one_update(seed_cloud):
     from flows import incremental
     from controller.workers import NodeWorker
     ports = [p for p in seed_cloud.ports if p.node == "compute1"][:2]
@@ -258,7 +258,9 @@ def test_two_changes_at_once_are_one_whole_sync(seed_cloud):
         worker.kick(incremental.plan_change(seed_cloud, one))
         worker.kick(incremental.plan_change(one, two))
         worker.run_once()
-        assert reconciler.calls == [("sync", "compute1")]
+        assert reconciler.calls == [("update", "compute1", ports[0].id),
+                                    ("update", "compute1", ports[1].id)]
+        assert worker.runs == 1
     finally:
         worker.stop()
 

@@ -39,7 +39,7 @@ def test_a_port_change_is_followed_without_reading_the_switch(node):
     assert change.port_id and change.nodes[NODE] not in (None, "whole")
     marks = {dp: len(dp.log) for dp in (node.br_int, node.br_tun)}
     node.cloud = new
-    node.reconciler.update(NODE, change)
+    node.reconciler.update(NODE, [change])
     sent = {dp.bridge: _since(dp, marks[dp]) for dp in marks}
     assert "delete" in sent[BR_INT]                 # the port's flows went, in a bundle
     for kinds in sent.values():
@@ -47,6 +47,38 @@ def test_a_port_change_is_followed_without_reading_the_switch(node):
         assert kinds.count("open") == kinds.count("commit") <= 1
     assert node.reconciler.synced[NODE] is new
     assert node.exact()
+
+
+@pytest.mark.parametrize("moves", [("compute2", None), (None, "compute2")])
+def test_changes_that_arrive_together_go_out_in_one_bundle_per_bridge(node, moves):
+    """Two ports' changes (one concerning this node, one a node elsewhere) and a third that
+    undoes part of the first: one bundle per bridge, and the bridges end exact."""
+    from flows import incremental
+    node.reconciler.sync(NODE)
+    taps = [p for p in node.cloud.ports_on(NODE) if p.device.startswith("tap")]
+    first = taps[0]     # (each network keeps another port here: no network leaves the node)
+    second = next(p for p in taps if p.network_id != first.network_id)
+    start = node.cloud
+    one = derived.replace_port(start, first.id, dataclasses.replace(first, node=moves[0])
+                               if moves[0] else None)
+    two = derived.replace_port(one, second.id, dataclasses.replace(second, node=moves[1])
+                               if moves[1] else None)
+    three = derived.replace_port(two, first.id, first)      # the first one back
+    changes = [incremental.plan_change(a, b) for a, b in ((start, one), (one, two),
+                                                            (two, three))]
+    marks = {dp: len(dp.log) for dp in (node.br_int, node.br_tun)}
+    node.cloud = three
+    node.reconciler.update(NODE, changes)
+    for dp, mark in marks.items():
+        kinds = _since(dp, mark)
+        assert "flow-stats" not in kinds and "port-desc" not in kinds, kinds
+        assert kinds.count("open") == kinds.count("commit") <= 1
+    assert node.reconciler.synced[NODE] is three
+    assert node.exact()
+    # a broken run (a change missing between two) is a sync
+    node.cloud = derived.replace_port(three, first.id, None)
+    node.reconciler.update(NODE, [incremental.plan_change(two, node.cloud)])
+    assert node.exact() and node.reconciler.synced[NODE] is node.cloud
 
 
 @pytest.mark.parametrize("why", ["cloud moved on", "ports changed", "no sync yet",
@@ -68,7 +100,7 @@ def test_a_change_that_cannot_be_followed_is_a_sync(node, why):
     elif why == "bridge missing":
         node.registry.disconnect(node.br_tun)
     mark = len(node.br_int.log)
-    node.reconciler.update(NODE, change)
+    node.reconciler.update(NODE, [change])
     assert "port-desc" in _since(node.br_int, mark)      # a sync reads the ports first
     assert NODE not in node.reconciler.ports_stale
     if why != "bridge missing":
@@ -280,7 +312,7 @@ def test_a_members_change_is_followed_without_reading_the_switch(node):
                                                       members=c1.security_groups)
     marks = {dp: len(dp.log) for dp in (node.br_int, node.br_tun)}
     node.cloud = new
-    node.reconciler.update(NODE, change)
+    node.reconciler.update(NODE, [change])
     sent = {dp.bridge: _since(dp, marks[dp]) for dp in marks}
     assert "delete" in sent[BR_INT] and sent[BR_TUN] == [], "only 10.0.2.4's member flows"
     for kinds in sent.values():

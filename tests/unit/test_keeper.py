@@ -137,15 +137,15 @@ class Calls:
     def sync(self, node):
         self.calls.append(("sync", node))
 
-    def update(self, node, change):
-        self.calls.append(("update", node, change.port_id))
+    def update(self, node, changes):
+        self.calls.append(("update", node, tuple(c.port_id for c in changes)))
 
 
 class OnePort:
     port_id = "p1"
 
 
-def test_a_lone_port_change_is_an_update_and_anything_more_a_sync():
+def test_port_changes_are_an_update_together_and_anything_more_a_sync():
     from controller.workers import NodeWorker
     reconciler = Calls()
     worker = NodeWorker("compute1", reconciler)
@@ -153,12 +153,16 @@ def test_a_lone_port_change_is_an_update_and_anything_more_a_sync():
         worker.kick(OnePort())
         worker.run_once()
         worker.kick(OnePort())
+        worker.kick(OnePort())              # arrived together: one update
+        worker.run_once()
+        worker.kick(OnePort())
         worker.kick()                       # and a switch event: whole
         worker.run_once()
         worker.run_once()                   # nothing pending: a sync anyway (a kick's run)
-        assert reconciler.calls == [("update", "compute1", "p1"), ("sync", "compute1"),
-                                    ("sync", "compute1")]
-        assert worker.runs == 3 and worker.full is False and worker.changes == []
+        assert reconciler.calls == [("update", "compute1", ("p1",)),
+                                    ("update", "compute1", ("p1", "p1")),
+                                    ("sync", "compute1"), ("sync", "compute1")]
+        assert worker.runs == 4 and worker.full is False and worker.changes == []
     finally:
         worker.stop()
 
