@@ -15,6 +15,7 @@ every port a plugged VM), one deployment per N:
 """
 from __future__ import annotations
 
+import os
 import time
 
 from bench import emulated, synthetic
@@ -27,6 +28,8 @@ from mininet_topos.node import connect_controller
 from mininet_topos.ovs import wait_for
 
 SIZES = (4, 8, 16)
+SCALE = (32, 64, 100)      # benchmark 9 (quick: the first two)
+IDLE_SECONDS = 10.0
 NETWORKS, PORTS = 20, 200
 OUR_FLOWS = "cookie=0x6f7665726c617900/-1"
 CONVERGE_TIMEOUT = 120.0
@@ -91,9 +94,9 @@ def _latency(d: Deployment, changes: int) -> tuple[list[float], int]:
     return times, len(labels)
 
 
-def _each_size(quick: bool, body) -> list:
+def _each_size(quick: bool, body, sizes=SIZES) -> list:
     out = []
-    for computes in SIZES[:2] if quick else SIZES:
+    for computes in sizes[:2] if quick else sizes:
         d = _deployment(computes)
         try:
             d.start()
@@ -120,6 +123,46 @@ def run_converge(quick: bool = False) -> list[Figure]:
             if computes == 16 else None,
             note="" if computes != SIZES[0] else "includes os-ken's own start (about 1.2 s, "
             "platform notes); the first run of each size also creates the tunnel ports"))
+    return figures
+
+
+def _cpu_seconds(d: Deployment) -> float:
+    """User + system CPU time so far of every process of the deployment."""
+    total = 0
+    for entry in d.ec.state.data["pids"]:
+        try:
+            with open(f"/proc/{entry['pid']}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_scale(quick: bool = False) -> list[Figure]:
+    """Convergence, memory per node and idle CPU at SCALE computes (2 runs each)."""
+    def body(d):
+        times = [_converge_once(d)[0] for _ in range(2)]
+        nodes = len(d.cloud.nodes)
+        memory = d.memory_mib() / nodes
+        before, t0 = _cpu_seconds(d), time.monotonic()
+        time.sleep(IDLE_SECONDS)   # (a measurement window, not a wait for anything)
+        idle = (_cpu_seconds(d) - before) / (time.monotonic() - t0) * 100
+        return times, memory, idle
+    figures = []
+    for computes, (times, memory, idle) in _each_size(quick, body, SCALE):
+        at_max = computes == SCALE[-1]
+        figures += [
+            Figure("9 scale", f"{computes} computes: controller start to every bridge exact",
+                   "s", times, goal="< 10 s at 100" if at_max else "",
+                   met=sorted(times)[0] < 10.0 if at_max else None, x=computes,
+                   series="convergence (s) against computes"),
+            Figure("9 scale", f"{computes} computes: resident memory per node (OVS, shells, "
+                   "controller shared)", "MiB", [memory], x=computes,
+                   series="memory per node (MiB) against computes"),
+            Figure("9 scale", f"{computes} computes: CPU of the whole idle cloud over "
+                   f"{IDLE_SECONDS:.0f} s", "% of one core", [idle], x=computes,
+                   series="idle CPU (% of a core) against computes")]
     return figures
 
 

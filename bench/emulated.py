@@ -53,6 +53,17 @@ def commits(text: str) -> list[tuple[float, str, int, float]]:
             for h, m, s, ms, label, n, t in COMMIT.findall(text)]
 
 
+FOLLOWED = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) INFO overlay: (\S+): "
+                      r"followed \d+ change\(s\): (.*)$", re.M)
+
+
+def followed(text: str) -> list[tuple[float, str, list[str]]]:
+    """(time of day, node, port ids) of every run of changes a node followed incrementally
+    (logged once its bundles committed)."""
+    return [(int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000, node, ids.split())
+            for h, m, s, ms, node, ids in FOLLOWED.findall(text)]
+
+
 def change_time(text: str, what: str) -> float | None:
     """Time of day of the controller's "change N: WHAT" line, None if not logged (yet)."""
     m = re.search(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) INFO overlay\.keeper: change \d+: "

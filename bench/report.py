@@ -26,6 +26,8 @@ class Figure:
     goal: str = ""             # e.g. "< 5 s", "ratio >= 1.0"
     met: bool | None = None    # None: no goal, or not judged
     note: str = ""
+    x: float | None = None     # with series: a point of a curve (a size) in the picture
+    series: str = ""
 
     @property
     def median(self) -> float:
@@ -102,27 +104,52 @@ def save(figures: list[Figure], folder: str = RESULTS) -> tuple[str, str | None]
 
 
 def plot(figures: list[Figure], path: str) -> str | None:
+    """One panel per figure (median with min and max, beside its baseline), except figures
+    that are points of a series (a cost against a size): one curve per series."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    fig, axes = plt.subplots(len(figures), 1, figsize=(9, 1.1 * len(figures) + 1),
-                             squeeze=False)
-    for ax, f in zip(axes[:, 0], figures, strict=True):
-        labels, values, errs = [f"{f.bench}"], [f.median], [(f.median - min(f.samples),
-                                                           max(f.samples) - f.median)]
-        if f.baseline:
-            labels.append(f.baseline_name)
-            med = statistics.median(f.baseline)
-            values.append(med)
-            errs.append((med - min(f.baseline), max(f.baseline) - med))
-        ax.barh(labels, values, xerr=[[e[0] for e in errs], [e[1] for e in errs]],
-                color=["tab:blue", "tab:gray"][:len(values)])
-        ax.set_title(f"{f.what} ({f.unit})", fontsize=8, loc="left")
+    series: dict[str, list[Figure]] = {}
+    for f in figures:
+        if f.series and f.x is not None:
+            series.setdefault(f.series, []).append(f)
+    singles = [f for f in figures if not (f.series and f.x is not None)]
+    panels = len(singles) + len(series)
+    fig, axes = plt.subplots(panels, 1, figsize=(9, 1.1 * len(singles) + 2.6 * len(series) + 1),
+                             squeeze=False, gridspec_kw={"height_ratios": [1] * len(singles)
+                                                         + [2.4] * len(series)})
+    for ax, f in zip(axes[:len(singles), 0], singles, strict=True):
+        _bars(ax, f)
+    for ax, (name, points) in zip(axes[len(singles):, 0], series.items(), strict=True):
+        points.sort(key=lambda f: f.x)
+        xs = [f.x for f in points]
+        meds = [f.median for f in points]
+        ax.errorbar(xs, meds, yerr=[[m - min(f.samples) for m, f in zip(meds, points,
+                                                                          strict=True)],
+                                    [max(f.samples) - m for m, f in zip(meds, points,
+                                                                          strict=True)]],
+                    marker="o", capsize=3)
+        ax.set_title(name, fontsize=8, loc="left")
         ax.tick_params(labelsize=7)
+        ax.set_xticks(xs)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def _bars(ax, f: Figure) -> None:
+    labels, values, errs = [f"{f.bench}"], [f.median], [(f.median - min(f.samples),
+                                                       max(f.samples) - f.median)]
+    if f.baseline:
+        labels.append(f.baseline_name)
+        med = statistics.median(f.baseline)
+        values.append(med)
+        errs.append((med - min(f.baseline), max(f.baseline) - med))
+    ax.barh(labels, values, xerr=[[e[0] for e in errs], [e[1] for e in errs]],
+            color=["tab:blue", "tab:gray"][:len(values)])
+    ax.set_title(f"{f.what} ({f.unit})", fontsize=8, loc="left")
+    ax.tick_params(labelsize=7)

@@ -1,7 +1,7 @@
 """`make bench`: run the benchmarks, print one table, save it as JSON and PNG.
 
     python -m bench.run [--only compute,program,converge,latency,flood,dataplane,rate,
-                                firewall]
+                                firewall,api,scale]
                         [--quick]
 
 Run as root (all but `compute` start emulated clouds). Figures are medians of several runs
@@ -18,7 +18,7 @@ import traceback
 from bench import report
 
 BENCHES = ("program", "converge", "latency", "compute", "flood", "dataplane", "rate",
-           "firewall")
+           "firewall", "api", "scale")
 
 
 def _module(name: str):
@@ -26,7 +26,7 @@ def _module(name: str):
         from bench import compute as mod
     elif name == "program":
         from bench import program as mod
-    elif name in ("converge", "latency"):
+    elif name in ("converge", "latency", "scale"):
         from bench import convergence as mod
     elif name == "flood":
         from bench import flood as mod
@@ -34,6 +34,8 @@ def _module(name: str):
         from bench import api_rate as mod
     elif name == "firewall":
         from bench import firewall as mod
+    elif name == "api":
+        from bench import api_scale as mod
     else:
         from bench import dataplane as mod
     return mod

@@ -60,6 +60,10 @@ class NodeWorker:
                 self.reconciler.update(self.node, changes)
             else:
                 self.reconciler.sync(self.node)
+            ports = [c.port_id or "-" for c in changes if self.node in c.nodes]
+            if ports:   # (bench/ reads when each change reached the switches)
+                LOG.info("%s: followed %d change(s): %s", self.node, len(ports),
+                         " ".join(ports))
         except TRANSIENT as exc:
             LOG.warning("%s: sync incomplete (%s); retrying in %.0fs", self.node, exc,
                         RETRY_SECONDS)

@@ -1,5 +1,7 @@
 """The benchmarks' own pieces (tier 1): synthetic clouds are valid and spread as documented,
 figures compute their ratios within each run, the table says when a goal is missed."""
+import pytest
+
 from bench import synthetic
 from bench.report import Figure, table
 
@@ -28,3 +30,16 @@ def test_table_flags_a_missed_goal():
     rows = text.splitlines()
     assert "NO" in rows[2] and "0.50" in rows[2]
     assert rows[3].rstrip().endswith("yes")
+
+
+def test_points_of_a_series_are_one_curve(tmp_path):
+    """A series' figures (a cost against a size) are one panel of the picture, the others
+    one panel each."""
+    pytest.importorskip("matplotlib")
+    from bench import report
+    figures = [report.Figure("9", f"{n} computes", "s", [n / 10, n / 9], x=n,
+                             series="convergence") for n in (32, 64, 100)]
+    figures.append(report.Figure("1", "flows", "1/s", [1.0], [2.0], "ofctl"))
+    path = report.plot(figures, str(tmp_path / "p.png"))
+    import matplotlib.image
+    assert path and matplotlib.image.imread(path).shape[0] > 100
