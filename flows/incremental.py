@@ -25,12 +25,13 @@ equality against full recomputation.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cloud.model import OWNER_DHCP, Cloud, Port
 from cloud.naming import BR_INT, BR_TUN
-from flows import br_tun, firewall, localvlan
+from flows import br_tun, fw_rules, localvlan
 from flows.desired import bridge_flows, bridges_of, index
 from flows.fw_rules import conjunction_blocks, merge
 from flows.diff import Changes, diff
@@ -228,12 +229,17 @@ def _remote_flows(cloud: Cloud, node: str, state: NodeState, port_id: str) -> di
     return index(br_tun.remote_port_flows(remote, net.segmentation_id))
 
 
-def _member_flows(cloud: Cloud, node: str, state: NodeState, skip, groups) -> dict:
+def _member_flows(cloud: Cloud, node: str, state: NodeState, skip, groups, keys) -> dict:
     """The firewall's remote-group member flows (br-int), as the whole node's view computes
     them (its plugged filtered ports' groups), of the node's networks but `skip` that have
-    such a port in a group with a rule whose remote group is one of `groups`."""
+    such a port in a group with a rule whose remote group is one of `groups`; of those, only
+    the flows of the addresses `keys` (member_key): the changed port's, whose flows alone
+    differ between its clouds (a flow per address holds every rule's conjunction for it)."""
     security = Security.of(cloud)
     referring = _referring(cloud, groups)
+
+    def members(group_id: str, version: int):
+        return [m for m in security.members(group_id, version) if member_key(m) in keys]
     flows = []
     for net in cloud.networks_on(node):
         if net.id in skip:
@@ -241,8 +247,28 @@ def _member_flows(cloud: Cloud, node: str, state: NodeState, skip, groups) -> di
         filtered = [p for p in cloud.ports_of(net.id) if p.node == node and p.filtered
                     and p.device in state.int_ports]
         if any(referring.intersection(p.security_groups) for p in filtered):
-            flows += firewall.network_flows(state.vlans[net.id], filtered, security)
+            groups_here = {g.id: g for p in filtered for g in security.groups_of(p)}
+            flows += fw_rules.member_flows(state.vlans[net.id], groups_here.values(),
+                                           security.blocks, members)
     return index(merge(flows))
+
+
+def member_key(member: tuple) -> tuple:
+    """What a member flow matches of a member (address network, pair MAC): the address, or
+    for a /0 pair its MAC (fw_rules.remote_fields)."""
+    network, mac = member
+    return (network, None) if network.prefixlen else (None, mac)
+
+
+def _port_keys(*ports: Port | None) -> set[tuple]:
+    """The member keys of ports (their fixed IPs and allowed pairs)."""
+    keys = set()
+    for port in ports:
+        if port is None:
+            continue
+        keys |= {member_key((ipaddress.ip_network(ip), None)) for ip in port.ips}
+        keys |= {member_key((pair.ip, pair.mac)) for pair in port.allowed_address_pairs}
+    return keys
 
 
 def node_changes(change: Change, node: str, state: NodeState) -> dict[str, Changes]:
@@ -263,10 +289,11 @@ def node_changes(change: Change, node: str, state: NodeState) -> dict[str, Chang
         before = _flows(old, node, state, scopes, port_id)
         after = _flows(new, node, new_state, scopes, port_id)
     if work.members:
+        keys = _port_keys(_find(old, port_id), _find(new, port_id))
         before.setdefault(BR_INT, {}).update(_member_flows(old, node, state, work.networks,
-                                                           work.members))
+                                                           work.members, keys))
         after.setdefault(BR_INT, {}).update(_member_flows(new, node, new_state,
-                                                          work.networks, work.members))
+                                                          work.networks, work.members, keys))
     out = {}
     for bridge, flows in after.items():
         changes = diff(before.get(bridge, {}), flows)
