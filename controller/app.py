@@ -132,7 +132,8 @@ class OverlayController(app_manager.OSKenApp):
         self.replies = Replies()
         self.sender = Sender(self.replies, CONF.overlay.reply_timeout)
         self.reconciler = Reconciler(lambda: self.keeper.cloud, self.registry, self.sender,
-                                     CONF.overlay.ovsdb_port)
+                                     CONF.overlay.ovsdb_port,
+                                     history=self.keeper.changes_since)
         self.workers = Workers([n.name for n in cloud.nodes], self.reconciler)
         tune_gc()
         LOG.info("cloud %s from %s: %d nodes, %d networks, %d ports", cloud.name,

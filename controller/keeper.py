@@ -16,7 +16,9 @@ itself goes the general way above, which stays the reference for every answer.
 """
 from __future__ import annotations
 
+import collections
 import copy
+import itertools
 import json
 import logging
 import time
@@ -32,6 +34,8 @@ from flows.incremental import Change, plan_change
 
 LOG = logging.getLogger("overlay.keeper")
 SOURCE = "api"
+RECENT = 64   # changes kept for the node workers that follow several at once (each holds
+#               its clouds: a node further behind syncs whole)
 
 
 def now() -> str:
@@ -95,6 +99,17 @@ class Keeper:
                      len(self.cloud.networks), len(self.cloud.ports) + len(self.cloud.unbound))
         self.doc = doc
         self.index = inplace.DocIndex(doc, self.cloud)
+        self.recent: collections.deque[Change] = collections.deque(maxlen=RECENT)
+
+    def changes_since(self, cloud: Any) -> list[Change] | None:
+        """The changes from `cloud` to the current one (in order), None if it is not one of
+        the last RECENT clouds: what lets a node follow several changes in one go."""
+        if cloud is self.cloud:
+            return []
+        for at in range(len(self.recent) - 1, -1, -1):
+            if self.recent[at].old is cloud:
+                return list(itertools.islice(self.recent, at, None))
+        return None
 
     def change(self, op: Callable[[dict], Any], what: str, in_place: bool = False) -> Any:
         """Apply op(document) -> document or (document, result); returns the result.
@@ -124,6 +139,7 @@ class Keeper:
         self.doc, self.cloud = doc, cloud
         self.index = inplace.DocIndex(doc, cloud)
         LOG.info("change %d: %s", self.version, what)
+        self.recent.append(change)
         self.on_change(change)
         return result
 
@@ -152,6 +168,7 @@ class Keeper:
         change = plan_change(self.cloud, outcome.cloud, what, port_id=ident)
         self.cloud = outcome.cloud
         LOG.info("change %d: %s", self.version, what)
+        self.recent.append(change)
         self.on_change(change)
         return outcome.result
 

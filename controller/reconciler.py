@@ -38,10 +38,13 @@ def node_state(vlans: dict[str, int], conns: dict) -> NodeState:
 
 class Reconciler:
     def __init__(self, current: Callable[[], Cloud], registry: Registry, sender: Sender,
-                 ovsdb_port: int, ovsdb=OvsdbClient):
+                 ovsdb_port: int, ovsdb=OvsdbClient,
+                 history: Callable[[Cloud | None], list | None] = lambda cloud: None):
         """current(): the cloud as it is now (the Keeper's); ovsdb(target): an OVSDB client
-        for a node (a context manager; tests pass a fake)."""
+        for a node (a context manager; tests pass a fake); history(cloud): the changes from
+        that cloud to the current one, None if not known (the Keeper's recent changes)."""
         self.current = current
+        self.history = history
         self.registry = registry
         self.sender = sender
         self.ovsdb_port = ovsdb_port
@@ -70,7 +73,13 @@ class Reconciler:
         or when tunnels or local VLANs may change, a full sync."""
         cloud = self.current()
         conns = self.registry.of_node(node)
-        if (any(c.port_id is None or c.nodes.get(node) == incremental.WHOLE for c in changes)
+        known = self.history(self.synced.get(node))
+        if known is not None:   # (every change since, including those of other nodes)
+            changes = known
+        if not changes:
+            return None if self.synced.get(node) is cloud else self.sync(node)
+        if (any(c.nodes.get(node) == incremental.WHOLE
+                or (c.port_id is None and node in c.nodes) for c in changes)
                 or any(a.new is not b.old for a, b in zip(changes, changes[1:], strict=False))
                 or cloud is not changes[-1].new or self.synced.get(node) is not changes[0].old
                 or node in self.ports_stale or node not in self.vlans

@@ -241,14 +241,15 @@ def _member_flows(cloud: Cloud, node: str, state: NodeState, skip, groups, keys)
     def members(group_id: str, version: int):
         return [m for m in security.members(group_id, version) if member_key(m) in keys]
     flows = []
-    for net in cloud.networks_on(node):
-        if net.id in skip:
-            continue
-        filtered = [p for p in cloud.ports_of(net.id) if p.node == node and p.filtered
+    # the networks with such a port here: found through the referring groups' members
+    nets = {p.network_id for g in referring for p in cloud.members(g)
+            if p.node == node and p.filtered and p.device in state.int_ports} - set(skip)
+    for net in nets:
+        filtered = [p for p in cloud.ports_of(net) if p.node == node and p.filtered
                     and p.device in state.int_ports]
-        if any(referring.intersection(p.security_groups) for p in filtered):
+        if filtered:
             groups_here = {g.id: g for p in filtered for g in security.groups_of(p)}
-            flows += fw_rules.member_flows(state.vlans[net.id], groups_here.values(),
+            flows += fw_rules.member_flows(state.vlans[net], groups_here.values(),
                                            security.blocks, members)
     return index(merge(flows))
 

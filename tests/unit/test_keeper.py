@@ -205,3 +205,16 @@ def test_a_store_without_default_groups_gets_them_written_on_load(tmp_path):
     rule = k.change(lambda d: ops_sg.create_security_group_rule(d, {
         "security_group_id": gid, "direction": "ingress", "protocol": "tcp"}), "rule")
     assert any(r.id == rule for r in k.cloud.security_group(gid).rules)
+
+
+def test_changes_since_a_cloud_are_the_recent_ones_after_it(tmp_path):
+    from cloud import ops
+    k = Keeper(Store(str(tmp_path / "s.sqlite")), SEED, lambda change: None)
+    first = k.cloud
+    assert k.changes_since(first) == [] and k.changes_since(None) is None
+    for n in range(3):
+        k.change(lambda d, n=n: ops.create_network(d, {"name": f"n{n}"}), "create network")
+    since = k.changes_since(first)
+    assert [c.old for c in since][0] is first and since[-1].new is k.cloud
+    assert all(a.new is b.old for a, b in zip(since, since[1:], strict=False))
+    assert k.changes_since(since[1].old) == since[1:]
