@@ -83,6 +83,16 @@ def encode_action(action):
     raise TypeError(f"cannot encode action {action!r}")
 
 
+def action_bytes(action) -> bytes:
+    """One action as os-ken encodes it, padded to the length its header declares (os-ken's
+    Nicira actions declare a multiple of 8 but leave the padding to the enclosing
+    instruction)."""
+    buf = bytearray()
+    encode_action(action).serialize(buf, 0)
+    length = int.from_bytes(buf[2:4], "big")
+    return bytes(buf) + bytes(max(0, length - len(buf)))
+
+
 def _instructions(flow: Flow) -> list:
     out = []
     if flow.actions:

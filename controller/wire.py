@@ -23,7 +23,7 @@ from functools import lru_cache
 from os_ken.ofproto import ofproto_common
 from os_ken.ofproto import ofproto_v1_3 as ofp
 
-from controller import ofmsg
+from controller import ofmsg, wire_fast
 from flows.flow import FIELDS, IP_FIELDS, MAC_FIELDS, Flow, SetField
 
 _HEADER = struct.Struct("!BBHI")                     # version, type, length, xid
@@ -103,14 +103,10 @@ def _set_field(action: SetField) -> bytes:
 def encode_action(action) -> bytes:
     """One action's bytes, cached (a tunnel's output, a VLAN pop, a network's tun_id, a
     port's MAC recur across thousands of flows): SetField encoded here, the others by
-    os-ken, padded to the length its header declares (os-ken's Nicira actions declare a
-    multiple of 8 but leave the padding to the enclosing instruction)."""
+    os-ken (ofmsg.action_bytes)."""
     if isinstance(action, SetField):
         return _set_field(action)
-    buf = bytearray()
-    ofmsg.encode_action(action).serialize(buf, 0)
-    (length,) = _ACTION_HEADER.unpack_from(buf, 0)[1:]
-    return bytes(buf) + bytes(max(0, length - len(buf)))
+    return ofmsg.action_bytes(action)
 
 
 def encode_instructions(flow: Flow) -> bytes:
@@ -136,7 +132,12 @@ def flow_mod_body(flow: Flow, command: int) -> bytes:
 
 def bundle_add(xid: int, bundle_id: int, flow: Flow, command: int) -> bytes:
     """One ONF bundle-add message carrying the flow-mod (both with this xid): the four
-    headers (message, experimenter, bundle-add, flow-mod) packed at once."""
+    headers (message, experimenter, bundle-add, flow-mod) packed at once; the commonest
+    shapes' adds from their fixed layouts (controller/wire_fast.py)."""
+    if command == ofp.OFPFC_ADD:
+        data = wire_fast.encode(xid, bundle_id, flow)
+        if data is not None:
+            return data
     body = flow_mod_body(flow, command)
     inner = ofp.OFP_HEADER_SIZE + len(body)
     return _BUNDLE_ADD_HEADERS.pack(

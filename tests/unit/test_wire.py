@@ -68,3 +68,28 @@ def test_the_firewall_vocabulary_encodes_as_os_ken_does():
         for command in COMMANDS:
             fast, reference = both(flow, command)
             assert fast == reference, (flow, command)
+
+
+def test_flows_near_the_fixed_layouts_encode_as_os_ken_does():
+    """The two fixed layouts (controller/wire_fast.py) take their shapes exactly; a flow of
+    their table and priority that differs anywhere goes the general way, right either way."""
+    import dataclasses
+    from controller import wire_fast
+    from flows import br_tun
+    from flows.flow import Output, PopVlan
+    ucast = br_tun.unicast_to_tun(3, 5000, "fa:16:3e:00:00:0a", 7)
+    arp = br_tun.arp_responder(3, "10.0.0.9", "fa:16:3e:00:00:0a")
+    near = [dataclasses.replace(ucast, actions=ucast.actions + (Output(9),)),
+            dataclasses.replace(ucast, actions=(PopVlan(),) + ucast.actions[2:]),
+            dataclasses.replace(ucast, goto=21), dataclasses.replace(ucast, cookie=0x42),
+            dataclasses.replace(arp, actions=arp.actions[:-1] + (Output(4),)),
+            dataclasses.replace(arp, actions=arp.actions[:2] + arp.actions[1:2]
+                                + arp.actions[3:]),
+            dataclasses.replace(arp, match=arp.match[:1] + (("arp_tpa", "10.0.0.10"),)
+                                + arp.match[2:])]
+    assert wire_fast.encode(1, 1, ucast) is not None and wire_fast.encode(1, 1, arp)
+    assert sum(wire_fast.encode(1, 1, f) is None for f in near) == 5
+    for flow in [ucast, arp] + near:
+        for command in COMMANDS:
+            fast, reference = both(flow, command)
+            assert fast == reference, (flow, command)

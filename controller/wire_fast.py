@@ -1,0 +1,139 @@
+"""Fixed layouts for the flows a node has most of: a remote port's unicast-to-tunnel entry
+(br-tun UCAST_TO_TUN) and its ARP answer (ARP_RESPONDER), one each per port of a network
+on every other node that hosts it (21,600 of the 21,832 flows of benchmark 1).
+
+controller/wire.py encodes any flow field by field (cached TLVs and actions) and asks here
+first: these two shapes are written with one struct per message, their constant parts
+(os-ken's encoding, ofmsg.action_bytes) packed once. `encode(xid, bundle, flow)` returns
+None for a flow that is not exactly one of the shapes (any other match, action, goto or
+cookie), which wire.py then encodes the general way; tests/unit/test_wire.py holds every
+flow of the pipeline to os-ken's bytes either way.
+"""
+from __future__ import annotations
+
+import socket
+import struct
+from functools import lru_cache
+
+from os_ken.ofproto import ofproto_common
+from os_ken.ofproto import ofproto_v1_3 as ofp
+
+from controller import ofmsg
+from flows import tables as t
+from flows.flow import ETH_TYPE_ARP, OFPP_IN_PORT, Output, PopVlan, SetField
+from flows.neigh import answer_arp
+
+# message header, experimenter, bundle-add, flow-mod header, the flow-mod's fixed part,
+# the match's header: the first 76 bytes of every bundled flow-mod
+_PREFIX = "!BBHI" "II" "I2xH" "BBHI" "QQBBHHHIIIH2x" "HH"
+_UCAST = struct.Struct(_PREFIX + "I6s" "IH" "4x")               # eth_dst, vlan_vid, pad
+_ARP = struct.Struct(_PREFIX + "IH" "IH" "IH" "I4s" "2x")       # eth_type, vlan_vid, arp_op,
+#                                                                 arp_tpa, pad
+_INSTRUCTION = struct.Struct("!HH4x")
+_SET_MAC = struct.Struct("!HHI6s2x")        # a set-field of a MAC: 16 bytes
+_SET_IP4 = struct.Struct("!HHI4s4x")        # of an IPv4 address: 16 bytes
+_HEADER_LEN = 32                            # message + experimenter + bundle-add + flow-mod
+
+
+def _oxm(name: str, masked: bool = False) -> int:
+    num, desc = ofp.oxm_get_field_info_by_name(name)
+    return (num << 9) | (desc.size * (2 if masked else 1)) | (0x100 if masked else 0)
+
+
+ETH_DST, VLAN_VID, ETH_TYPE, ARP_OP, ARP_TPA = (_oxm(n) for n in (
+    "eth_dst", "vlan_vid", "eth_type", "arp_op", "arp_tpa"))
+ARP_SHA, ARP_SPA, ETH_SRC = (_oxm(n) for n in ("arp_sha", "arp_spa", "eth_src"))
+UCAST_MATCH_LEN = 4 + 10 + 6            # header, eth_dst, vlan_vid (padded to 24)
+ARP_MATCH_LEN = 4 + 6 + 6 + 6 + 8       # header, eth_type, vlan_vid, arp_op, arp_tpa (to 32)
+
+
+def _apply(actions: bytes) -> bytes:
+    return _INSTRUCTION.pack(ofp.OFPIT_APPLY_ACTIONS, _INSTRUCTION.size + len(actions)) + actions
+
+
+@lru_cache(maxsize=1 << 14)
+def _ucast_instructions(segmentation_id: int, ofport: int) -> bytes:
+    """pop_vlan, set_field tun_id, output: one per network and tunnel."""
+    return _apply(b"".join(ofmsg.action_bytes(a) for a in (
+        PopVlan(), SetField("tunnel_id", segmentation_id), Output(ofport))))
+
+
+def _arp_parts() -> tuple[bytes, bytes, bytes]:
+    """The ARP answer's constant actions: before the port's (arp_op, the two moves), between
+    (eth_src -> eth_dst) and after (back out of the port it came in)."""
+    sample = answer_arp("192.0.2.1", "fa:16:3e:00:00:01") + (Output(OFPP_IN_PORT),)
+    enc = [ofmsg.action_bytes(a) for a in sample]
+    return enc[0] + enc[1] + enc[2], enc[5], enc[7]
+
+
+_ARP_BEFORE, _ARP_BETWEEN, _ARP_AFTER = _arp_parts()
+_ARP_ACTIONS_LEN = len(_ARP_BEFORE) + len(_ARP_BETWEEN) + len(_ARP_AFTER) + 3 * 16
+_ARP_INSTRUCTION = _INSTRUCTION.pack(ofp.OFPIT_APPLY_ACTIONS,
+                                     _INSTRUCTION.size + _ARP_ACTIONS_LEN)   # (its header)
+_ARP_SHAPE = tuple(type(a) for a in answer_arp("192.0.2.1", "fa:16:3e:00:00:01")) + (Output,)
+_ARP_MOVES = answer_arp("192.0.2.1", "fa:16:3e:00:00:01")
+
+
+def _prefix_args(xid: int, bundle_id: int, body_len: int, flow, match_len: int) -> tuple:
+    inner = 8 + body_len
+    return (ofp.OFP_VERSION, ofp.OFPT_EXPERIMENTER, 24 + inner, xid,
+            ofproto_common.ONF_EXPERIMENTER_ID, ofp.ONF_ET_BUNDLE_ADD_MESSAGE, bundle_id,
+            ofmsg.BUNDLE_FLAGS, ofp.OFP_VERSION, ofp.OFPT_FLOW_MOD, inner, xid,
+            flow.cookie, 0, flow.table, ofp.OFPFC_ADD, 0, 0, flow.priority, ofp.OFP_NO_BUFFER,
+            ofp.OFPP_ANY, ofp.OFPG_ANY, 0, ofp.OFPMT_OXM, match_len)
+
+
+def _mac(text: str) -> bytes:
+    return bytes.fromhex(text.replace(":", ""))
+
+
+def _ucast(xid: int, bundle_id: int, flow) -> bytes | None:
+    match, actions = flow.match, flow.actions
+    if len(match) != 2 or match[0][0] != "eth_dst" or match[1][0] != "vlan_vid" or \
+            type(match[0][1]) is not str or type(match[1][1]) is not int or \
+            len(actions) != 3 or type(actions[0]) is not PopVlan or \
+            type(actions[1]) is not SetField or actions[1].field != "tunnel_id" or \
+            type(actions[2]) is not Output:
+        return None
+    instructions = _ucast_instructions(actions[1].value, actions[2].port)
+    body = 40 + 24 + len(instructions)
+    return _UCAST.pack(*_prefix_args(xid, bundle_id, body, flow, UCAST_MATCH_LEN), ETH_DST,
+                       _mac(match[0][1]), VLAN_VID, match[1][1]) + instructions
+
+
+def _arp(xid: int, bundle_id: int, flow) -> bytes | None:
+    match, actions = flow.match, flow.actions
+    if len(match) != 4 or match[0] != ("arp_op", 1) or match[1][0] != "arp_tpa" or \
+            match[2] != ("eth_type", ETH_TYPE_ARP) or match[3][0] != "vlan_vid" or \
+            ":" in match[1][1] or len(actions) != 8 or \
+            tuple(type(a) for a in actions) != _ARP_SHAPE or \
+            actions[0] != _ARP_MOVES[0] or actions[1] != _ARP_MOVES[1] or \
+            actions[2] != _ARP_MOVES[2] or actions[5] != _ARP_MOVES[5] or \
+            actions[3].field != "arp_sha" or actions[4].field != "arp_spa" or \
+            actions[6].field != "eth_src" or actions[7].port != OFPP_IN_PORT or \
+            type(match[3][1]) is not int:
+        return None
+    body = 40 + 32 + _INSTRUCTION.size + _ARP_ACTIONS_LEN
+    return b"".join((
+        _ARP.pack(*_prefix_args(xid, bundle_id, body, flow, ARP_MATCH_LEN), ETH_TYPE,
+                  ETH_TYPE_ARP, VLAN_VID, match[3][1], ARP_OP, 1, ARP_TPA,
+                  socket.inet_aton(match[1][1])),
+        _ARP_INSTRUCTION, _ARP_BEFORE,
+        _SET_MAC.pack(ofp.OFPAT_SET_FIELD, 16, ARP_SHA, _mac(actions[3].value)),
+        _SET_IP4.pack(ofp.OFPAT_SET_FIELD, 16, ARP_SPA, socket.inet_aton(actions[4].value)),
+        _ARP_BETWEEN,
+        _SET_MAC.pack(ofp.OFPAT_SET_FIELD, 16, ETH_SRC, _mac(actions[6].value)),
+        _ARP_AFTER))
+
+
+_SHAPES = {(t.UCAST_TO_TUN, t.PRIORITY_L2POP_UCAST): _ucast,
+           (t.ARP_RESPONDER, t.PRIORITY_ARP_RESPONSE): _arp}
+
+
+def encode(xid: int, bundle_id: int, flow) -> bytes | None:
+    """A bundle-add carrying the ADD of `flow`, if it is one of the shapes here."""
+    shape = _SHAPES.get((flow.table, flow.priority))
+    if shape is None or flow.goto is not None:
+        return None
+    return shape(xid, bundle_id, flow)
+
