@@ -19,8 +19,8 @@ from mininet_topos.state import BASE_DIR
 
 COMMIT = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) INFO overlay\.sender: (\S+): bundle \d+ "
                     r"committed: (\d+) flow-mods \(\+\d+ ~\d+ -\d+\) in ([\d.]+) ms", re.M)
-COMPUTED = re.compile(r"(\S+): first sync on this connection: .* \(computed and diffed in "
-                      r"([\d.]+) ms\)")
+COMPUTED = re.compile(r"(\S+): first sync on this connection: .* \(computed, diffed, sent and "
+                      r"committed in ([\d.]+) ms\)")
 
 
 def write(doc: dict, name: str) -> str:

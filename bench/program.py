@@ -3,9 +3,11 @@
 
 The cloud: 10 computes, 100 networks of 120 ports each; only compute1 is built, so its br-tun
 gets one unicast and one ARP responder flow per port on the 9 others (over 21,000 flows).
-Controller: from its first sync of br-tun (flows computed, diffed, encoded, sent as one bundle)
-to the commit reply, as the controller logs it. Baseline: ovs-ofctl's wall time, process start
-to exit, for the flows the controller installed (dumped and rendered as ovs-ofctl text).
+Controller: from its first sync of br-tun (flows computed, diffed, encoded and sent as one
+bundle, the first on their way while the last are computed) to the commit reply, as the
+controller logs it; beside it, the bundle's own time (open to commit reply). Baseline:
+ovs-ofctl's wall time, process start to exit, for the flows the controller installed (dumped
+and rendered as ovs-ofctl text).
 Before each run the bridge's flows of our cookie are deleted; a warm-up run creates the tunnels.
 """
 from __future__ import annotations
@@ -26,7 +28,8 @@ OUR_FLOWS = "cookie=0x6f7665726c617900/-1"
 
 
 def _controller_run(ec, controller) -> tuple[int, float, float]:
-    """(flow-mods, compute ms, apply ms) of one fresh controller programming the bridge."""
+    """(flow-mods, ms from the first sync's start to the commit reply, ms of the bundle
+    from its open) of one fresh controller programming the bridge."""
     ovs = ec.nodes[NODE].ovs
     ovs.ofctl("del-flows", BR_TUN, OUR_FLOWS)
     proc = controller()
@@ -34,7 +37,7 @@ def _controller_run(ec, controller) -> tuple[int, float, float]:
     proc.start()
     label = f"{NODE}/{BR_TUN}"
     try:
-        computed = wait_for(
+        total = wait_for(
             lambda: [float(ms) for lb, ms in emulated.COMPUTED.findall(proc.log_since(offset))
                      if lb == label], 120, "the controller's first sync of br-tun")
         wait_for(lambda: next(r for r in converge.check_node(ec.cloud, NODE, ovs)
@@ -44,7 +47,7 @@ def _controller_run(ec, controller) -> tuple[int, float, float]:
         emulated.check_log(proc)
     finally:
         proc.stop()
-    return sum(n for n, _ in mods), computed[0], sum(ms for _, ms in mods)
+    return sum(n for n, _ in mods), total[0], mods[0][1]
 
 
 def _ofctl_run(ec, path: str, count: int) -> float:
@@ -74,10 +77,10 @@ def run(quick: bool = False) -> list[Figure]:
         with open(path, "w") as fh:
             fh.writelines(ofctl.render(f) + "\n" for f in flows.values())
         for _ in range(runs):
-            mods, compute_ms, apply_ms = _controller_run(ec, controller)
+            mods, total_ms, bundle_ms = _controller_run(ec, controller)
             counts.append(mods)
-            rates.append(mods / ((compute_ms + apply_ms) / 1000))
-            apply_rates.append(mods / (apply_ms / 1000))
+            rates.append(mods / (total_ms / 1000))
+            apply_rates.append(mods / (bundle_ms / 1000))
             baseline.append(len(flows) / _ofctl_run(ec, path, len(flows)))
     n = max(counts)
     end_to_end = Figure("1 program", f"controller: {n:,} flows on one br-tun, computed to "
@@ -85,5 +88,6 @@ def run(quick: bool = False) -> list[Figure]:
                         goal="ratio >= 1.0")
     end_to_end.met = end_to_end.ratio >= 1.0
     return [end_to_end,
-            Figure("1 program", "controller: the same, encode + send + commit only",
-                   "flows/s", apply_rates, baseline, "ovs-ofctl --bundle")]
+            Figure("1 program", "controller: the same, bundle open to commit reply (the "
+                   "flows after the first still being computed meanwhile)", "flows/s",
+                   apply_rates, baseline, "ovs-ofctl --bundle")]

@@ -5,7 +5,8 @@ node's OVSDB (ports that appear are reported by the switch and trigger another s
 local VLANs are (re)allocated, keeping existing ones; (3) each connected bridge's ports are read
 from the switch; (4) for each connected bridge, the flows
 installed (read from the switch once per connection) are diffed against the desired flows of
-the node's view and the difference goes through the send path. Nothing here builds a flow:
+the node's view and the difference goes through the send path, as the flows are made
+(diff.stream: the switch stages the first while the last are computed). Nothing here builds a flow:
 that is flows/'s job.
 """
 from __future__ import annotations
@@ -21,8 +22,8 @@ from controller.ovsdb import OvsdbClient, reconcile_tunnels
 from controller.registry import Registry
 from controller.sender import Sender
 from flows import incremental, localvlan
-from flows.desired import bridge_flows, bridges_of
-from flows.diff import Changes, combine, diff
+from flows.desired import bridges_of, iter_bridge_flows
+from flows.diff import Changes, combine, stream
 from flows.tunnels import desired_tunnels
 from flows.view import NodeState, NodeView
 
@@ -129,13 +130,14 @@ class Reconciler:
         for bridge, conn in sorted(conns.items()):
             right = len(conn.installed)
             started = time.monotonic()
-            changes = diff(conn.installed, bridge_flows(view, bridge))
-            computed = time.monotonic() - started
-            sent = self.sender.apply(conn, changes)
+            desired: dict = {}
+            sent = self.sender.stream(conn, stream(conn.installed,
+                                                   iter_bridge_flows(view, bridge), desired),
+                                      result=desired)
             if id(conn) in first:
                 LOG.info("%s: first sync on this connection: %d flows of ours were installed, "
-                         "%d flow-mods sent (computed and diffed in %.1f ms)", conn.label,
-                         right, sent, computed * 1000)
+                         "%d flow-mods sent (computed, diffed, sent and committed in %.1f ms)",
+                         conn.label, right, sent, (time.monotonic() - started) * 1000)
         if set(conns) == set(bridges_of(cloud.node(node))):
             self.synced[node] = cloud
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 
 from os_ken.lib import hub
 from os_ken.ofproto import ofproto_v1_3 as ofp
@@ -32,6 +33,8 @@ from flows.tables import COOKIE, COOKIE_LEARNED
 LOG = logging.getLogger("overlay.sender")
 MAX_REMEMBERED = 100000  # xid -> flow, for naming the flow an error refers to
 CHUNK_BYTES = 64 * 1024  # bundle-adds are written to the socket in pieces of about this
+COMMANDS = {"add": ofp.OFPFC_ADD, "modify": ofp.OFPFC_MODIFY_STRICT,
+            "delete": ofp.OFPFC_DELETE_STRICT}
 
 
 class ReplyTimeout(Exception):
@@ -157,63 +160,92 @@ class Sender:
 
     def apply(self, conn: BridgeConn, changes: Changes) -> int:
         """Send changes as one bundle, wait for its commit, record them as installed;
-        returns the number of flow-mods. The bundle-adds are encoded straight to bytes
-        (controller/wire.py) and written in chunks of about CHUNK_BYTES, each handed to
-        the send loop at once, so the switch stages them while the next are encoded."""
-        if not changes:
-            return 0
+        returns the number of flow-mods."""
+        return self.stream(conn, [(verb, flow) for verb, flows in (
+            ("add", changes.add), ("modify", changes.modify), ("delete", changes.delete))
+            for flow in flows])
+
+    def stream(self, conn: BridgeConn, mods: Iterable[tuple[str, Flow]],
+               result: dict[tuple, Flow] | None = None) -> int:
+        """Send ("add"|"modify"|"delete", flow) pairs as one bundle as they come (opened at
+        the first: none, no bundle), wait for its commit, record them as installed; returns
+        the number of flow-mods. The bundle-adds are encoded straight to bytes
+        (controller/wire.py) and written in chunks of about CHUNK_BYTES, each handed to the
+        send loop at once, so the switch stages them while the next are made (with
+        diff.stream: while the desired flows themselves are still being computed).
+        `result`: what the bridge holds once they are applied, if the caller knows it
+        (diff.stream's `seen`: the desired flows), kept as is."""
         dp = conn.datapath
-        conn.bundles += 1
-        bundle = conn.bundles
         started = time.monotonic()
-        self._send(conn, ofmsg.bundle_open(dp, bundle), f"open of bundle {bundle}")
+        sent: list[tuple[str, Flow]] = []
+        opened: list[int] = []
+
+        def open_bundle() -> int:
+            conn.bundles += 1
+            opened.append(conn.bundles)
+            self._send(conn, ofmsg.bundle_open(dp, conn.bundles),
+                       f"open of bundle {conn.bundles}")
+            return conn.bundles
         try:
-            self._fill(conn, bundle, changes)
-            self._request(conn, ofmsg.bundle_commit(dp, bundle), f"commit of bundle {bundle}")
+            for data in self._chunks(conn, mods, sent, open_bundle):
+                dp.send(data)
+                hub.sleep(0)  # let the send loop write it: the switch works meanwhile
+            if not opened:
+                return 0
+            self._request(conn, ofmsg.bundle_commit(dp, opened[0]),
+                          f"commit of bundle {opened[0]}")
         except Refused:
             conn.installed = None  # the switch refused the commit and dropped the bundle
             raise
         except BaseException as exc:
             conn.installed = None  # (unknown now: the next sync reads the switch)
-            self._discard(conn, bundle, exc)
+            if opened:
+                self._discard(conn, opened[0], exc)
             raise
-        for flow in changes.add + changes.modify:
-            conn.installed[flow.key] = flow
-        for flow in changes.delete:
-            conn.installed.pop(flow.key, None)
-        count = len(changes)
+        counts = dict.fromkeys(COMMANDS, 0)
+        for verb, _ in sent:
+            counts[verb] += 1
+        if result is not None:
+            conn.installed = result
+        else:
+            for verb, flow in sent:
+                if verb == "delete":
+                    conn.installed.pop(flow.key, None)
+                else:
+                    conn.installed[flow.key] = flow
+        count = len(sent)
         conn.flow_mods += count
         LOG.info("%s: bundle %d committed: %d flow-mods (+%d ~%d -%d) in %.1f ms, %d flows "
-                 "installed, %d flow-mods on this connection", conn.label, bundle, count,
-                 len(changes.add), len(changes.modify), len(changes.delete),
+                 "installed, %d flow-mods on this connection", conn.label, opened[0], count,
+                 counts["add"], counts["modify"], counts["delete"],
                  (time.monotonic() - started) * 1000, len(conn.installed), conn.flow_mods)
         return count
 
-    def _fill(self, conn: BridgeConn, bundle: int, changes: Changes) -> None:
-        """The bundle's flow-mods, adds then modifies then deletes, in chunks."""
+    def _chunks(self, conn: BridgeConn, mods: Iterable[tuple[str, Flow]], sent: list,
+                open_bundle):
+        """The bundle's flow-mods as bytes, in chunks of about CHUNK_BYTES; the bundle is
+        opened (open_bundle() -> its id) when the first flow-mod comes."""
         dp = conn.datapath
         debug = LOG.isEnabledFor(logging.DEBUG)
+        bundle = None
         chunk: list[bytes] = []
         size = 0
-        batches = ((ofp.OFPFC_ADD, "add", changes.add),
-                   (ofp.OFPFC_MODIFY_STRICT, "modify", changes.modify),
-                   (ofp.OFPFC_DELETE_STRICT, "delete", changes.delete))
-        for command, verb, flows in batches:
-            for flow in flows:
-                if debug:
-                    LOG.debug("%s: bundle %d: %s %s", conn.label, bundle, verb,
-                              ofctl.render(flow))
-                dp.xid = xid = (dp.xid + 1) & ofp.MAX_XID
-                self._remember(dp, xid, (verb, flow, bundle))
-                data = wire.bundle_add(xid, bundle, flow, command)
-                chunk.append(data)
-                size += len(data)
-                if size >= CHUNK_BYTES:
-                    dp.send(b"".join(chunk))
-                    chunk, size = [], 0
-                    hub.sleep(0)  # let the send loop write it: the switch works meanwhile
+        for verb, flow in mods:
+            if bundle is None:
+                bundle = open_bundle()
+            if debug:
+                LOG.debug("%s: bundle %d: %s %s", conn.label, bundle, verb, ofctl.render(flow))
+            dp.xid = xid = (dp.xid + 1) & ofp.MAX_XID
+            self._remember(dp, xid, (verb, flow, bundle))
+            data = wire.bundle_add(xid, bundle, flow, COMMANDS[verb])
+            sent.append((verb, flow))
+            chunk.append(data)
+            size += len(data)
+            if size >= CHUNK_BYTES:
+                yield b"".join(chunk)
+                chunk, size = [], 0
         if chunk:
-            dp.send(b"".join(chunk))
+            yield b"".join(chunk)
 
     def _discard(self, conn: BridgeConn, bundle: int, cause: BaseException) -> None:
         """Discard a bundle that will not be committed (best effort: the connection may be

@@ -70,8 +70,9 @@ _ARP_BEFORE, _ARP_BETWEEN, _ARP_AFTER = _arp_parts()
 _ARP_ACTIONS_LEN = len(_ARP_BEFORE) + len(_ARP_BETWEEN) + len(_ARP_AFTER) + 3 * 16
 _ARP_INSTRUCTION = _INSTRUCTION.pack(ofp.OFPIT_APPLY_ACTIONS,
                                      _INSTRUCTION.size + _ARP_ACTIONS_LEN)   # (its header)
-_ARP_SHAPE = tuple(type(a) for a in answer_arp("192.0.2.1", "fa:16:3e:00:00:01")) + (Output,)
 _ARP_MOVES = answer_arp("192.0.2.1", "fa:16:3e:00:00:01")
+_ARP_CONSTANT = (0, 1, 2, 5)                                  # arp_op=2 and the moves
+_ARP_SET = ((3, "arp_sha"), (4, "arp_spa"), (6, "eth_src"))   # the port's MAC and IP
 
 
 def _prefix_args(xid: int, bundle_id: int, body_len: int, flow, match_len: int) -> tuple:
@@ -105,13 +106,15 @@ def _arp(xid: int, bundle_id: int, flow) -> bytes | None:
     match, actions = flow.match, flow.actions
     if len(match) != 4 or match[0] != ("arp_op", 1) or match[1][0] != "arp_tpa" or \
             match[2] != ("eth_type", ETH_TYPE_ARP) or match[3][0] != "vlan_vid" or \
-            ":" in match[1][1] or len(actions) != 8 or \
-            tuple(type(a) for a in actions) != _ARP_SHAPE or \
-            actions[0] != _ARP_MOVES[0] or actions[1] != _ARP_MOVES[1] or \
-            actions[2] != _ARP_MOVES[2] or actions[5] != _ARP_MOVES[5] or \
-            actions[3].field != "arp_sha" or actions[4].field != "arp_spa" or \
-            actions[6].field != "eth_src" or actions[7].port != OFPP_IN_PORT or \
-            type(match[3][1]) is not int:
+            type(match[3][1]) is not int or ":" in match[1][1] or len(actions) != 8:
+        return None
+    for at in _ARP_CONSTANT:   # (the family's own constants: the same objects, mostly)
+        if actions[at] is not _ARP_MOVES[at] and actions[at] != _ARP_MOVES[at]:
+            return None
+    for at, field in _ARP_SET:
+        if type(actions[at]) is not SetField or actions[at].field != field:
+            return None
+    if type(actions[7]) is not Output or actions[7].port != OFPP_IN_PORT:
         return None
     body = 40 + 32 + _INSTRUCTION.size + _ARP_ACTIONS_LEN
     return b"".join((

@@ -1,6 +1,9 @@
 """br-tun's flows, Neutron's tables with Neutron's numbers, one function per flow family."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import lru_cache
+
 from cloud.model import OWNER_DHCP
 from flows import neigh
 from flows import tables as t
@@ -94,7 +97,14 @@ _POP_VLAN = PopVlan()
 def unicast_to_tun(lvid: int, segmentation_id: int, mac: str, ofport: int) -> Flow:
     """A remote port's MAC (L2 population) -> untag, set tun_id, its node's tunnel."""
     return TUN[t.UCAST_TO_TUN].flow(t.PRIORITY_L2POP_UCAST, _unicast_to_tun_match(lvid, mac),
-                (_POP_VLAN, SetField("tunnel_id", segmentation_id), Output(ofport)))
+                                    _to_tunnel(segmentation_id, ofport))
+
+
+@lru_cache(maxsize=1 << 14)
+def _to_tunnel(segmentation_id: int, ofport: int) -> tuple:
+    """Untag, set tun_id, out of the tunnel: the same for every port of a network behind one
+    tunnel (made once)."""
+    return (_POP_VLAN, SetField("tunnel_id", segmentation_id), Output(ofport))
 
 
 def ucast_miss() -> Flow:
@@ -190,24 +200,31 @@ def network_flows(view: NodeView, net, remotes) -> list[Flow]:
 
 def remote_port_flows(remote, segmentation_id: int) -> list[Flow]:
     """One port on another node (L2 population): its MAC's tunnel, its ARP/ND answers."""
-    out = [unicast_to_tun(remote.vlan, segmentation_id, remote.port.mac, remote.tunnel.ofport)]
-    for ip in neigh.ipv4s(remote.port):
-        out.append(arp_responder(remote.vlan, ip, remote.port.mac))
-    for ip in neigh.ipv6s(remote.port):
-        out += [nd_responder(remote.vlan, ip, remote.port),
-                nd_advert(remote.vlan, ip, remote.port.mac)]
+    port = remote.port
+    out = [unicast_to_tun(remote.vlan, segmentation_id, port.mac, remote.tunnel.ofport)]
+    for ip in port.ips:   # (IPv4 answers first, as neigh.ipv4s and ipv6s order them)
+        if ip.version == 4:
+            out.append(arp_responder(remote.vlan, str(ip), port.mac))
+    for ip in port.ips:
+        if ip.version == 6:
+            text = str(ip)
+            out += [nd_responder(remote.vlan, text, port), nd_advert(remote.vlan, text, port.mac)]
     return out
 
 
 def flows(view: NodeView) -> list[Flow]:
+    return list(iter_flows(view))
+
+
+def iter_flows(view: NodeView) -> Iterator[Flow]:
     """Base flows (unless the view is scoped to one network), then per network, then per
-    remote port."""
-    out = base(view) if view.scope is None else []
+    remote port: as they are made (the send path diffs and sends them meanwhile)."""
+    if view.scope is None:
+        yield from base(view)
     remotes: dict[str, list] = {n.network.id: [] for n in view.tunnelled}
     for remote in view.remote_ports:
         remotes[remote.port.network_id].append(remote)
     for net in view.tunnelled:
-        out += network_flows(view, net, remotes[net.network.id])
+        yield from network_flows(view, net, remotes[net.network.id])
         for remote in remotes[net.network.id]:
-            out += remote_port_flows(remote, net.network.segmentation_id)
-    return out
+            yield from remote_port_flows(remote, net.network.segmentation_id)

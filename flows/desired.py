@@ -1,9 +1,12 @@
 """A node's desired flows per bridge: the composition of br_int's and br_tun's families."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from cloud.model import ROLE_NETWORK, Node
 from cloud.naming import BR_EX, BR_INT, BR_PHYSICAL, BR_TUN
 from flows import br_ex, br_int, br_phys, br_tun
+from flows.diff import DuplicateFlow
 from flows.flow import Flow
 from flows.view import NodeView
 
@@ -22,12 +25,9 @@ def family(bridge: str) -> str:
     return bridge if bridge in MANAGED_BRIDGES else BR_PHYSICAL
 
 
-class DuplicateFlow(Exception):
-    pass
-
-
-def index(flows: list[Flow]) -> dict[tuple, Flow]:
-    """Flows by key; two different flows for one OpenFlow entry is a bug in the families."""
+def index(flows: Iterable[Flow]) -> dict[tuple, Flow]:
+    """Flows by key; two different flows for one OpenFlow entry is a bug in the families
+    (DuplicateFlow, kept here for its readers)."""
     out: dict[tuple, Flow] = {}
     for flow in flows:
         other = out.setdefault(flow.key, flow)
@@ -40,9 +40,18 @@ FAMILIES = {BR_INT: br_int, BR_TUN: br_tun, BR_EX: br_ex}
 
 
 def bridge_flows(view: NodeView, bridge: str) -> dict[tuple, Flow]:
+    return index(iter_bridge_flows(view, bridge))
+
+
+def iter_bridge_flows(view: NodeView, bridge: str) -> Iterable[Flow]:
+    """A bridge's desired flows as its families make them (br-tun's one by one: the most
+    of a node's; the others' once made), duplicates not yet found: `index` or
+    diff.stream finds them."""
+    if bridge == BR_TUN:
+        return br_tun.iter_flows(view)
     if bridge in FAMILIES:
-        return index(FAMILIES[bridge].flows(view))
-    return index(br_phys.flows(view, bridge))
+        return FAMILIES[bridge].flows(view)
+    return br_phys.flows(view, bridge)
 
 
 def node_flows(view: NodeView) -> dict[str, dict[tuple, Flow]]:

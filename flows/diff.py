@@ -8,7 +8,7 @@ produce nothing, so re-applying the same state sends nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from flows.flow import Flow
 
@@ -38,6 +38,40 @@ def diff(installed: Mapping[tuple, Flow], desired: Mapping[tuple, Flow]) -> Chan
     for flows in (changes.add, changes.modify, changes.delete):
         flows.sort(key=_table_order)  # stable: within a table and priority, the given order
     return changes
+
+
+class DuplicateFlow(Exception):
+    pass
+
+
+def stream(installed: Mapping[tuple, Flow], desired: Iterable[Flow],
+           seen: dict[tuple, Flow] | None = None) -> Iterator[tuple[str, Flow]]:
+    """The same difference as diff(installed, index(desired)), as ("add"|"modify"|"delete",
+    flow) pairs while `desired` is still being made: each add as soon as its flow is, the
+    modifies and deletes at the end (a delete needs every desired flow known). Two
+    different flows for one entry raise DuplicateFlow (a bug in the families), as
+    desired.index does. `seen`, if given, is filled with the desired flows by key: what the
+    bridge holds once the pairs are applied."""
+    seen = {} if seen is None else seen
+    modify = []
+    for flow in desired:
+        key = flow.key
+        known = len(seen)
+        other = seen.setdefault(key, flow)
+        if len(seen) == known:   # (the entry had a flow already)
+            if other != flow:
+                raise DuplicateFlow(f"two flows for one entry: {other} and {flow}")
+            continue
+        have = installed.get(key)
+        if have is None:
+            yield "add", flow
+        elif have != flow:
+            modify.append(flow)
+    for flow in modify:
+        yield "modify", flow
+    for key, flow in installed.items():
+        if key not in seen:
+            yield "delete", flow
 
 
 def combine(installed: Mapping[tuple, Flow], steps: list[Changes]) -> Changes:
