@@ -23,16 +23,19 @@ from flows import tables as t
 from flows.flow import ETH_TYPE_ARP, OFPP_IN_PORT, Output, PopVlan, SetField
 from flows.neigh import answer_arp
 
-# message header, experimenter, bundle-add, flow-mod header, the flow-mod's fixed part,
-# the match's header: the first 76 bytes of every bundled flow-mod
-_PREFIX = "!BBHI" "II" "I2xH" "BBHI" "QQBBHHHIIIH2x" "HH"
-_UCAST = struct.Struct(_PREFIX + "I6s" "IH" "4x")               # eth_dst, vlan_vid, pad
-_ARP = struct.Struct(_PREFIX + "IH" "IH" "IH" "I4s" "2x")       # eth_type, vlan_vid, arp_op,
-#                                                                 arp_tpa, pad
+# The first 76 bytes of every bundled flow-mod: message header, experimenter, bundle-add,
+# flow-mod header, the flow-mod's fixed part and the match's header; of a shape, in one
+# bundle, all of it is fixed but the xid (twice): _fixed() packs the rest once, in 3 pieces.
+_HEAD = struct.Struct("!BBH")                         # the message's version, type, length
+_MIDDLE = struct.Struct("!II" "I2xH" "BBH")           # experimenter, bundle-add, flow-mod's
+_TAIL = struct.Struct("!QQBBHHHIIIH2x" "HH")          # flow-mod's fixed part, match header
+_START = "!4sI20sI44s"                                # head, xid, middle, xid, tail
+_UCAST = struct.Struct(_START + "I6s" "IH" "4x")      # eth_dst, vlan_vid, pad
+_ARP = struct.Struct(_START + "IH" "IH" "IH" "I4s" "2x")   # eth_type, vlan_vid, arp_op,
+#                                                            arp_tpa, pad
 _INSTRUCTION = struct.Struct("!HH4x")
 _SET_MAC = struct.Struct("!HHI6s2x")        # a set-field of a MAC: 16 bytes
 _SET_IP4 = struct.Struct("!HHI4s4x")        # of an IPv4 address: 16 bytes
-_HEADER_LEN = 32                            # message + experimenter + bundle-add + flow-mod
 
 
 def _oxm(name: str, masked: bool = False) -> int:
@@ -70,18 +73,23 @@ _ARP_BEFORE, _ARP_BETWEEN, _ARP_AFTER = _arp_parts()
 _ARP_ACTIONS_LEN = len(_ARP_BEFORE) + len(_ARP_BETWEEN) + len(_ARP_AFTER) + 3 * 16
 _ARP_INSTRUCTION = _INSTRUCTION.pack(ofp.OFPIT_APPLY_ACTIONS,
                                      _INSTRUCTION.size + _ARP_ACTIONS_LEN)   # (its header)
+_ARP_BODY = 40 + 32 + _INSTRUCTION.size + _ARP_ACTIONS_LEN    # fixed part, match, instruction
 _ARP_MOVES = answer_arp("192.0.2.1", "fa:16:3e:00:00:01")
 _ARP_CONSTANT = (0, 1, 2, 5)                                  # arp_op=2 and the moves
 _ARP_SET = ((3, "arp_sha"), (4, "arp_spa"), (6, "eth_src"))   # the port's MAC and IP
 
 
-def _prefix_args(xid: int, bundle_id: int, body_len: int, flow, match_len: int) -> tuple:
+@lru_cache(maxsize=256)
+def _fixed(bundle_id: int, body_len: int, cookie: int, table: int, priority: int,
+           match_len: int) -> tuple[bytes, bytes, bytes]:
+    """The fixed pieces of a shape's bundle-add (around the two xids) in one bundle."""
     inner = 8 + body_len
-    return (ofp.OFP_VERSION, ofp.OFPT_EXPERIMENTER, 24 + inner, xid,
-            ofproto_common.ONF_EXPERIMENTER_ID, ofp.ONF_ET_BUNDLE_ADD_MESSAGE, bundle_id,
-            ofmsg.BUNDLE_FLAGS, ofp.OFP_VERSION, ofp.OFPT_FLOW_MOD, inner, xid,
-            flow.cookie, 0, flow.table, ofp.OFPFC_ADD, 0, 0, flow.priority, ofp.OFP_NO_BUFFER,
-            ofp.OFPP_ANY, ofp.OFPG_ANY, 0, ofp.OFPMT_OXM, match_len)
+    return (_HEAD.pack(ofp.OFP_VERSION, ofp.OFPT_EXPERIMENTER, 24 + inner),
+            _MIDDLE.pack(ofproto_common.ONF_EXPERIMENTER_ID, ofp.ONF_ET_BUNDLE_ADD_MESSAGE,
+                         bundle_id, ofmsg.BUNDLE_FLAGS, ofp.OFP_VERSION, ofp.OFPT_FLOW_MOD,
+                         inner),
+            _TAIL.pack(cookie, 0, table, ofp.OFPFC_ADD, 0, 0, priority, ofp.OFP_NO_BUFFER,
+                       ofp.OFPP_ANY, ofp.OFPG_ANY, 0, ofp.OFPMT_OXM, match_len))
 
 
 def _mac(text: str) -> bytes:
@@ -98,8 +106,10 @@ def _ucast(xid: int, bundle_id: int, flow) -> bytes | None:
         return None
     instructions = _ucast_instructions(actions[1].value, actions[2].port)
     body = 40 + 24 + len(instructions)
-    return _UCAST.pack(*_prefix_args(xid, bundle_id, body, flow, UCAST_MATCH_LEN), ETH_DST,
-                       _mac(match[0][1]), VLAN_VID, match[1][1]) + instructions
+    head, middle, tail = _fixed(bundle_id, body, flow.cookie, flow.table, flow.priority,
+                                UCAST_MATCH_LEN)
+    return _UCAST.pack(head, xid, middle, xid, tail, ETH_DST, _mac(match[0][1]), VLAN_VID,
+                       match[1][1]) + instructions
 
 
 def _arp(xid: int, bundle_id: int, flow) -> bytes | None:
@@ -116,9 +126,10 @@ def _arp(xid: int, bundle_id: int, flow) -> bytes | None:
             return None
     if type(actions[7]) is not Output or actions[7].port != OFPP_IN_PORT:
         return None
-    body = 40 + 32 + _INSTRUCTION.size + _ARP_ACTIONS_LEN
+    head, middle, tail = _fixed(bundle_id, _ARP_BODY, flow.cookie, flow.table, flow.priority,
+                                ARP_MATCH_LEN)
     return b"".join((
-        _ARP.pack(*_prefix_args(xid, bundle_id, body, flow, ARP_MATCH_LEN), ETH_TYPE,
+        _ARP.pack(head, xid, middle, xid, tail, ETH_TYPE,
                   ETH_TYPE_ARP, VLAN_VID, match[3][1], ARP_OP, 1, ARP_TPA,
                   socket.inet_aton(match[1][1])),
         _ARP_INSTRUCTION, _ARP_BEFORE,
