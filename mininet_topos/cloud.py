@@ -25,6 +25,7 @@ from cloud.naming import BR_INT, interface_name, tap_name
 from mininet_topos.node import (DATA_IF, EXT_IF, MGMT_IF, NeutronNode, configure_node,
                                 in_ns, plug_vm, seed_tunnel_neighbours)
 from mininet_topos import dhcp, l3
+from mininet_topos.at_once import at_once
 from mininet_topos.ovs import DAEMONS, run
 from mininet_topos.state import BASE_DIR, State
 
@@ -137,20 +138,27 @@ class EmulatedCloud:
         """The nodes with their OVS and bridges, then the VMs; progress(stage, done, total)
         hears of each node up."""
         t0 = time.monotonic()
-        for done, node in enumerate(self.cloud.nodes, 1):
-            self.add_node(node.name)
+        names = [self.new_node(n.name).name for n in self.cloud.nodes]
+        for done, _ in enumerate(at_once(self.configure_node, names), 1):
             if progress:
-                progress("nodes up", done, len(self.cloud.nodes))
-        for node in self.cloud.nodes:
+                progress("nodes up", done, len(names))
+        for node in self.cloud.nodes:   # (each one connection to its ovs-vswitchd)
             seed_tunnel_neighbours(self.nodes[node.name], node, self.cloud)
         self.timings["nodes"] = time.monotonic() - t0
         t1 = time.monotonic()
         if self.cloud.external is not None:
             self.add_external_gateway()
         self.sync_dhcp()
-        for port in self.cloud.ports:
-            if port.is_vm:
-                self.add_vm(port)
+        vms = [port for port in self.cloud.ports if port.is_vm]
+        by_node: dict[str, list[Port]] = {}
+        for port in vms:   # (a node's VMs one after the other: Mininet links use its shell)
+            self.new_vm(port)
+            by_node.setdefault(port.node, []).append(port)
+        list(at_once(lambda ports: [self.plug(p, dhcp=False) for p in ports],
+                     list(by_node.values())))
+        for port in vms:   # (DHCP clients one after the other: they share a script file)
+            if self.cloud.network(port.network_id).enable_dhcp:
+                self.start_dhcp_client(self.vm_name(port))
         self.sync_routers()
         self.timings["vms"] = time.monotonic() - t1
         return self
@@ -211,6 +219,11 @@ class EmulatedCloud:
         run(["ip", "link", "set", root_end, "master", bridge, "up"])
 
     def add_node(self, name: str) -> NeutronNode:
+        self.new_node(name)
+        return self.configure_node(name)
+
+    def new_node(self, name: str) -> NeutronNode:
+        """The node's namespaces and its links (Mininet's: one at a time)."""
         node = self.cloud.node(name)
         host = self.net.addHost(name, cls=NeutronNode, ovs_dir=os.path.join(self.rundir, name),
                                 ip=None)
@@ -218,19 +231,27 @@ class EmulatedCloud:
         self.nodes[name] = host
         self._uplink(host, f"{name}-m", MGMT_IF, MGMT_BRIDGE)
         self._uplink(host, f"{name}-d", DATA_IF, DATA_BRIDGE)
-        external = node.role == ROLE_NETWORK and self.cloud.external is not None
-        if external:
+        if self._external(node):
             self._uplink(host, f"{name}-e", EXT_IF, EXT_BRIDGE)
         for index, m in enumerate(node.bridge_mappings):   # a trunk on the physnet's switch
             self._uplink(host, f"{name}-p{index}", m.nic, physnet_switch(m.physnet))
+        return host
+
+    def configure_node(self, name: str) -> NeutronNode:
+        """Its addresses, OVS daemons and bridges (its own commands: nodes are configured
+        several at once)."""
+        node, host = self.cloud.node(name), self.nodes[name]
         try:
-            configure_node(host, node, self.cloud.fabric, external)
+            configure_node(host, node, self.cloud.fabric, self._external(node))
         finally:
             for daemon in DAEMONS:
                 pid = host.ovs.pid(daemon)
                 if pid:
                     self.state.add_pid(pid, daemon)
         return host
+
+    def _external(self, node) -> bool:
+        return node.role == ROLE_NETWORK and self.cloud.external is not None
 
     def add_external_gateway(self) -> Host:
         """The external network's gateway host (the internet, for the cloud): its
@@ -288,6 +309,11 @@ class EmulatedCloud:
     def add_vm(self, port: Port) -> Host:
         """A VM for a bound port of the cloud (as it is now: see Deployment.refresh),
         plugged into its node's br-int."""
+        self.new_vm(port)
+        return self.plug(port)
+
+    def new_vm(self, port: Port) -> Host:
+        """A VM's namespaces (Mininet's: one at a time)."""
         name = self.vm_name(port)
         if name in self.vms:
             raise KeyError(f"a VM named {name} is already plugged")
@@ -295,8 +321,15 @@ class EmulatedCloud:
         self.state.add_pid(vm.pid, "mininet:" + name)
         self.vms[name] = vm
         self.plugged[name] = port
+        return vm
+
+    def plug(self, port: Port, dhcp: bool = True) -> Host:
+        """Plug a new VM into its node's br-int (VMs of different nodes are plugged several
+        at once), its DHCP client started (with `dhcp`) if its network has DHCP."""
+        name = self.vm_name(port)
+        vm = self.vms[name]
         plug_vm(vm, self.nodes[port.node], port, self.cloud)
-        if self.cloud.network(port.network_id).enable_dhcp:
+        if dhcp and self.cloud.network(port.network_id).enable_dhcp:
             self.start_dhcp_client(name)
         return vm
 

@@ -146,9 +146,8 @@ def seed_tunnel_neighbours(host: NeutronNode, node: Node, cloud: Cloud) -> None:
     packet to a new peer while it does (about 1 s); a kernel ping over br-phy does not fill
     its cache. These entries are the data network's static ARP table.
     """
-    for peer in cloud.nodes:
-        if peer.name != node.name:
-            host.ovs.appctl("tnl/neigh/set", BR_PHY, str(peer.tunnel_ip), phy_mac(peer))
+    host.ovs.appctl_all([["tnl/neigh/set", BR_PHY, str(peer.tunnel_ip), phy_mac(peer)]
+                         for peer in cloud.nodes if peer.name != node.name])
 
 
 def vm_uuid(port: Port) -> str:

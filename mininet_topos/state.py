@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 
 from mininet_topos.ovs import pid_alive, stop_pid
 
@@ -26,6 +27,9 @@ def proc_name(pid: int) -> str:
         return ""
 
 
+_SAVING = threading.RLock()
+
+
 class State:
     def __init__(self, rundir: str):
         self.rundir = rundir
@@ -36,16 +40,18 @@ class State:
                 self.data = json.load(fh)
 
     def _save(self) -> None:
-        os.makedirs(self.rundir, exist_ok=True)
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as fh:
-            json.dump(self.data, fh, indent=1)
-        os.replace(tmp, self.path)
+        with _SAVING:   # (nodes are configured by several threads: mininet_topos/cloud.py)
+            os.makedirs(self.rundir, exist_ok=True)
+            tmp = self.path + ".tmp"
+            with open(tmp, "w") as fh:
+                json.dump(self.data, fh, indent=1)
+            os.replace(tmp, self.path)
 
     def add_pid(self, pid: int, program: str) -> None:
         """program: a word the process's command line contains (checked before killing)."""
-        self.data["pids"].append({"pid": pid, "program": program})
-        self._save()
+        with _SAVING:
+            self.data["pids"].append({"pid": pid, "program": program})
+            self._save()
 
     def add_link(self, name: str) -> None:
         self.data["links"].append(name)
