@@ -1,4 +1,4 @@
-"""Benchmark 8: one port created through the API on a 100,000-port cloud, request to response.
+"""Benchmark 9: one port created through the API on a 100,000-port cloud, request to response.
 
 The synthetic cloud of benchmark 4 (1,000 nodes, 1,000 networks, 100,000 ports) is the
 controller's state (a Keeper with its SQLite store, as in the controller); each request is
@@ -59,7 +59,7 @@ def run(quick: bool = False) -> list[Figure]:
         made_in_place = fast.keeper.in_place_count
         slow = _api(folder, seed, False)
         baseline = [_create(slow, *targets[i]) * 1000 for i in range(baseline_creates)]
-    figure = Figure("8 api", f"one port created through the API on a {PORTS:,}-port cloud "
+    figure = Figure("9 api", f"one port created through the API on a {PORTS:,}-port cloud "
                     f"({COMPUTES:,} nodes), request to response", "ms", samples, baseline,
                     "copy + validate all", goal=f"median < {GOAL_MS:.0f} ms",
                     note=f"{made_in_place} of {creates} creates made in place")
