@@ -75,6 +75,11 @@ def run(quick: bool = False) -> list[Figure]:
         per_flow[label] = [t / flows * 1e6 for t in times]
         figures.append(Figure("4 compute", f"one node's flows, {label} ({flows:,} flows)",
                               "ms", [t * 1000 for t in times]))
+        if computes == SHARES[0][0]:   # (the same nodes, more ports: a curve in the picture)
+            figures.append(Figure("4 compute", f"per flow of a node, {label}", "us",
+                                  per_flow[label], x=ports,
+                                  series=f"per-flow cost (us) against the ports of a "
+                                  f"{computes}-node cloud"))
     figures.append(Figure("4 compute", "per flow of a node, across the clouds above", "us",
                           [v for vs in per_flow.values() for v in vs],
                           note="per-flow cost by cloud: " + ", ".join(
