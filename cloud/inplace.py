@@ -74,6 +74,8 @@ class DocIndex:
                          for g in (r.gateway.port_id, r.gateway.port_id[:DEVICE_ID_LEN],
                                    r.gateway.mac)}
         self.fip_ports = {f.port_id for f in cloud.floating_ips if f.port_id is not None}
+        self.nodes = {n.name: n for n in cloud.nodes}
+        self.network_refs = _NetworkRefs(cloud)
         self.projects = {g.meta.project_id for g in cloud.security_groups
                          if g.name == model.DEFAULT_GROUP}   # those with a default group
         self.groups = Groups(list(cloud.security_groups),
@@ -263,9 +265,9 @@ def _check(entry: dict, old: tuple | None, index: DocIndex, cloud: model.Cloud
     seen = (_Taken(index.devices, own, lambda k: k[:DEVICE_ID_LEN]),
             _Taken(index.devices, own, lambda k: k), _Taken(index.macs, own),
             _Taken(index.ips, own))
-    refs = {"node": {n.name for n in cloud.nodes}, "unmapped": set(),
-            "network": _NetworkRefs(cloud), "router": None, "group": index.groups}
-    port = schema.port_of("port", f, {n.name: n for n in cloud.nodes}, refs, seen, faults)
+    refs = {"node": index.nodes, "unmapped": set(), "network": index.network_refs,
+            "router": None, "group": index.groups}
+    port = schema.port_of("port", f, index.nodes, refs, seen, faults)
     if port is None or faults.items:
         raise NotInPlace("a fault in the entry")
     if {port.id, port.id[:DEVICE_ID_LEN], port.mac} & index.gateways:

@@ -119,6 +119,10 @@ class Keeper:
                 outcome = inplace.run(op, self.doc, self.index, self.cloud)
             except inplace.NotInPlace as exc:
                 LOG.debug("%s: the general way (%s)", what, exc)
+            except Refused:
+                raise
+            except Exception:  # noqa: BLE001 - a bug of the in-place path: said, not fatal
+                LOG.exception("%s: the in-place path failed; the general way instead", what)
             else:
                 return self._commit(outcome, what)
         out = op(copy.deepcopy(self.doc))
