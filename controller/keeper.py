@@ -35,7 +35,8 @@ from flows.incremental import Change, plan_change
 LOG = logging.getLogger("overlay.keeper")
 SOURCE = "api"
 RECENT = 64   # changes kept for the node workers that follow several at once (each holds
-#               its clouds: a node further behind syncs whole)
+#               its clouds: a node further behind syncs whole)...
+RECENT_PORTS = 1_000_000   # ... and as many as hold no more than this many ports in all
 
 
 def now() -> str:
@@ -99,7 +100,15 @@ class Keeper:
                      len(self.cloud.networks), len(self.cloud.ports) + len(self.cloud.unbound))
         self.doc = doc
         self.index = inplace.DocIndex(doc, self.cloud)
-        self.recent: collections.deque[Change] = collections.deque(maxlen=RECENT)
+        self.recent: collections.deque[Change] = collections.deque()
+
+    def _keep(self, change: Change) -> None:
+        """Keep the change among the recent ones: at most RECENT, and fewer in a large cloud
+        (each holds its clouds: a port's change copies the lookups of every port)."""
+        self.recent.append(change)
+        ports = len(self.cloud.ports) + len(self.cloud.unbound) + 1
+        while len(self.recent) > max(1, min(RECENT, RECENT_PORTS // ports)):
+            self.recent.popleft()
 
     def changes_since(self, cloud: Any) -> list[Change] | None:
         """The changes from `cloud` to the current one (in order), None if it is not one of
@@ -143,7 +152,7 @@ class Keeper:
         self.doc, self.cloud = doc, cloud
         self.index = inplace.DocIndex(doc, cloud)
         LOG.info("change %d: %s", self.version, what)
-        self.recent.append(change)
+        self._keep(change)
         self.on_change(change)
         return result
 
@@ -172,7 +181,7 @@ class Keeper:
         change = plan_change(self.cloud, outcome.cloud, what, port_id=ident)
         self.cloud = outcome.cloud
         LOG.info("change %d: %s", self.version, what)
-        self.recent.append(change)
+        self._keep(change)
         self.on_change(change)
         return outcome.result
 

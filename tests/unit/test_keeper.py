@@ -218,3 +218,14 @@ def test_changes_since_a_cloud_are_the_recent_ones_after_it(tmp_path):
     assert [c.old for c in since][0] is first and since[-1].new is k.cloud
     assert all(a.new is b.old for a, b in zip(since, since[1:], strict=False))
     assert k.changes_since(since[1].old) == since[1:]
+
+
+def test_fewer_changes_are_kept_in_a_larger_cloud(tmp_path, monkeypatch):
+    from cloud import ops
+    monkeypatch.setattr(keeper_module, "RECENT_PORTS", 50)   # the seed: 20 ports, 2 kept
+    k = Keeper(Store(str(tmp_path / "s.sqlite")), SEED, lambda change: None)
+    first = k.cloud
+    for n in range(4):
+        k.change(lambda d, n=n: ops.create_network(d, {"name": f"n{n}"}), "create network")
+    assert len(k.recent) == 2 and k.changes_since(first) is None
+    assert [c.new for c in k.changes_since(k.recent[0].old)] == [k.recent[0].new, k.cloud]
