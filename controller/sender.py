@@ -2,8 +2,9 @@
 
 `read_ports` and `read_flows` ask a bridge for its ports and for every flow of our cookie
 (what is installed); `apply` sends a diff as one atomic, ordered ONF bundle (OpenFlow 1.3
-bundle extension: open, the flow-mods as adds then modifies then deletes, commit), waits for
-the commit reply, and only then records the change as installed: the switch applies all of
+bundle extension: open, the flow-mods as adds then modifies then deletes, commit), `stream`
+the same as the flow-mods come (a sync's, while its flows are still being computed), waits
+for the commit reply, and only then records the change as installed: the switch applies all of
 it or, if any flow-mod fails, none of it. A bundle is committed or discarded, never left
 open: anything that goes wrong between its open and its commit (an encoding bug, a lost
 connection, no reply) discards it on the switch (as Neutron's bundled bridge does) and
