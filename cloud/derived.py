@@ -28,7 +28,18 @@ def replace_port(cloud: Cloud, port_id: str, port: Port | None) -> Cloud:
     if port is not None:
         by_id[port_id] = port
     carried = {"_nodes": cloud._nodes, "_networks": cloud._networks,
-               "_node_order": cloud._node_order, "_ports_by_id": by_id}
+               "_node_order": cloud._node_order, "_ports_by_id": by_id,
+               "_groups": cloud._groups, "_referrers": cloud._referrers}
+    members = dict(cloud._members)   # (a port's groups: old out, new in, at the end)
+    for group in {g for p in (old, port) if p is not None for g in p.security_groups}:
+        kept = tuple(p for p in members.get(group, ()) if p.id != port_id)
+        if port is not None and group in port.security_groups:
+            kept += (port,)
+        if kept:
+            members[group] = kept
+        else:
+            members.pop(group, None)
+    carried["_members"] = members
     for name, attribute in (("_ports_by_node", "node"), ("_ports_by_network", "network_id")):
         groups = dict(getattr(cloud, name))
         for key in {getattr(p, attribute) for p in (old, port) if p is not None}:
@@ -75,6 +86,7 @@ def with_port(cloud: Cloud, port_id: str, port: Port | None, order: Callable[[st
     new.__dict__.update({
         "_nodes": cloud._nodes, "_networks": cloud._networks,
         "_node_order": cloud._node_order, "_groups": cloud._groups,
+        "_referrers": cloud._referrers,
         "_ports_by_id": by_id, "_unbound_by_id": unbound_by_id,
         "_ports_by_node": _regroup(cloud._ports_by_node, was, now, lambda p: (p.node,),
                                    order),

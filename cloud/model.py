@@ -254,6 +254,20 @@ class Cloud:
     def security_group(self, group_id: str) -> SecurityGroup:
         return self._groups[group_id]
 
+    @cached_property
+    def _referrers(self) -> dict[str, frozenset[str]]:
+        """remote group id -> the groups with a rule whose remote group it is."""
+        out: dict[str, set[str]] = {}
+        for group in self.security_groups:
+            for rule in group.rules:
+                if rule.remote_group_id:
+                    out.setdefault(rule.remote_group_id, set()).add(group.id)
+        return {remote: frozenset(ids) for remote, ids in out.items()}
+
+    def referring(self, group_ids) -> set[str]:
+        """The groups with a rule whose remote group is one of `group_ids`."""
+        return set().union(*(self._referrers.get(g, ()) for g in group_ids))
+
     def members(self, group_id: str) -> tuple[Port, ...]:
         """The bound ports of a security group (its remote-group rules admit their
         addresses; an unbound port sends nothing)."""

@@ -182,8 +182,7 @@ def _membership(port: Port | None) -> tuple:
 
 def _referring(cloud: Cloud, groups) -> set[str]:
     """Groups with a rule whose remote group is one of `groups`."""
-    return {g.id for g in cloud.security_groups
-            if any(r.remote_group_id in groups for r in g.rules)}
+    return cloud.referring(groups)
 
 
 def _member_nodes(old: Cloud, new: Cloud, port_id: str) -> tuple[set[str], tuple[str, ...]]:

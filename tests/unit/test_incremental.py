@@ -160,6 +160,9 @@ def test_a_derived_cloud_answers_like_a_fresh_one(cloud):
         for net in cloud.networks:
             assert set(changed.ports_of(net.id)) == set(fresh.ports_of(net.id))
             assert changed.hosts_of(net.id) == fresh.hosts_of(net.id)
+        for group in cloud.security_groups:
+            assert set(changed.members(group.id)) == set(fresh.members(group.id))
+            assert changed.referring({group.id}) == fresh.referring({group.id})
         if port is not None:
             assert changed.port(port_id) == port
         check(cloud, changed, port_id)
