@@ -1,5 +1,5 @@
-"""Benchmarks 2 and 3 on emulated clouds of N = 4, 8, 16 computes (20 networks, 200 ports,
-every port a plugged VM), one deployment per N:
+"""Benchmarks 2, 3 and 10 on emulated clouds of N computes (20 networks, 200 ports, every
+port a plugged VM), one deployment per N: 2 and 3 at N = 4, 8, 16, 10 at N = 32, 64, 100:
 
 2. convergence: controller start -> every bridge holds exactly its desired flows. The end is
    the last bundle commit the controller logs (commit replies: barrier-confirmed), checked
@@ -12,6 +12,8 @@ every port a plugged VM), one deployment per N:
    committed the new flows (unicast-to-tunnel and ARP responder; the port is not plugged, so
    its own node has nothing to add), from the API call to the last commit; the port is then
    deleted (its removal awaited the same way) before the next one.
+10. scale: convergence as in 2 (three runs), the deployment's resident memory per node and
+    its CPU while idle (over IDLE_SECONDS), drawn as curves against N.
 """
 from __future__ import annotations
 

@@ -112,19 +112,14 @@ def plot(figures: list[Figure], path: str) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    series: dict[str, list[Figure]] = {}
-    for f in figures:
-        if f.series and f.x is not None:
-            series.setdefault(f.series, []).append(f)
-    singles = [f for f in figures if not (f.series and f.x is not None)]
-    panels = len(singles) + len(series)
-    fig, axes = plt.subplots(panels, 1, figsize=(9, 1.1 * len(singles) + 2.6 * len(series) + 1),
+    singles, series = panels(figures)
+    panels_n = len(singles) + len(series)
+    fig, axes = plt.subplots(panels_n, 1, figsize=(9, 1.1 * len(singles) + 2.6 * len(series) + 1),
                              squeeze=False, gridspec_kw={"height_ratios": [1] * len(singles)
                                                          + [2.4] * len(series)})
     for ax, f in zip(axes[:len(singles), 0], singles, strict=True):
         _bars(ax, f)
     for ax, (name, points) in zip(axes[len(singles):, 0], series.items(), strict=True):
-        points.sort(key=lambda f: f.x)
         xs = [f.x for f in points]
         meds = [f.median for f in points]
         ax.errorbar(xs, meds, yerr=[[m - min(f.samples) for m, f in zip(meds, points,
@@ -139,6 +134,17 @@ def plot(figures: list[Figure], path: str) -> str | None:
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def panels(figures: list[Figure]) -> tuple[list[Figure], dict[str, list[Figure]]]:
+    """The picture's panels: figures alone, and series (name -> its points by size)."""
+    series: dict[str, list[Figure]] = {}
+    for f in figures:
+        if f.series and f.x is not None:
+            series.setdefault(f.series, []).append(f)
+    for points in series.values():
+        points.sort(key=lambda f: f.x)
+    return [f for f in figures if not (f.series and f.x is not None)], series
 
 
 def _bars(ax, f: Figure) -> None:

@@ -12,48 +12,11 @@ from cloud.model import Cloud, Port
 
 
 def replace_port(cloud: Cloud, port_id: str, port: Port | None) -> Cloud:
-    """This cloud with one port added, replaced (same id) or removed (port None). The
-    port indexes are carried over, rebuilt only for the port's node and network, so
-    a derived cloud costs what the change touches (flows/incremental.py, bench/)."""
-    old = cloud._ports_by_id.get(port_id)
-    if old is None:
-        ports = cloud.ports + ((port,) if port is not None else ())
-    elif port is None:
-        ports = tuple(p for p in cloud.ports if p.id != port_id)
-    else:
-        ports = tuple(port if p.id == port_id else p for p in cloud.ports)
-    new = dataclasses.replace(cloud, ports=ports)
-    by_id = dict(cloud._ports_by_id)
-    by_id.pop(port_id, None)
-    if port is not None:
-        by_id[port_id] = port
-    carried = {"_nodes": cloud._nodes, "_networks": cloud._networks,
-               "_node_order": cloud._node_order, "_ports_by_id": by_id,
-               "_groups": cloud._groups, "_referrers": cloud._referrers}
-    members = dict(cloud._members)   # (a port's groups: old out, new in, at the end)
-    for group in {g for p in (old, port) if p is not None for g in p.security_groups}:
-        kept = tuple(p for p in members.get(group, ()) if p.id != port_id)
-        if port is not None and group in port.security_groups:
-            kept += (port,)
-        if kept:
-            members[group] = kept
-        else:
-            members.pop(group, None)
-    carried["_members"] = members
-    for name, attribute in (("_ports_by_node", "node"), ("_ports_by_network", "network_id")):
-        groups = dict(getattr(cloud, name))
-        for key in {getattr(p, attribute) for p in (old, port) if p is not None}:
-            # (order within a group is not the cloud's any more: nothing depends on it)
-            group = tuple(p for p in groups.get(key, ()) if p.id != port_id)
-            if port is not None and getattr(port, attribute) == key:
-                group += (port,)
-            if group:
-                groups[key] = group
-            else:
-                groups.pop(key, None)
-        carried[name] = groups
-    new.__dict__.update(carried)
-    return new
+    """This cloud with one bound port added (last), replaced (same id) or removed (port
+    None), for callers without a document (tests, bench/): with_port in the order of the
+    cloud's bound ports (its ranks are made here: O(ports), as the Keeper's are not)."""
+    rank = {p.id: i for i, p in enumerate(cloud.ports)}
+    return with_port(cloud, port_id, port, lambda ident: rank.get(ident, len(rank)))
 
 
 def with_port(cloud: Cloud, port_id: str, port: Port | None, order: Callable[[str], int]

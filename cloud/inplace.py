@@ -62,7 +62,6 @@ class DocIndex:
         self.by_network: dict[str, dict[str, dict]] = {}
         for e in entries:
             self.by_network.setdefault(e.get("network"), {})[e["id"]] = e
-        self.networks = {n["id"]: n for n in doc["networks"]}
         ports = cloud.ports + cloud.unbound
         self.devices = {p.id[:DEVICE_ID_LEN]: p.id for p in ports}
         self.macs = {p.mac: p.id for p in ports}

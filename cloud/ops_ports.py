@@ -21,8 +21,8 @@ from cloud.errors import Refused, not_emulated
 from cloud.model import OWNER_COMPUTE_PREFIX
 from cloud import model
 from cloud.ops import (Doc, as_list, first_free, free_mac, macs_in_use, network_entry,
-                       only_true,
-                       pools_of, port_entry, required, set_common, subnets_of, used_ips)
+                       only_true, pools_of, port_entry, required, set_common, subnets_of,
+                       used_ips)
 from cloud.ops_sg import SECURITY_ATTRS, set_port_security
 from cloud.schema_net import eui64
 

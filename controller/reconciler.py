@@ -67,11 +67,12 @@ class Reconciler:
 
     def update(self, node: str, changes: list[incremental.Change]) -> None:
         """Follow a run of one-port changes incrementally (flows/incremental.py, as each
-        change's plan says for this node; a change of the run that does not concern the node
-        is there to keep the run unbroken), all of them in one bundle per bridge, when the
-        node's bridges are known to be exact for the first change's old cloud, each change
-        follows the one before, and the last one's new cloud is still current; otherwise,
-        or when tunnels or local VLANs may change, a full sync."""
+        change's plan says for this node), all of them in one bundle per bridge. The run is
+        every change since the node's bridges were exact, as `history` knows them (those of
+        other nodes too, which keep it unbroken), else `changes` (the worker's). It is
+        followed when it starts at the cloud the bridges are exact for, each change follows
+        the one before, and the last one's new cloud is still current; otherwise, or when
+        tunnels or local VLANs may change, a full sync."""
         cloud = self.current()
         conns = self.registry.of_node(node)
         known = self.history(self.synced.get(node))

@@ -26,7 +26,6 @@ from os_ken.ofproto import ofproto_v1_3 as ofp
 from controller import ofmsg, wire_fast
 from flows.flow import FIELDS, IP_FIELDS, MAC_FIELDS, Flow, SetField
 
-_HEADER = struct.Struct("!BBHI")                     # version, type, length, xid
 _FLOW_MOD = struct.Struct("!QQBBHHHIIIH2x")           # after the header, before the match
 _MATCH_HEADER = struct.Struct("!HH")
 _OXM_HEADER = struct.Struct("!I")
@@ -38,7 +37,6 @@ _ACTION_HEADER = struct.Struct("!HH")
 _BUNDLE_ADD_HEADERS = struct.Struct("!BBHI" "II" "I2xH" "BBHI")  # 32 bytes
 
 _ADD_PREFIX = ofp.OFP_HEADER_SIZE + _EXPERIMENTER.size + _BUNDLE_ADD.size  # 24 bytes
-_FLOW_MOD_FIXED = ofp.OFP_HEADER_SIZE + _FLOW_MOD.size                   # 48 bytes
 
 
 def _pad8(n: int) -> int:

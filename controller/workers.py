@@ -86,11 +86,8 @@ class Workers:
     def follow(self, change: Change) -> None:
         """A change the Keeper accepted and saved, to the nodes it concerns."""
         self.reconciler.advance(change)
-        for node, worker in self.by_node.items():
-            if node in change.nodes:
-                worker.kick(change)
-            elif worker.changes:   # (keeps its run of changes unbroken: nothing to do)
-                worker.changes.append(change)
+        for node in change.nodes:
+            self.by_node[node].kick(change)
 
     def kick(self, node: str) -> None:
         """Something happened on the node's switches: a full sync."""

@@ -208,7 +208,10 @@ def port_flows(local, security) -> list:
     return out
 
 
-def network_flows(lvid: int, filtered_ports, security) -> list:
-    """One network of this node: clause 1 of its filtered ports' remote-group rules."""
+def network_flows(lvid: int, filtered_ports, security, members=None) -> list:
+    """One network of this node: clause 1 of its filtered ports' remote-group rules, for
+    every member (or those `members(group id, version)` gives: flows/incremental.py's one
+    port's addresses)."""
     groups = {g.id: g for p in filtered_ports for g in security.groups_of(p)}
-    return fw_rules.member_flows(lvid, groups.values(), security.blocks, security.members)
+    return fw_rules.member_flows(lvid, groups.values(), security.blocks,
+                                 members or security.members)

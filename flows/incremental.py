@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from cloud.model import OWNER_DHCP, Cloud, Port
 from cloud.naming import BR_INT, BR_TUN
-from flows import br_tun, fw_rules, localvlan
+from flows import br_tun, firewall, localvlan
 from flows.desired import bridge_flows, bridges_of, index
 from flows.fw_rules import conjunction_blocks, merge
 from flows.diff import Changes, diff
@@ -180,11 +180,6 @@ def _membership(port: Port | None) -> tuple:
     return () if port is None else (port.security_groups, port.ips, port.allowed_address_pairs)
 
 
-def _referring(cloud: Cloud, groups) -> set[str]:
-    """Groups with a rule whose remote group is one of `groups`."""
-    return cloud.referring(groups)
-
-
 def _member_nodes(old: Cloud, new: Cloud, port_id: str) -> tuple[set[str], tuple[str, ...]]:
     """(nodes, groups): when the port's addresses or groups change, the groups whose
     members changed, and the nodes whose firewall admits members of them through a
@@ -196,7 +191,7 @@ def _member_nodes(old: Cloud, new: Cloud, port_id: str) -> tuple[set[str], tuple
                            for g in p.security_groups}))
     nodes = set()
     for cloud in (old, new):
-        nodes |= {p.node for group in _referring(cloud, groups)
+        nodes |= {p.node for group in cloud.referring(groups)
                   for p in cloud.members(group) if p.filtered}
     return nodes, groups
 
@@ -235,21 +230,17 @@ def _member_flows(cloud: Cloud, node: str, state: NodeState, skip, groups, keys)
     the flows of the addresses `keys` (member_key): the changed port's, whose flows alone
     differ between its clouds (a flow per address holds every rule's conjunction for it)."""
     security = Security.of(cloud)
-    referring = _referring(cloud, groups)
 
     def members(group_id: str, version: int):
         return [m for m in security.members(group_id, version) if member_key(m) in keys]
     flows = []
     # the networks with such a port here: found through the referring groups' members
-    nets = {p.network_id for g in referring for p in cloud.members(g)
+    nets = {p.network_id for g in cloud.referring(groups) for p in cloud.members(g)
             if p.node == node and p.filtered and p.device in state.int_ports} - set(skip)
-    for net in nets:
+    for net in sorted(nets):
         filtered = [p for p in cloud.ports_of(net) if p.node == node and p.filtered
                     and p.device in state.int_ports]
-        if filtered:
-            groups_here = {g.id: g for p in filtered for g in security.groups_of(p)}
-            flows += fw_rules.member_flows(state.vlans[net], groups_here.values(),
-                                           security.blocks, members)
+        flows += firewall.network_flows(state.vlans[net], filtered, security, members)
     return index(merge(flows))
 
 

@@ -3,6 +3,7 @@ revision numbers and timestamps as Neutron keeps them, a store that saves all or
 restarted Keeper reading its store, and a worker that follows a lone port change
 incrementally and anything else by a whole sync."""
 import dataclasses
+import json
 import re
 import sqlite3
 
@@ -229,3 +230,17 @@ def test_fewer_changes_are_kept_in_a_larger_cloud(tmp_path, monkeypatch):
         k.change(lambda d, n=n: ops.create_network(d, {"name": f"n{n}"}), "create network")
     assert len(k.recent) == 2 and k.changes_since(first) is None
     assert [c.new for c in k.changes_since(k.recent[0].old)] == [k.recent[0].new, k.cloud]
+
+
+def test_a_store_of_the_earlier_form_is_read_and_rewritten(tmp_path):
+    """A store written before ports had rows of their own (the whole document in one row)
+    reads as it was and is rewritten: ports in rows, in order, the document's a placeholder."""
+    path = str(tmp_path / "old.sqlite")
+    store = Store(path)
+    doc = {"cloud": "c", "ports": [{"id": "b", "mac": "2"}, {"id": "a", "mac": "1"}]}
+    store.db.execute("INSERT INTO cloud (id, version, doc) VALUES (1, 3, ?)", (json.dumps(doc),))
+    assert Store(path).load() == (3, doc)
+    rows = sqlite3.connect(path).execute("SELECT id FROM ports ORDER BY seq").fetchall()
+    assert rows == [("b",), ("a",)]
+    text = sqlite3.connect(path).execute("SELECT doc FROM cloud").fetchone()[0]
+    assert json.loads(text)["ports"] == [] and Store(path).load() == (3, doc)
