@@ -142,7 +142,7 @@ def test_a_wrong_incremental_result_is_caught(cloud):
 
 
 def test_a_derived_cloud_answers_like_a_fresh_one(cloud):
-    """Cloud.replace_port carries the port indexes over; every query must still be right."""
+    """derived.replace_port carries the port lookups over; every query must still be right."""
     p = cloud.ports[3]
     other = cloud.networks[3]
     node = next(n.name for n in cloud.nodes if n.name != p.node and n.role == "compute")
